@@ -1,0 +1,276 @@
+/**
+ * Instruction decoding: bytes → Body. One table-driven loop serves function bodies and
+ * constant expressions. It is iterative (nesting is a counter), writes into the
+ * body's typed arrays without allocating per instruction, and checks every byte it
+ * reads against the body's end.
+ */
+import { Body, CatchKind } from '../ir/body.js';
+import { Imm, OP_IMM, Op, PREFIX_TABLES, PREFIXED, SINGLE } from '../ir/opcodes.js';
+import { isAbstractHeapCode, REF, REF_NULL, SHORTHAND_REF_NAMES, type HeapType, type ValType } from '../ir/types.js';
+import { Cursor } from './cursor.js';
+
+/** Largest type index the int32 value-type encoding holds (far above any engine limit). */
+const MAX_TYPE_INDEX = 0x7fffff;
+
+export function readHeapType(c: Cursor): HeapType {
+  const at = c.pos;
+  const v = c.s33();
+  if (v < 0) {
+    if (v < -0x40 || !isAbstractHeapCode(v + 0x80)) c.fail('malformed heap type', at);
+    return v;
+  }
+  if (v > MAX_TYPE_INDEX) c.fail('type index too large', at);
+  return v;
+}
+
+/** Whether `code` is a one-byte value type (number, vector or shorthand reference). */
+function isValTypeCode(code: number): boolean {
+  return (code >= 0x7b && code <= 0x7f) || SHORTHAND_REF_NAMES.has(code);
+}
+
+export function readValType(c: Cursor): ValType {
+  const at = c.pos;
+  const code = c.u8();
+  if (code === REF || code === REF_NULL) return (readHeapType(c) << 8) | code;
+  if (!isValTypeCode(code)) c.fail(`malformed value type 0x${code.toString(16)}`, at);
+  return code;
+}
+
+/** A storage type: a value type or a packed i8/i16. */
+export function readStorageType(c: Cursor): ValType {
+  const code = c.buf[c.pos];
+  if (code === 0x78 || code === 0x77) {
+    c.pos++;
+    return code;
+  }
+  return readValType(c);
+}
+
+function readBlockType(c: Cursor, imm: Int32Array, k: number): void {
+  const at = c.pos;
+  const v = c.s33();
+  if (v >= 0) {
+    if (v > MAX_TYPE_INDEX) c.fail('type index too large', at);
+    imm[k] = v;
+    return;
+  }
+  if (v === -64) {
+    imm[k] = v;
+    return;
+  }
+  const code = v + 0x80;
+  if (v < -0x40) c.fail('malformed block type', at);
+  if (code === REF || code === REF_NULL) {
+    imm[k] = v;
+    imm[k + 1] = readHeapType(c);
+    return;
+  }
+  if (!isValTypeCode(code)) c.fail('malformed block type', at);
+  imm[k] = v;
+}
+
+function readMemarg(c: Cursor, imm: Int32Array, k: number, lane: boolean): void {
+  const at = c.pos;
+  const flags = c.u32();
+  if (flags >= 0x80) c.fail('malformed memop flags', at);
+  imm[k + 1] = flags & 0x40 ? c.u32() : 0;
+  imm[k + 2] = c.i64(true);
+  imm[k + 3] = c.hi;
+  imm[k] = lane ? flags | (c.u8() << 8) : flags;
+}
+
+/**
+ * Decodes instructions from `c` into `body` up to and including the `end` that closes
+ * depth 0. For function bodies the caller checks that this `end` is the last byte.
+ */
+export function decodeInstructions(c: Cursor, body: Body): void {
+  const buf = c.buf;
+  let depth = 0;
+  let n = body.length;
+  let ops = body.ops;
+  let imm = body.imm;
+  let offsets = body.offsets;
+  for (;;) {
+    if (n === ops.length) {
+      body.length = n;
+      body.grow(n + 1);
+      ops = body.ops;
+      imm = body.imm;
+      offsets = body.offsets;
+    }
+    const at = c.pos;
+    if (at >= c.end) c.fail('unexpected end of section or function: missing end', at);
+    const byte = buf[at];
+    c.pos = at + 1;
+    let op = SINGLE[byte];
+    if (op >= PREFIXED) {
+      if (op !== PREFIXED) c.fail(`illegal opcode 0x${byte.toString(16)}`, at);
+      const sub = c.u32();
+      op = sub < 0x120 ? PREFIX_TABLES[byte - 0xfb][sub] : 0xffff;
+      if (op === 0xffff) c.fail(`illegal opcode 0x${byte.toString(16)} 0x${sub.toString(16)}`, at);
+    }
+    ops[n] = op;
+    offsets[n] = at;
+    const k = n * 4;
+    n++;
+    switch (OP_IMM[op]) {
+      case Imm.None:
+        if (op === Op.end) {
+          if (depth === 0) {
+            body.length = n;
+            return;
+          }
+          depth--;
+        }
+        break;
+      case Imm.Block:
+        readBlockType(c, imm, k);
+        depth++;
+        break;
+      case Imm.Label:
+        imm[k] = c.u32();
+        if (op === Op.delegate) {
+          if (depth === 0) c.fail('delegate outside of a try block', at);
+          depth--;
+        }
+        break;
+      case Imm.Func:
+      case Imm.Type:
+      case Imm.Local:
+      case Imm.Global:
+      case Imm.Table:
+      case Imm.Mem:
+      case Imm.Data:
+      case Imm.Elem:
+      case Imm.Tag:
+        imm[k] = c.u32();
+        break;
+      case Imm.I32:
+        imm[k] = c.s32();
+        break;
+      case Imm.Memarg:
+        readMemarg(c, imm, k, false);
+        break;
+      case Imm.CallIndirect:
+      case Imm.MemMem:
+      case Imm.DataMem:
+      case Imm.ElemTable:
+      case Imm.TableTable:
+      case Imm.StructField:
+      case Imm.TypeN:
+      case Imm.TypeData:
+      case Imm.TypeElem:
+      case Imm.TypeType:
+        imm[k] = c.u32();
+        imm[k + 1] = c.u32();
+        break;
+      case Imm.I64:
+        imm[k] = c.i64();
+        imm[k + 1] = c.hi;
+        break;
+      case Imm.F32:
+        imm[k] = c.fixed32();
+        break;
+      case Imm.F64:
+        imm[k] = c.fixed32();
+        imm[k + 1] = c.fixed32();
+        break;
+      case Imm.BrTable: {
+        const count = c.count();
+        if (body.extraLength + count + 1 > body.extra.length) body.growExtra(body.extraLength + count + 1);
+        const extra = body.extra;
+        const start = body.extraLength;
+        for (let i = 0; i <= count; i++) extra[start + i] = c.u32();
+        imm[k] = start;
+        imm[k + 1] = count;
+        body.extraLength = start + count + 1;
+        break;
+      }
+      case Imm.V128:
+      case Imm.Shuffle:
+        imm[k] = c.fixed32();
+        imm[k + 1] = c.fixed32();
+        imm[k + 2] = c.fixed32();
+        imm[k + 3] = c.fixed32();
+        break;
+      case Imm.Lane:
+        imm[k] = c.u8();
+        break;
+      case Imm.MemargLane:
+        readMemarg(c, imm, k, true);
+        break;
+      case Imm.HeapType:
+        imm[k] = readHeapType(c);
+        break;
+      case Imm.SelectT: {
+        const count = c.count();
+        if (body.extraLength + count > body.extra.length) body.growExtra(body.extraLength + count);
+        const start = body.extraLength;
+        for (let i = 0; i < count; i++) body.extra[start + i] = readValType(c);
+        imm[k] = start;
+        imm[k + 1] = count;
+        body.extraLength = start + count;
+        break;
+      }
+      case Imm.TryTable: {
+        readBlockType(c, imm, k);
+        const count = c.count(2);
+        if (body.extraLength + count * 3 > body.extra.length) body.growExtra(body.extraLength + count * 3);
+        const start = body.extraLength;
+        const extra = body.extra;
+        for (let i = 0; i < count; i++) {
+          const kindAt = c.pos;
+          const kind = c.u8();
+          if (kind > CatchKind.CatchAllRef) c.fail('malformed catch clause', kindAt);
+          extra[start + i * 3] = kind;
+          extra[start + i * 3 + 1] = kind <= CatchKind.CatchRef ? c.u32() : 0;
+          extra[start + i * 3 + 2] = c.u32();
+        }
+        imm[k + 2] = start;
+        imm[k + 3] = count;
+        body.extraLength = start + count * 3;
+        depth++;
+        break;
+      }
+      case Imm.BrOnCast: {
+        const flagsAt = c.pos;
+        const flags = c.u8();
+        if (flags > 3) c.fail('malformed br_on_cast flags', flagsAt);
+        imm[k] = flags;
+        imm[k + 1] = c.u32();
+        imm[k + 2] = readHeapType(c);
+        imm[k + 3] = readHeapType(c);
+        break;
+      }
+      case Imm.Zero: {
+        const zeroAt = c.pos;
+        if (c.u8() !== 0) c.fail('zero byte expected', zeroAt);
+        break;
+      }
+    }
+  }
+}
+
+/** Upper bound of locals per function (the spec's implementation limit is far lower; this guards memory). */
+const MAX_LOCALS = 0xffffffff;
+
+/**
+ * Decodes a function's code entry (locals and instructions, without the size prefix)
+ * from `buf[start, end)` into `body` (reset first).
+ */
+export function decodeBodyInto(buf: Uint8Array, start: number, end: number, body: Body): Body {
+  body.reset();
+  const c = new Cursor(buf, start, end);
+  const groups = c.count(2);
+  let total = 0;
+  for (let i = 0; i < groups; i++) {
+    const at = c.pos;
+    const count = c.u32();
+    total += count;
+    if (total > MAX_LOCALS) c.fail('too many locals', at);
+    body.locals.push(count, readValType(c));
+  }
+  decodeInstructions(c, body);
+  if (c.pos !== end) c.fail('section size mismatch: function body continues after its final end', c.pos);
+  return body;
+}

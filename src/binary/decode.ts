@@ -1,0 +1,402 @@
+/**
+ * Module decoding: bytes → Module. Sections are decoded eagerly except function
+ * bodies, which stay byte ranges (`Func.raw`) until decodeFunc is called.
+ * The mirror image of encode.ts.
+ */
+import { Body } from '../ir/body.js';
+import {
+  emptyModule, emptyNames, ExternKind,
+  type Data, type Elem, type Expr, type Func, type Import, type IndirectNameMap, type Module,
+  type NameMap, type Names, type TableType,
+} from '../ir/module.js';
+import type { CompType, FieldType, Limits, SubType } from '../ir/types.js';
+import { Cursor, WasmDecodeError } from './cursor.js';
+import { decodeBodyInto, decodeInstructions, readStorageType, readValType } from './decode-body.js';
+
+export const SectionId = {
+  custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7,
+  start: 8, element: 9, code: 10, data: 11, dataCount: 12, tag: 13,
+} as const;
+
+/** The order known sections must appear in (by id), so the writer can reproduce it. */
+export const SECTION_ORDER: readonly number[] = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+const RANK = new Int8Array(14).fill(-1);
+SECTION_ORDER.forEach((id, i) => (RANK[id] = i));
+
+export interface ReadOptions {
+  /** Decode the name section into `Module.names` (default true). */
+  names?: boolean;
+}
+
+export function readModule(bytes: Uint8Array, options: ReadOptions = {}): Module {
+  const c = new Cursor(bytes);
+  const m = emptyModule();
+  m.source = bytes;
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    c.fail('magic header not detected', 0);
+  }
+  if (bytes.length < 8) c.fail('unexpected end: missing version', bytes.length);
+  if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) c.fail('unknown binary version', 4);
+  c.pos = 8;
+  const scratch = new Body();
+  let lastRank = -1;
+  let lastId = 0;
+  let funcTypes: number[] | null = null;
+  let dataCount: number | null = null;
+  let sawCode = false;
+  let sawData = false;
+  while (c.pos < c.end) {
+    const idAt = c.pos;
+    const id = c.u8();
+    const size = c.u32();
+    const start = c.pos;
+    if (size > c.end - start) c.fail(`section size mismatch: section of ${size} bytes runs past the end of the module`, idAt);
+    const end = start + size;
+    const s = new Cursor(bytes, start, end);
+    if (id === SectionId.custom) {
+      const name = s.name();
+      m.customs.push({ name, bytes: bytes.subarray(s.pos, end), after: lastId });
+      c.pos = end;
+      continue;
+    }
+    if (id > 13) c.fail(`malformed section id ${id}`, idAt);
+    const rank = RANK[id];
+    if (rank <= lastRank) c.fail(`unexpected content after last section: section ${id} out of order or duplicated`, idAt);
+    lastRank = rank;
+    lastId = id;
+    m.sectionMask |= 1 << id;
+    switch (id) {
+      case SectionId.type: readTypes(s, m); break;
+      case SectionId.import: readImports(s, m); break;
+      case SectionId.function: {
+        const n = s.count();
+        funcTypes = new Array(n);
+        for (let i = 0; i < n; i++) funcTypes[i] = s.u32();
+        break;
+      }
+      case SectionId.table: {
+        const n = s.count(2);
+        for (let i = 0; i < n; i++) {
+          if (s.buf[s.pos] === 0x40) {
+            const at = s.pos;
+            s.pos++;
+            if (s.u8() !== 0) s.fail('malformed table: 0x40 must be followed by 0x00', at);
+            const t = readTableType(s);
+            m.tables.push({ ...t, init: readExpr(s, scratch) });
+          } else {
+            m.tables.push({ ...readTableType(s), init: null });
+          }
+        }
+        break;
+      }
+      case SectionId.memory: {
+        const n = s.count(2);
+        for (let i = 0; i < n; i++) m.memories.push(readLimits(s));
+        break;
+      }
+      case SectionId.tag: {
+        const n = s.count(2);
+        for (let i = 0; i < n; i++) m.tags.push({ type: readTag(s) });
+        break;
+      }
+      case SectionId.global: {
+        const n = s.count(3);
+        for (let i = 0; i < n; i++) {
+          const type = readValType(s);
+          const mutable = readMutability(s);
+          m.globals.push({ type, mutable, init: readExpr(s, scratch) });
+        }
+        break;
+      }
+      case SectionId.export: {
+        const n = s.count(3);
+        for (let i = 0; i < n; i++) {
+          const name = s.name();
+          const kindAt = s.pos;
+          const kind = s.u8();
+          if (kind > ExternKind.Tag) s.fail(`malformed export kind ${kind}`, kindAt);
+          m.exports.push({ name, kind, index: s.u32() });
+        }
+        break;
+      }
+      case SectionId.start: m.start = s.u32(); break;
+      case SectionId.element: {
+        const n = s.count();
+        for (let i = 0; i < n; i++) m.elems.push(readElem(s, scratch));
+        break;
+      }
+      case SectionId.dataCount: dataCount = s.u32(); m.hasDataCount = true; break;
+      case SectionId.code: {
+        sawCode = true;
+        const n = s.count();
+        if (n !== (funcTypes?.length ?? 0)) s.fail('function and code section have inconsistent lengths', start);
+        for (let i = 0; i < n; i++) {
+          const sizeAt = s.pos;
+          const bodySize = s.u32();
+          if (bodySize > end - s.pos) s.fail('unexpected end: function body runs past its section', sizeAt);
+          const f: Func = { type: funcTypes![i], body: null, raw: bytes.subarray(s.pos, s.pos + bodySize), offset: s.pos };
+          m.funcs.push(f);
+          s.pos += bodySize;
+        }
+        break;
+      }
+      case SectionId.data: {
+        sawData = true;
+        const n = s.count();
+        if (dataCount !== null && n !== dataCount) s.fail('data count and data section have inconsistent lengths', start);
+        for (let i = 0; i < n; i++) m.datas.push(readData(s, scratch));
+        break;
+      }
+    }
+    if (s.pos !== end) c.fail(`section size mismatch: section ${id} declares ${size} bytes, its contents end at ${s.pos - start}`, s.pos);
+    c.pos = end;
+  }
+  if (!sawCode && funcTypes && funcTypes.length > 0) c.fail('function and code section have inconsistent lengths', c.pos);
+  if (!sawData && dataCount) c.fail('data count and data section have inconsistent lengths', c.pos);
+  if (options.names !== false) {
+    const custom = m.customs.find((x) => x.name === 'name');
+    if (custom) m.names = readNamesLenient(custom.bytes);
+  }
+  return m;
+}
+
+/**
+ * Decodes a function body. Lazy by design: the result is not cached in the module;
+ * assign it to `func.body` to have it written instead of the original bytes.
+ */
+export function decodeFunc(m: Module, func: Func, into = new Body()): Body {
+  if (func.body) return func.body;
+  if (!func.raw) throw new Error('function has neither a body nor raw bytes');
+  const src = func.raw;
+  // raw is a view into the module source; decode in the source's coordinates so offsets are absolute.
+  const base = m.source && src.buffer === m.source.buffer ? m.source : null;
+  if (base) {
+    const start = src.byteOffset - base.byteOffset;
+    return decodeBodyInto(base, start, start + src.length, into);
+  }
+  return decodeBodyInto(src, 0, src.length, into);
+}
+
+function readMutability(s: Cursor): boolean {
+  const at = s.pos;
+  const b = s.u8();
+  if (b > 1) s.fail('malformed mutability', at);
+  return b === 1;
+}
+
+function readTag(s: Cursor): number {
+  const at = s.pos;
+  if (s.u8() !== 0) s.fail('malformed tag attribute', at);
+  return s.u32();
+}
+
+function readTypes(s: Cursor, m: Module): void {
+  const n = s.count();
+  for (let i = 0; i < n; i++) {
+    if (s.buf[s.pos] === 0x4e && s.pos < s.end) {
+      s.pos++;
+      const count = s.count();
+      m.recGroups.push({ start: m.types.length, count, explicit: true });
+      for (let j = 0; j < count; j++) m.types.push(readSubType(s));
+    } else {
+      m.recGroups.push({ start: m.types.length, count: 1, explicit: false });
+      m.types.push(readSubType(s));
+    }
+  }
+}
+
+function readSubType(s: Cursor): SubType {
+  const b = s.buf[s.pos];
+  if ((b === 0x50 || b === 0x4f) && s.pos < s.end) {
+    s.pos++;
+    const supers: number[] = [];
+    const k = s.count();
+    for (let i = 0; i < k; i++) supers.push(s.u32());
+    return { final: b === 0x4f, supers, comp: readCompType(s), explicit: true };
+  }
+  return { final: true, supers: [], comp: readCompType(s), explicit: false };
+}
+
+function readField(s: Cursor): FieldType {
+  const type = readStorageType(s);
+  return { type, mutable: readMutability(s) };
+}
+
+function readCompType(s: Cursor): CompType {
+  const at = s.pos;
+  const form = s.u8();
+  switch (form) {
+    case 0x60: {
+      const np = s.count();
+      const params = new Array(np);
+      for (let i = 0; i < np; i++) params[i] = readValType(s);
+      const nr = s.count();
+      const results = new Array(nr);
+      for (let i = 0; i < nr; i++) results[i] = readValType(s);
+      return { kind: 'func', params, results };
+    }
+    case 0x5f: {
+      const nf = s.count(2);
+      const fields: FieldType[] = [];
+      for (let i = 0; i < nf; i++) fields.push(readField(s));
+      return { kind: 'struct', fields };
+    }
+    case 0x5e:
+      return { kind: 'array', field: readField(s) };
+    default:
+      return s.fail(`malformed type form 0x${form.toString(16)}: expected func (0x60), struct (0x5f) or array (0x5e)`, at);
+  }
+}
+
+function readLimits(s: Cursor): Limits {
+  const at = s.pos;
+  const flags = s.u8();
+  if (flags > 0x0f) s.fail(`malformed limits flags 0x${flags.toString(16)}`, at);
+  const addr64 = (flags & 4) !== 0;
+  const min = addr64 ? s.u64() : BigInt(s.u32());
+  const max = flags & 1 ? (addr64 ? s.u64() : BigInt(s.u32())) : null;
+  const pageSizeLog2 = flags & 8 ? s.u32() : null;
+  return { min, max, addr64, shared: (flags & 2) !== 0, pageSizeLog2 };
+}
+
+function readTableType(s: Cursor): TableType {
+  const type = readValType(s);
+  return { type, limits: readLimits(s) };
+}
+
+function readImports(s: Cursor, m: Module): void {
+  const n = s.count(3);
+  for (let i = 0; i < n; i++) {
+    const module = s.name();
+    const name = s.name();
+    const kindAt = s.pos;
+    const kind = s.u8();
+    let imp: Import;
+    switch (kind) {
+      case ExternKind.Func: imp = { module, name, kind, type: s.u32() }; break;
+      case ExternKind.Table: imp = { module, name, kind, table: readTableType(s) }; break;
+      case ExternKind.Memory: imp = { module, name, kind, memory: readLimits(s) }; break;
+      case ExternKind.Global: {
+        const type = readValType(s);
+        imp = { module, name, kind, global: { type, mutable: readMutability(s) } };
+        break;
+      }
+      case ExternKind.Tag: imp = { module, name, kind, type: readTag(s) }; break;
+      default: s.fail(`malformed import kind ${kind}`, kindAt);
+    }
+    m.imports.push(imp);
+  }
+}
+
+/** A constant expression: decoded once to find (and check) its extent, kept as bytes. */
+function readExpr(s: Cursor, scratch: Body): Expr {
+  const start = s.pos;
+  scratch.reset();
+  decodeInstructions(s, scratch);
+  return { bytes: s.buf.subarray(start, s.pos), offset: start };
+}
+
+function readElem(s: Cursor, scratch: Body): Elem {
+  const at = s.pos;
+  const flags = s.u32();
+  if (flags > 7) s.fail(`malformed elements segment kind ${flags}`, at);
+  const passiveOrDeclarative = (flags & 1) !== 0;
+  const explicitTable = (flags & 3) === 2;
+  const usesExprs = (flags & 4) !== 0;
+  const table = explicitTable ? s.u32() : 0;
+  const offset = passiveOrDeclarative ? null : readExpr(s, scratch);
+  let type = 0x70; // funcref
+  if (flags & 3) {
+    if (usesExprs) {
+      type = readValType(s);
+    } else {
+      const kindAt = s.pos;
+      if (s.u8() !== 0) s.fail('malformed element kind', kindAt);
+    }
+  }
+  const n = s.count();
+  if (usesExprs) {
+    const exprs: Expr[] = [];
+    for (let i = 0; i < n; i++) exprs.push(readExpr(s, scratch));
+    return { flags, table, offset, type, funcs: null, exprs };
+  }
+  const funcs: number[] = new Array(n);
+  for (let i = 0; i < n; i++) funcs[i] = s.u32();
+  return { flags, table, offset, type, funcs, exprs: null };
+}
+
+function readData(s: Cursor, scratch: Body): Data {
+  const at = s.pos;
+  const flags = s.u32();
+  if (flags > 2) s.fail(`malformed data segment kind ${flags}`, at);
+  const memory = flags === 2 ? s.u32() : 0;
+  const offset = flags === 1 ? null : readExpr(s, scratch);
+  const len = s.u32();
+  return { flags, memory, offset, bytes: s.bytes(len) };
+}
+
+/**
+ * The name section. Custom sections may not make a module malformed, so a name
+ * section that fails to decode is kept raw (names = null) rather than rejected.
+ */
+function readNamesLenient(bytes: Uint8Array): Names | null {
+  try {
+    return readNames(new Cursor(bytes, 0, bytes.length));
+  } catch (e) {
+    if (e instanceof WasmDecodeError) return null;
+    throw e;
+  }
+}
+
+function readNameMap(s: Cursor): NameMap {
+  const map: NameMap = new Map();
+  const n = s.count(2);
+  for (let i = 0; i < n; i++) {
+    const idx = s.u32();
+    // A repeated index would be lost in the map: keep such a section raw instead.
+    if (map.has(idx)) s.fail('duplicate index in name map');
+    map.set(idx, s.name());
+  }
+  return map;
+}
+
+function readIndirectNameMap(s: Cursor): IndirectNameMap {
+  const map: IndirectNameMap = new Map();
+  const n = s.count(2);
+  for (let i = 0; i < n; i++) {
+    const idx = s.u32();
+    if (map.has(idx)) s.fail('duplicate index in name map');
+    map.set(idx, readNameMap(s));
+  }
+  return map;
+}
+
+/** Name-section subsection ids and the Names field each fills. */
+export const NAME_SUBSECTIONS = [
+  [1, 'functions'], [2, 'locals'], [3, 'labels'], [4, 'types'], [5, 'tables'], [6, 'memories'],
+  [7, 'globals'], [8, 'elems'], [9, 'datas'], [10, 'fields'], [11, 'tags'],
+] as const;
+const INDIRECT = new Set([2, 3, 10]);
+
+function readNames(s: Cursor): Names {
+  const names = emptyNames();
+  while (s.pos < s.end) {
+    const id = s.u8();
+    const size = s.u32();
+    const sub = new Cursor(s.buf, s.pos, s.pos + size);
+    if (size > s.end - s.pos) s.fail('name subsection runs past the end');
+    if (names.order.includes(id)) s.fail('duplicate name subsection');
+    names.order.push(id);
+    if (id === 0) {
+      names.module = sub.name();
+    } else if (id <= 11) {
+      const field = NAME_SUBSECTIONS[id - 1][1];
+      (names as unknown as Record<string, unknown>)[field] = INDIRECT.has(id) ? readIndirectNameMap(sub) : readNameMap(sub);
+    } else {
+      names.unknown.set(id, sub.bytes(size));
+    }
+    if (sub.pos !== sub.end) s.fail('name subsection size mismatch');
+    s.pos += size;
+  }
+  return names;
+}

@@ -1,0 +1,290 @@
+/**
+ * Module encoding: Module → bytes. The mirror image of decode.ts. Known sections are
+ * written in the canonical order; each custom section follows the known section it
+ * followed in the input. A section is written when it has contents or was present in
+ * the input (so an empty section survives a round trip).
+ */
+import { Body } from '../ir/body.js';
+import {
+  ExternKind, type Elem, type Expr, type IndirectNameMap, type Module, type NameMap, type Names,
+} from '../ir/module.js';
+import type { CompType, FieldType, Limits } from '../ir/types.js';
+import { decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
+import { encodeBody, writeValType } from './encode-body.js';
+import { Sink } from './sink.js';
+
+export interface WriteOptions {
+  /**
+   * Decode every untouched body into the IR and encode it again, instead of copying
+   * its original bytes (the honest round trip of `weft convert`).
+   */
+  reencode?: boolean;
+}
+
+export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
+  const out = new Sink(Math.max(1024, (m.source?.length ?? 0) + 1024));
+  out.bytes(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
+  const namesCustom = m.names ? m.customs.find((c) => c.name === 'name') : undefined;
+  const writeCustoms = (after: number): void => {
+    for (const c of m.customs) {
+      if (c.after !== after) continue;
+      const mark = beginSection(out, SectionId.custom);
+      out.name(c.name);
+      if (c === namesCustom) writeNames(out, m.names!);
+      else out.bytes(c.bytes);
+      out.endSized(mark);
+    }
+  };
+  writeCustoms(0);
+  for (const id of SECTION_ORDER) {
+    if (hasContent(m, id) || m.sectionMask & (1 << id)) {
+      const mark = beginSection(out, id);
+      writeSection(out, m, id, options);
+      out.endSized(mark);
+    }
+    writeCustoms(id);
+  }
+  if (m.names && !namesCustom) {
+    const mark = beginSection(out, SectionId.custom);
+    out.name('name');
+    writeNames(out, m.names);
+    out.endSized(mark);
+  }
+  return out.result();
+}
+
+function beginSection(out: Sink, id: number): number {
+  out.u8(id);
+  return out.beginSized();
+}
+
+function hasContent(m: Module, id: number): boolean {
+  switch (id) {
+    case SectionId.type: return m.types.length > 0;
+    case SectionId.import: return m.imports.length > 0;
+    case SectionId.function: case SectionId.code: return m.funcs.length > 0;
+    case SectionId.table: return m.tables.length > 0;
+    case SectionId.memory: return m.memories.length > 0;
+    case SectionId.tag: return m.tags.length > 0;
+    case SectionId.global: return m.globals.length > 0;
+    case SectionId.export: return m.exports.length > 0;
+    case SectionId.start: return m.start !== null;
+    case SectionId.element: return m.elems.length > 0;
+    case SectionId.dataCount: return m.hasDataCount;
+    case SectionId.data: return m.datas.length > 0;
+    default: return false;
+  }
+}
+
+function writeSection(out: Sink, m: Module, id: number, options: WriteOptions): void {
+  switch (id) {
+    case SectionId.type:
+      out.u32(m.recGroups.length);
+      for (const g of m.recGroups) {
+        if (g.explicit) {
+          out.u8(0x4e);
+          out.u32(g.count);
+        }
+        for (let i = g.start; i < g.start + g.count; i++) {
+          const t = m.types[i];
+          if (t.explicit || !t.final || t.supers.length) {
+            out.u8(t.final ? 0x4f : 0x50);
+            out.u32(t.supers.length);
+            for (const s of t.supers) out.u32(s);
+          }
+          writeCompType(out, t.comp);
+        }
+      }
+      return;
+    case SectionId.import:
+      out.u32(m.imports.length);
+      for (const imp of m.imports) {
+        out.name(imp.module);
+        out.name(imp.name);
+        out.u8(imp.kind);
+        switch (imp.kind) {
+          case ExternKind.Func: out.u32(imp.type); break;
+          case ExternKind.Table: writeValType(out, imp.table.type); writeLimits(out, imp.table.limits); break;
+          case ExternKind.Memory: writeLimits(out, imp.memory); break;
+          case ExternKind.Global: writeValType(out, imp.global.type); out.u8(imp.global.mutable ? 1 : 0); break;
+          case ExternKind.Tag: out.u8(0); out.u32(imp.type); break;
+        }
+      }
+      return;
+    case SectionId.function:
+      out.u32(m.funcs.length);
+      for (const f of m.funcs) out.u32(f.type);
+      return;
+    case SectionId.table:
+      out.u32(m.tables.length);
+      for (const t of m.tables) {
+        if (t.init) out.bytes(Uint8Array.of(0x40, 0));
+        writeValType(out, t.type);
+        writeLimits(out, t.limits);
+        if (t.init) writeExpr(out, t.init);
+      }
+      return;
+    case SectionId.memory:
+      out.u32(m.memories.length);
+      for (const l of m.memories) writeLimits(out, l);
+      return;
+    case SectionId.tag:
+      out.u32(m.tags.length);
+      for (const t of m.tags) {
+        out.u8(0);
+        out.u32(t.type);
+      }
+      return;
+    case SectionId.global:
+      out.u32(m.globals.length);
+      for (const g of m.globals) {
+        writeValType(out, g.type);
+        out.u8(g.mutable ? 1 : 0);
+        writeExpr(out, g.init);
+      }
+      return;
+    case SectionId.export:
+      out.u32(m.exports.length);
+      for (const e of m.exports) {
+        out.name(e.name);
+        out.u8(e.kind);
+        out.u32(e.index);
+      }
+      return;
+    case SectionId.start:
+      out.u32(m.start!);
+      return;
+    case SectionId.element:
+      out.u32(m.elems.length);
+      for (const e of m.elems) writeElem(out, e);
+      return;
+    case SectionId.dataCount:
+      out.u32(m.datas.length);
+      return;
+    case SectionId.code:
+      writeCode(out, m, options);
+      return;
+    case SectionId.data:
+      out.u32(m.datas.length);
+      for (const d of m.datas) {
+        out.u32(d.flags);
+        if (d.flags === 2) out.u32(d.memory);
+        if (d.flags !== 1) writeExpr(out, d.offset!);
+        out.u32(d.bytes.length);
+        out.bytes(d.bytes);
+      }
+      return;
+  }
+}
+
+function writeCode(out: Sink, m: Module, options: WriteOptions): void {
+  out.u32(m.funcs.length);
+  const scratch = options.reencode ? new Body(1024) : null;
+  for (const f of m.funcs) {
+    const mark = out.beginSized();
+    if (f.body) encodeBody(f.body, out);
+    else if (scratch) encodeBody(decodeFunc(m, f, scratch), out);
+    else out.bytes(f.raw!);
+    out.endSized(mark);
+  }
+}
+
+function writeCompType(out: Sink, c: CompType): void {
+  switch (c.kind) {
+    case 'func':
+      out.u8(0x60);
+      out.u32(c.params.length);
+      for (const p of c.params) writeValType(out, p);
+      out.u32(c.results.length);
+      for (const r of c.results) writeValType(out, r);
+      return;
+    case 'struct':
+      out.u8(0x5f);
+      out.u32(c.fields.length);
+      for (const f of c.fields) writeField(out, f);
+      return;
+    case 'array':
+      out.u8(0x5e);
+      writeField(out, c.field);
+      return;
+  }
+}
+
+function writeField(out: Sink, f: FieldType): void {
+  writeValType(out, f.type);
+  out.u8(f.mutable ? 1 : 0);
+}
+
+function writeLimits(out: Sink, l: Limits): void {
+  const flags = (l.max !== null ? 1 : 0) | (l.shared ? 2 : 0) | (l.addr64 ? 4 : 0) | (l.pageSizeLog2 !== null ? 8 : 0);
+  out.u8(flags);
+  if (l.addr64) out.u64(l.min);
+  else out.u32(Number(l.min));
+  if (l.max !== null) {
+    if (l.addr64) out.u64(l.max);
+    else out.u32(Number(l.max));
+  }
+  if (l.pageSizeLog2 !== null) out.u32(l.pageSizeLog2);
+}
+
+function writeExpr(out: Sink, e: Expr): void {
+  out.bytes(e.bytes);
+}
+
+function writeElem(out: Sink, e: Elem): void {
+  const flags = e.flags;
+  out.u32(flags);
+  if ((flags & 3) === 2) out.u32(e.table);
+  if (!(flags & 1)) writeExpr(out, e.offset!);
+  if (flags & 3) {
+    if (flags & 4) writeValType(out, e.type);
+    else out.u8(0);
+  }
+  if (flags & 4) {
+    const exprs = e.exprs!;
+    out.u32(exprs.length);
+    for (const x of exprs) writeExpr(out, x);
+  } else {
+    const funcs = e.funcs!;
+    out.u32(funcs.length);
+    for (const f of funcs) out.u32(f);
+  }
+}
+
+function writeNameMap(out: Sink, map: NameMap): void {
+  out.u32(map.size);
+  for (const [idx, name] of map) {
+    out.u32(idx);
+    out.name(name);
+  }
+}
+
+function writeIndirectNameMap(out: Sink, map: IndirectNameMap): void {
+  out.u32(map.size);
+  for (const [idx, inner] of map) {
+    out.u32(idx);
+    writeNameMap(out, inner);
+  }
+}
+
+function writeNames(out: Sink, names: Names): void {
+  const order = [...names.order];
+  // Subsections added since decoding go after the original ones, in id order.
+  if (names.module !== null && !order.includes(0)) order.push(0);
+  for (const [id, field] of NAME_SUBSECTIONS) if (names[field].size && !order.includes(id)) order.push(id);
+  for (const id of names.unknown.keys()) if (!order.includes(id)) order.push(id);
+  for (const id of order) {
+    out.u8(id);
+    const mark = out.beginSized();
+    if (id === 0) {
+      out.name(names.module ?? '');
+    } else if (id <= 11) {
+      const field = NAME_SUBSECTIONS[id - 1][1];
+      if (field === 'locals' || field === 'labels' || field === 'fields') writeIndirectNameMap(out, names[field]);
+      else writeNameMap(out, names[field]);
+    } else {
+      out.bytes(names.unknown.get(id)!);
+    }
+    out.endSized(mark);
+  }
+}

@@ -1,0 +1,93 @@
+/** Shared CLI plumbing: argument parsing, located errors, atomic output, progress. */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { WasmDecodeError } from '../binary/cursor.js';
+
+export type Command = (args: string[]) => Promise<number> | number;
+
+export function fail(message: string): number {
+  process.stderr.write(`error: ${message}\n`);
+  return 1;
+}
+
+export interface Parsed {
+  positional: string[];
+  options: Map<string, string | true>;
+}
+
+/** Parses `args` given the options that take a value (`-o`, `--threads`...). */
+export function parseArgs(args: string[], valued: readonly string[]): Parsed {
+  const positional: string[] = [];
+  const options = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a.startsWith('-') && a !== '-') {
+      const eq = a.indexOf('=');
+      if (eq > 0) options.set(a.slice(0, eq), a.slice(eq + 1));
+      else if (valued.includes(a)) {
+        if (i + 1 >= args.length) throw new UsageError(`option ${a} needs a value`);
+        options.set(a, args[++i]);
+      } else options.set(a, true);
+    } else positional.push(a);
+  }
+  return { positional, options };
+}
+
+export class UsageError extends Error {}
+
+export function readInput(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Writes `bytes` to `file` through a temporary file and a rename, so no half-written output is left. */
+export function writeOutput(file: string, bytes: Uint8Array): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Runs a command body, turning expected failures into `error: …` lines and exit code 1. */
+export function reportErrors(file: string, body: () => number): number {
+  try {
+    return body();
+  } catch (e) {
+    if (e instanceof WasmDecodeError) return fail(`${file}:0x${e.offset.toString(16)}: ${e.message}`);
+    if (e instanceof UsageError) return fail(e.message);
+    throw e;
+  }
+}
+
+/** Progress on stderr, only when it is a terminal, throttled. */
+export class Progress {
+  private readonly enabled = process.stderr.isTTY === true;
+  private last = 0;
+  private shown = false;
+  constructor(private readonly label: string) {}
+  update(done: number, total: number): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    this.shown = true;
+    process.stderr.write(`\r${this.label} ${Math.floor((done / total) * 100)}%`);
+  }
+  done(): void {
+    if (this.shown) process.stderr.write('\r\x1b[K');
+  }
+}

@@ -1,0 +1,11 @@
+/** weft: read, transform and write WebAssembly. The typed API. */
+export { WasmDecodeError } from './binary/cursor.js';
+export { readModule, decodeFunc, type ReadOptions } from './binary/decode.js';
+export { writeModule, type WriteOptions } from './binary/encode.js';
+export { decodeBodyInto } from './binary/decode-body.js';
+export { encodeBody } from './binary/encode-body.js';
+export { Body, blockTypeAt, type BlockType } from './ir/body.js';
+export { OPS, OP_BY_NAME, type OpInfo } from './ir/opcodes.js';
+export * from './ir/module.js';
+export * from './ir/types.js';
+export { convert } from './convert.js';
