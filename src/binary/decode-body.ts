@@ -6,7 +6,7 @@
  */
 import { Body, CatchKind } from '../ir/body.js';
 import { Imm, OP_IMM, Op, PREFIX_TABLES, PREFIXED, SINGLE } from '../ir/opcodes.js';
-import { isAbstractHeapCode, REF, REF_NULL, SHORTHAND_REF_NAMES, type HeapType, type ValType } from '../ir/types.js';
+import { isAbstractHeapCode, isRefType, REF, REF_NULL, SHORTHAND_REF_NAMES, type HeapType, type ValType } from '../ir/types.js';
 import { Cursor } from './cursor.js';
 
 /** Largest type index the int32 value-type encoding holds (far above any engine limit). */
@@ -34,6 +34,13 @@ export function readValType(c: Cursor): ValType {
   if (code === REF || code === REF_NULL) return (readHeapType(c) << 8) | code;
   if (!isValTypeCode(code)) c.fail(`malformed value type 0x${code.toString(16)}`, at);
   return code;
+}
+
+export function readRefType(c: Cursor): ValType {
+  const at = c.pos;
+  const t = readValType(c);
+  if (!isRefType(t)) c.fail('malformed reference type', at);
+  return t;
 }
 
 /** A storage type: a value type or a packed i8/i16. */
@@ -82,8 +89,9 @@ function readMemarg(c: Cursor, imm: Int32Array, k: number, lane: boolean): void 
 /**
  * Decodes instructions from `c` into `body` up to and including the `end` that closes
  * depth 0. For function bodies the caller checks that this `end` is the last byte.
+ * Data indices may only be used when the module has a data count section.
  */
-export function decodeInstructions(c: Cursor, body: Body): void {
+export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): void {
   const buf = c.buf;
   let depth = 0;
   let n = body.length;
@@ -140,9 +148,12 @@ export function decodeInstructions(c: Cursor, body: Body): void {
       case Imm.Global:
       case Imm.Table:
       case Imm.Mem:
-      case Imm.Data:
       case Imm.Elem:
       case Imm.Tag:
+        imm[k] = c.u32();
+        break;
+      case Imm.Data:
+        if (!hasDataCount) c.fail('data count section required', at);
         imm[k] = c.u32();
         break;
       case Imm.I32:
@@ -151,14 +162,18 @@ export function decodeInstructions(c: Cursor, body: Body): void {
       case Imm.Memarg:
         readMemarg(c, imm, k, false);
         break;
+      case Imm.DataMem:
+      case Imm.TypeData:
+        if (!hasDataCount) c.fail('data count section required', at);
+        imm[k] = c.u32();
+        imm[k + 1] = c.u32();
+        break;
       case Imm.CallIndirect:
       case Imm.MemMem:
-      case Imm.DataMem:
       case Imm.ElemTable:
       case Imm.TableTable:
       case Imm.StructField:
       case Imm.TypeN:
-      case Imm.TypeData:
       case Imm.TypeElem:
       case Imm.TypeType:
         imm[k] = c.u32();
@@ -258,7 +273,7 @@ const MAX_LOCALS = 0xffffffff;
  * Decodes a function's code entry (locals and instructions, without the size prefix)
  * from `buf[start, end)` into `body` (reset first).
  */
-export function decodeBodyInto(buf: Uint8Array, start: number, end: number, body: Body): Body {
+export function decodeBodyInto(buf: Uint8Array, start: number, end: number, body: Body, hasDataCount = true): Body {
   body.reset();
   const c = new Cursor(buf, start, end);
   const groups = c.count(2);
@@ -270,7 +285,8 @@ export function decodeBodyInto(buf: Uint8Array, start: number, end: number, body
     if (total > MAX_LOCALS) c.fail('too many locals', at);
     body.locals.push(count, readValType(c));
   }
-  decodeInstructions(c, body);
+  decodeInstructions(c, body, hasDataCount);
   if (c.pos !== end) c.fail('section size mismatch: function body continues after its final end', c.pos);
+  body.nonCanonical = c.nonCanonical;
   return body;
 }

@@ -11,7 +11,7 @@ import {
 } from '../ir/module.js';
 import type { CompType, FieldType, Limits, SubType } from '../ir/types.js';
 import { Cursor, WasmDecodeError } from './cursor.js';
-import { decodeBodyInto, decodeInstructions, readStorageType, readValType } from './decode-body.js';
+import { decodeBodyInto, decodeInstructions, readRefType, readStorageType, readValType } from './decode-body.js';
 
 export const SectionId = {
   custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7,
@@ -56,6 +56,7 @@ export function readModule(bytes: Uint8Array, options: ReadOptions = {}): Module
     if (id === SectionId.custom) {
       const name = s.name();
       m.customs.push({ name, bytes: bytes.subarray(s.pos, end), after: lastId });
+      if (s.nonCanonical) m.nonCanonical = true;
       c.pos = end;
       continue;
     }
@@ -148,14 +149,16 @@ export function readModule(bytes: Uint8Array, options: ReadOptions = {}): Module
         break;
       }
     }
+    if (s.nonCanonical) m.nonCanonical = true;
     if (s.pos !== end) c.fail(`section size mismatch: section ${id} declares ${size} bytes, its contents end at ${s.pos - start}`, s.pos);
     c.pos = end;
   }
   if (!sawCode && funcTypes && funcTypes.length > 0) c.fail('function and code section have inconsistent lengths', c.pos);
   if (!sawData && dataCount) c.fail('data count and data section have inconsistent lengths', c.pos);
+  if (c.nonCanonical) m.nonCanonical = true;
   if (options.names !== false) {
     const custom = m.customs.find((x) => x.name === 'name');
-    if (custom) m.names = readNamesLenient(custom.bytes);
+    if (custom) m.names = readNamesLenient(custom.bytes, m);
   }
   return m;
 }
@@ -172,9 +175,16 @@ export function decodeFunc(m: Module, func: Func, into = new Body()): Body {
   const base = m.source && src.buffer === m.source.buffer ? m.source : null;
   if (base) {
     const start = src.byteOffset - base.byteOffset;
-    return decodeBodyInto(base, start, start + src.length, into);
+    return decodeBodyInto(base, start, start + src.length, into, m.hasDataCount);
   }
-  return decodeBodyInto(src, 0, src.length, into);
+  return decodeBodyInto(src, 0, src.length, into, m.hasDataCount);
+}
+
+/** Decodes a constant expression's instructions. */
+export function decodeExpr(e: Expr, into = new Body()): Body {
+  into.reset();
+  decodeInstructions(new Cursor(e.bytes), into);
+  return into;
 }
 
 function readMutability(s: Cursor): boolean {
@@ -260,7 +270,7 @@ function readLimits(s: Cursor): Limits {
 }
 
 function readTableType(s: Cursor): TableType {
-  const type = readValType(s);
+  const type = readRefType(s);
   return { type, limits: readLimits(s) };
 }
 
@@ -308,7 +318,7 @@ function readElem(s: Cursor, scratch: Body): Elem {
   let type = 0x70; // funcref
   if (flags & 3) {
     if (usesExprs) {
-      type = readValType(s);
+      type = readRefType(s);
     } else {
       const kindAt = s.pos;
       if (s.u8() !== 0) s.fail('malformed element kind', kindAt);
@@ -339,9 +349,12 @@ function readData(s: Cursor, scratch: Body): Data {
  * The name section. Custom sections may not make a module malformed, so a name
  * section that fails to decode is kept raw (names = null) rather than rejected.
  */
-function readNamesLenient(bytes: Uint8Array): Names | null {
+function readNamesLenient(bytes: Uint8Array, m: Module): Names | null {
   try {
-    return readNames(new Cursor(bytes, 0, bytes.length));
+    const s = new Cursor(bytes, 0, bytes.length);
+    const names = readNames(s);
+    if (s.nonCanonical) m.nonCanonical = true;
+    return names;
   } catch (e) {
     if (e instanceof WasmDecodeError) return null;
     throw e;
@@ -396,6 +409,7 @@ function readNames(s: Cursor): Names {
       names.unknown.set(id, sub.bytes(size));
     }
     if (sub.pos !== sub.end) s.fail('name subsection size mismatch');
+    if (sub.nonCanonical) s.nonCanonical = true;
     s.pos += size;
   }
   return names;

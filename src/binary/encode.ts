@@ -9,8 +9,8 @@ import {
   ExternKind, type Elem, type Expr, type IndirectNameMap, type Module, type NameMap, type Names,
 } from '../ir/module.js';
 import type { CompType, FieldType, Limits } from '../ir/types.js';
-import { decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
-import { encodeBody, writeValType } from './encode-body.js';
+import { decodeExpr, decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
+import { encodeBody, encodeInstructions, writeValType } from './encode-body.js';
 import { Sink } from './sink.js';
 
 export interface WriteOptions {
@@ -36,10 +36,11 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
     }
   };
   writeCustoms(0);
+  const scratch = options.reencode ? new Body(1024) : null;
   for (const id of SECTION_ORDER) {
     if (hasContent(m, id) || m.sectionMask & (1 << id)) {
       const mark = beginSection(out, id);
-      writeSection(out, m, id, options);
+      writeSection(out, m, id, scratch);
       out.endSized(mark);
     }
     writeCustoms(id);
@@ -76,7 +77,8 @@ function hasContent(m: Module, id: number): boolean {
   }
 }
 
-function writeSection(out: Sink, m: Module, id: number, options: WriteOptions): void {
+/** `scratch` is set when re-encoding: bodies and constant expressions are decoded into it and encoded again. */
+function writeSection(out: Sink, m: Module, id: number, scratch: Body | null): void {
   switch (id) {
     case SectionId.type:
       out.u32(m.recGroups.length);
@@ -121,7 +123,7 @@ function writeSection(out: Sink, m: Module, id: number, options: WriteOptions): 
         if (t.init) out.bytes(Uint8Array.of(0x40, 0));
         writeValType(out, t.type);
         writeLimits(out, t.limits);
-        if (t.init) writeExpr(out, t.init);
+        if (t.init) writeExpr(out, t.init, scratch);
       }
       return;
     case SectionId.memory:
@@ -140,7 +142,7 @@ function writeSection(out: Sink, m: Module, id: number, options: WriteOptions): 
       for (const g of m.globals) {
         writeValType(out, g.type);
         out.u8(g.mutable ? 1 : 0);
-        writeExpr(out, g.init);
+        writeExpr(out, g.init, scratch);
       }
       return;
     case SectionId.export:
@@ -156,20 +158,20 @@ function writeSection(out: Sink, m: Module, id: number, options: WriteOptions): 
       return;
     case SectionId.element:
       out.u32(m.elems.length);
-      for (const e of m.elems) writeElem(out, e);
+      for (const e of m.elems) writeElem(out, e, scratch);
       return;
     case SectionId.dataCount:
       out.u32(m.datas.length);
       return;
     case SectionId.code:
-      writeCode(out, m, options);
+      writeCode(out, m, scratch);
       return;
     case SectionId.data:
       out.u32(m.datas.length);
       for (const d of m.datas) {
         out.u32(d.flags);
         if (d.flags === 2) out.u32(d.memory);
-        if (d.flags !== 1) writeExpr(out, d.offset!);
+        if (d.flags !== 1) writeExpr(out, d.offset!, scratch);
         out.u32(d.bytes.length);
         out.bytes(d.bytes);
       }
@@ -177,9 +179,8 @@ function writeSection(out: Sink, m: Module, id: number, options: WriteOptions): 
   }
 }
 
-function writeCode(out: Sink, m: Module, options: WriteOptions): void {
+function writeCode(out: Sink, m: Module, scratch: Body | null): void {
   out.u32(m.funcs.length);
-  const scratch = options.reencode ? new Body(1024) : null;
   for (const f of m.funcs) {
     const mark = out.beginSized();
     if (f.body) encodeBody(f.body, out);
@@ -227,15 +228,16 @@ function writeLimits(out: Sink, l: Limits): void {
   if (l.pageSizeLog2 !== null) out.u32(l.pageSizeLog2);
 }
 
-function writeExpr(out: Sink, e: Expr): void {
-  out.bytes(e.bytes);
+function writeExpr(out: Sink, e: Expr, scratch: Body | null): void {
+  if (scratch) encodeInstructions(decodeExpr(e, scratch), out);
+  else out.bytes(e.bytes);
 }
 
-function writeElem(out: Sink, e: Elem): void {
+function writeElem(out: Sink, e: Elem, scratch: Body | null): void {
   const flags = e.flags;
   out.u32(flags);
   if ((flags & 3) === 2) out.u32(e.table);
-  if (!(flags & 1)) writeExpr(out, e.offset!);
+  if (!(flags & 1)) writeExpr(out, e.offset!, scratch);
   if (flags & 3) {
     if (flags & 4) writeValType(out, e.type);
     else out.u8(0);
@@ -243,7 +245,7 @@ function writeElem(out: Sink, e: Elem): void {
   if (flags & 4) {
     const exprs = e.exprs!;
     out.u32(exprs.length);
-    for (const x of exprs) writeExpr(out, x);
+    for (const x of exprs) writeExpr(out, x, scratch);
   } else {
     const funcs = e.funcs!;
     out.u32(funcs.length);

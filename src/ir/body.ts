@@ -38,6 +38,8 @@ export class Body {
   offsets: Uint32Array;
   length = 0;
   extraLength = 0;
+  /** The bytes it was decoded from used a non-canonical encoding (e.g. a padded LEB128). */
+  nonCanonical = false;
 
   constructor(capacity = 64) {
     this.ops = new Uint16Array(capacity);
@@ -51,6 +53,7 @@ export class Body {
     this.locals.length = 0;
     this.length = 0;
     this.extraLength = 0;
+    this.nonCanonical = false;
   }
 
   grow(min: number): void {

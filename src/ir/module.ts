@@ -142,6 +142,8 @@ export interface Module {
   sectionMask: number;
   /** The input the lazy bodies point into. */
   source: Uint8Array | null;
+  /** The input used a non-canonical encoding outside function bodies (e.g. a padded LEB128). */
+  nonCanonical: boolean;
 }
 
 export function emptyNames(): Names {
@@ -156,7 +158,7 @@ export function emptyModule(): Module {
   return {
     types: [], recGroups: [], imports: [], funcs: [], tables: [], memories: [], tags: [], globals: [],
     exports: [], start: null, elems: [], datas: [], hasDataCount: false, customs: [], names: null,
-    sectionMask: 0, source: null,
+    sectionMask: 0, source: null, nonCanonical: false,
   };
 }
 

@@ -1,0 +1,25 @@
+// Where the spec test suite lives; tests skip with a message when ../shared is absent.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const SHARED = process.env.WEFT_SHARED ?? resolve(root, '..', 'shared');
+export const SUITE_JSON = join(SHARED, 'testsuite-json');
+export const SUITE_WAST = join(SHARED, 'testsuite');
+export const haveSuite = existsSync(SUITE_JSON);
+export const NO_SUITE = `spec test suite not found at ${SUITE_JSON} (set WEFT_SHARED)`;
+
+/** Every script of testsuite-json as { name, dir, commands }. */
+export function scripts() {
+  return readdirSync(SUITE_JSON, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => {
+      const dir = join(SUITE_JSON, d.name);
+      const json = JSON.parse(readFileSync(join(dir, `${d.name}.json`), 'utf8'));
+      return { name: d.name, dir, commands: json.commands };
+    });
+}
+
+/** Commands whose binary module the script expects to decode. */
+export const DECODES = new Set(['module', 'assert_invalid', 'assert_unlinkable', 'assert_uninstantiable']);
