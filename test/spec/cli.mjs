@@ -4,9 +4,10 @@
 
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { SUITE_JSON } from '../suite.mjs';
 import { runScript } from './run-json.mjs';
 
-const root = process.env.WEFT_TESTSUITE_JSON ?? '/work/shared/testsuite-json';
+const root = process.env.WEFT_TESTSUITE_JSON ?? SUITE_JSON;
 const argv = process.argv.slice(2);
 const verbose = argv.includes('-v');
 const requested = argv.filter((a) => a !== '-v');
