@@ -5,7 +5,7 @@
  * reads against the body's end.
  */
 import { Body, CatchKind } from '../ir/body.js';
-import { Imm, OP_IMM, Op, PREFIX_TABLES, PREFIXED, SINGLE } from '../ir/opcodes.js';
+import { Imm, OP_IMM, PREFIX_TABLES, PREFIXED, SINGLE } from '../ir/opcodes.js';
 import { isAbstractHeapCode, isRefType, REF, REF_NULL, SHORTHAND_REF_NAMES, type HeapType, type ValType } from '../ir/types.js';
 import { Cursor } from './cursor.js';
 
@@ -92,7 +92,14 @@ function readMemarg(c: Cursor, imm: Int32Array, k: number, lane: boolean): void 
  * Data indices may only be used when the module has a data count section.
  */
 export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): void {
+  // The position lives in a local; `c.pos` is synced around the slow paths that use
+  // the cursor's methods. Fast paths cover one-byte LEBs, which dominate real code.
   const buf = c.buf;
+  const end = c.end;
+  // Imported tables, hoisted into locals: an imported binding is re-checked on every access.
+  const single = SINGLE;
+  const opImm = OP_IMM;
+  let pos = c.pos;
   let depth = 0;
   let n = body.length;
   let ops = body.ops;
@@ -106,14 +113,15 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
       imm = body.imm;
       offsets = body.offsets;
     }
-    const at = c.pos;
-    if (at >= c.end) c.fail('unexpected end of section or function: missing end', at);
-    const byte = buf[at];
-    c.pos = at + 1;
-    let op = SINGLE[byte];
+    const at = pos;
+    if (pos >= end) c.fail('unexpected end of section or function: missing end', at);
+    const byte = buf[pos++];
+    let op = single[byte];
     if (op >= PREFIXED) {
       if (op !== PREFIXED) c.fail(`illegal opcode 0x${byte.toString(16)}`, at);
+      c.pos = pos;
       const sub = c.u32();
+      pos = c.pos;
       op = sub < 0x120 ? PREFIX_TABLES[byte - 0xfb][sub] : 0xffff;
       if (op === 0xffff) c.fail(`illegal opcode 0x${byte.toString(16)} 0x${sub.toString(16)}`, at);
     }
@@ -121,147 +129,200 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
     offsets[n] = at;
     const k = n * 4;
     n++;
-    switch (OP_IMM[op]) {
+    const kind = opImm[op];
+    switch (kind) {
       case Imm.None:
-        if (op === Op.end) {
+        if (byte === 0x0b) {
           if (depth === 0) {
             body.length = n;
+            c.pos = pos;
             return;
           }
           depth--;
         }
-        break;
-      case Imm.Block:
-        readBlockType(c, imm, k);
-        depth++;
-        break;
-      case Imm.Label:
-        imm[k] = c.u32();
-        if (op === Op.delegate) {
-          if (depth === 0) c.fail('delegate outside of a try block', at);
-          depth--;
-        }
-        break;
-      case Imm.Func:
-      case Imm.Type:
+        continue;
       case Imm.Local:
       case Imm.Global:
+      case Imm.Func:
+      case Imm.Label:
+      case Imm.Type:
       case Imm.Table:
       case Imm.Mem:
       case Imm.Elem:
-      case Imm.Tag:
-        imm[k] = c.u32();
-        break;
-      case Imm.Data:
-        if (!hasDataCount) c.fail('data count section required', at);
-        imm[k] = c.u32();
-        break;
-      case Imm.I32:
-        imm[k] = c.s32();
-        break;
-      case Imm.Memarg:
-        readMemarg(c, imm, k, false);
-        break;
-      case Imm.DataMem:
-      case Imm.TypeData:
-        if (!hasDataCount) c.fail('data count section required', at);
-        imm[k] = c.u32();
-        imm[k + 1] = c.u32();
-        break;
-      case Imm.CallIndirect:
-      case Imm.MemMem:
-      case Imm.ElemTable:
-      case Imm.TableTable:
-      case Imm.StructField:
-      case Imm.TypeN:
-      case Imm.TypeElem:
-      case Imm.TypeType:
-        imm[k] = c.u32();
-        imm[k + 1] = c.u32();
-        break;
-      case Imm.I64:
-        imm[k] = c.i64();
-        imm[k + 1] = c.hi;
-        break;
-      case Imm.F32:
-        imm[k] = c.fixed32();
-        break;
-      case Imm.F64:
-        imm[k] = c.fixed32();
-        imm[k + 1] = c.fixed32();
-        break;
-      case Imm.BrTable: {
-        const count = c.count();
-        if (body.extraLength + count + 1 > body.extra.length) body.growExtra(body.extraLength + count + 1);
-        const extra = body.extra;
-        const start = body.extraLength;
-        for (let i = 0; i <= count; i++) extra[start + i] = c.u32();
-        imm[k] = start;
-        imm[k + 1] = count;
-        body.extraLength = start + count + 1;
-        break;
-      }
-      case Imm.V128:
-      case Imm.Shuffle:
-        imm[k] = c.fixed32();
-        imm[k + 1] = c.fixed32();
-        imm[k + 2] = c.fixed32();
-        imm[k + 3] = c.fixed32();
-        break;
-      case Imm.Lane:
-        imm[k] = c.u8();
-        break;
-      case Imm.MemargLane:
-        readMemarg(c, imm, k, true);
-        break;
-      case Imm.HeapType:
-        imm[k] = readHeapType(c);
-        break;
-      case Imm.SelectT: {
-        const count = c.count();
-        if (body.extraLength + count > body.extra.length) body.growExtra(body.extraLength + count);
-        const start = body.extraLength;
-        for (let i = 0; i < count; i++) body.extra[start + i] = readValType(c);
-        imm[k] = start;
-        imm[k + 1] = count;
-        body.extraLength = start + count;
-        break;
-      }
-      case Imm.TryTable: {
-        readBlockType(c, imm, k);
-        const count = c.count(2);
-        if (body.extraLength + count * 3 > body.extra.length) body.growExtra(body.extraLength + count * 3);
-        const start = body.extraLength;
-        const extra = body.extra;
-        for (let i = 0; i < count; i++) {
-          const kindAt = c.pos;
-          const kind = c.u8();
-          if (kind > CatchKind.CatchAllRef) c.fail('malformed catch clause', kindAt);
-          extra[start + i * 3] = kind;
-          extra[start + i * 3 + 1] = kind <= CatchKind.CatchRef ? c.u32() : 0;
-          extra[start + i * 3 + 2] = c.u32();
+      case Imm.Tag: {
+        const b = buf[pos];
+        if (b < 0x80 && pos < end) {
+          imm[k] = b;
+          pos++;
+        } else {
+          c.pos = pos;
+          imm[k] = c.u32();
+          pos = c.pos;
         }
-        imm[k + 2] = start;
-        imm[k + 3] = count;
-        body.extraLength = start + count * 3;
+        if (byte === 0x18) {
+          // delegate closes its try
+          if (depth === 0) c.fail('delegate outside of a try block', at);
+          depth--;
+        }
+        continue;
+      }
+      case Imm.I32: {
+        const b = buf[pos];
+        if (b < 0x80 && pos < end) {
+          imm[k] = (b << 25) >> 25;
+          pos++;
+        } else {
+          c.pos = pos;
+          imm[k] = c.s32();
+          pos = c.pos;
+        }
+        continue;
+      }
+      case Imm.Memarg: {
+        const flags = buf[pos];
+        const off = buf[pos + 1];
+        if (flags < 0x40 && off < 0x80 && pos + 1 < end) {
+          imm[k] = flags;
+          imm[k + 1] = 0;
+          imm[k + 2] = off;
+          imm[k + 3] = 0;
+          pos += 2;
+        } else {
+          c.pos = pos;
+          readMemarg(c, imm, k, false);
+          pos = c.pos;
+        }
+        continue;
+      }
+      case Imm.Block: {
+        const b = buf[pos];
+        // 0x40 (empty) and one-byte value types: a negative one-byte s33 that is not ref/ref null
+        if (b >= 0x40 && b < 0x80 && b !== 0x64 && b !== 0x63 && pos < end && (b === 0x40 || isValTypeCode(b))) {
+          imm[k] = b - 0x80;
+          pos++;
+        } else {
+          c.pos = pos;
+          readBlockType(c, imm, k);
+          pos = c.pos;
+        }
         depth++;
-        break;
+        continue;
       }
-      case Imm.BrOnCast: {
-        const flagsAt = c.pos;
-        const flags = c.u8();
-        if (flags > 3) c.fail('malformed br_on_cast flags', flagsAt);
-        imm[k] = flags;
-        imm[k + 1] = c.u32();
-        imm[k + 2] = readHeapType(c);
-        imm[k + 3] = readHeapType(c);
-        break;
+    }
+    c.pos = pos;
+    decodeRareImmediates(c, body, kind, k, at, hasDataCount);
+    pos = c.pos;
+    imm = body.imm;
+    if (kind === Imm.TryTable) depth++;
+  }
+}
+
+/** The immediates not on decodeInstructions' fast paths, through the cursor. */
+function decodeRareImmediates(c: Cursor, body: Body, kind: Imm, k: number, at: number, hasDataCount: boolean): void {
+  const imm = body.imm;
+  switch (kind) {
+    case Imm.DataMem:
+    case Imm.TypeData:
+      if (!hasDataCount) c.fail('data count section required', at);
+      imm[k] = c.u32();
+      imm[k + 1] = c.u32();
+      return;
+    case Imm.Data:
+      if (!hasDataCount) c.fail('data count section required', at);
+      imm[k] = c.u32();
+      return;
+    case Imm.CallIndirect:
+    case Imm.MemMem:
+    case Imm.ElemTable:
+    case Imm.TableTable:
+    case Imm.StructField:
+    case Imm.TypeN:
+    case Imm.TypeElem:
+    case Imm.TypeType:
+      imm[k] = c.u32();
+      imm[k + 1] = c.u32();
+      return;
+    case Imm.I64:
+      imm[k] = c.i64();
+      imm[k + 1] = c.hi;
+      return;
+    case Imm.F32:
+      imm[k] = c.fixed32();
+      return;
+    case Imm.F64:
+      imm[k] = c.fixed32();
+      imm[k + 1] = c.fixed32();
+      return;
+    case Imm.BrTable: {
+      const count = c.count();
+      if (body.extraLength + count + 1 > body.extra.length) body.growExtra(body.extraLength + count + 1);
+      const extra = body.extra;
+      const start = body.extraLength;
+      for (let i = 0; i <= count; i++) extra[start + i] = c.u32();
+      imm[k] = start;
+      imm[k + 1] = count;
+      body.extraLength = start + count + 1;
+      return;
+    }
+    case Imm.V128:
+    case Imm.Shuffle:
+      imm[k] = c.fixed32();
+      imm[k + 1] = c.fixed32();
+      imm[k + 2] = c.fixed32();
+      imm[k + 3] = c.fixed32();
+      return;
+    case Imm.Lane:
+      imm[k] = c.u8();
+      return;
+    case Imm.MemargLane:
+      readMemarg(c, imm, k, true);
+      return;
+    case Imm.HeapType:
+      imm[k] = readHeapType(c);
+      return;
+    case Imm.SelectT: {
+      const count = c.count();
+      if (body.extraLength + count > body.extra.length) body.growExtra(body.extraLength + count);
+      const start = body.extraLength;
+      for (let i = 0; i < count; i++) body.extra[start + i] = readValType(c);
+      imm[k] = start;
+      imm[k + 1] = count;
+      body.extraLength = start + count;
+      return;
+    }
+    case Imm.TryTable: {
+      readBlockType(c, imm, k);
+      const count = c.count(2);
+      if (body.extraLength + count * 3 > body.extra.length) body.growExtra(body.extraLength + count * 3);
+      const start = body.extraLength;
+      const extra = body.extra;
+      for (let i = 0; i < count; i++) {
+        const kindAt = c.pos;
+        const catchKind = c.u8();
+        if (catchKind > CatchKind.CatchAllRef) c.fail('malformed catch clause', kindAt);
+        extra[start + i * 3] = catchKind;
+        extra[start + i * 3 + 1] = catchKind <= CatchKind.CatchRef ? c.u32() : 0;
+        extra[start + i * 3 + 2] = c.u32();
       }
-      case Imm.Zero: {
-        const zeroAt = c.pos;
-        if (c.u8() !== 0) c.fail('zero byte expected', zeroAt);
-        break;
-      }
+      imm[k + 2] = start;
+      imm[k + 3] = count;
+      body.extraLength = start + count * 3;
+      return;
+    }
+    case Imm.BrOnCast: {
+      const flagsAt = c.pos;
+      const flags = c.u8();
+      if (flags > 3) c.fail('malformed br_on_cast flags', flagsAt);
+      imm[k] = flags;
+      imm[k + 1] = c.u32();
+      imm[k + 2] = readHeapType(c);
+      imm[k + 3] = readHeapType(c);
+      return;
+    }
+    case Imm.Zero: {
+      const zeroAt = c.pos;
+      if (c.u8() !== 0) c.fail('zero byte expected', zeroAt);
+      return;
     }
   }
 }

@@ -2,10 +2,10 @@
  * Instruction encoding: Body → bytes. The mirror image of decode-body.ts, driven by
  * the same opcode table.
  */
-import type { Body } from '../ir/body.js';
+import { CatchKind, type Body } from '../ir/body.js';
 import { Imm, OP_IMM, OPS } from '../ir/opcodes.js';
 import { REF, REF_NULL, type ValType } from '../ir/types.js';
-import type { Sink } from './sink.js';
+import { putFixed32, putI64, putS32, putU32, type Sink } from './sink.js';
 
 const OP_PREFIX = Uint8Array.from(OPS, (o) => o.prefix);
 const OP_CODE = Uint16Array.from(OPS, (o) => o.code);
@@ -16,44 +16,58 @@ export function writeValType(out: Sink, t: ValType): void {
   if (code === REF || code === REF_NULL) out.s32(t >> 8);
 }
 
-function writeBlockType(out: Sink, imm: Int32Array, k: number): void {
+/** A block type: its s33 value, and the heap type after a ref / ref null code. */
+function putBlockType(buf: Uint8Array, p: number, imm: Int32Array, k: number): number {
   const raw = imm[k];
   const code = raw + 0x80;
   if (raw < 0 && (code === REF || code === REF_NULL)) {
-    out.u8(code);
-    out.s32(imm[k + 1]);
-  } else {
-    out.s32(raw);
+    buf[p++] = code;
+    return putS32(buf, p, imm[k + 1]);
   }
+  return putS32(buf, p, raw);
 }
 
-function writeMemarg(out: Sink, imm: Int32Array, k: number): void {
+function putMemarg(buf: Uint8Array, p: number, imm: Int32Array, k: number): number {
   const flags = imm[k] & 0xff;
-  out.u8(flags);
-  if (flags & 0x40) out.u32(imm[k + 1]);
-  out.i64(imm[k + 2], imm[k + 3], true);
+  buf[p++] = flags;
+  if (flags & 0x40) p = putU32(buf, p, imm[k + 1]);
+  return putI64(buf, p, imm[k + 2], imm[k + 3], true);
 }
 
-/** Encodes instructions [from, to) of `body`. */
+/** Room every fixed-size instruction fits in: prefix + sub-opcode + the largest fixed immediates. */
+const MAX_FIXED = 32;
+
+/**
+ * Encodes instructions [from, to) of `body`. Room is reserved once per instruction
+ * and the position kept in a local; variable-length immediates go through the sink.
+ */
 export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.length): void {
   const ops = body.ops;
   const imm = body.imm;
   const extra = body.extra;
+  // Imported tables, hoisted into locals: an imported binding is re-checked on every access.
+  const opPrefix = OP_PREFIX;
+  const opCode = OP_CODE;
+  const opImm = OP_IMM;
+  let buf = out.buf;
+  let p = out.pos;
   for (let i = from; i < to; i++) {
+    if (p + MAX_FIXED > buf.length) {
+      out.pos = p;
+      out.ensure(MAX_FIXED);
+      buf = out.buf;
+    }
     const op = ops[i];
-    const prefix = OP_PREFIX[op];
+    const prefix = opPrefix[op];
     if (prefix === 0) {
-      out.u8(OP_CODE[op]);
+      buf[p++] = opCode[op];
     } else {
-      out.u8(prefix);
-      out.u32(OP_CODE[op]);
+      buf[p++] = prefix;
+      p = putU32(buf, p, opCode[op]);
     }
     const k = i * 4;
-    switch (OP_IMM[op]) {
+    switch (opImm[op]) {
       case Imm.None:
-        break;
-      case Imm.Block:
-        writeBlockType(out, imm, k);
         break;
       case Imm.Label:
       case Imm.Func:
@@ -64,14 +78,26 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
       case Imm.Mem:
       case Imm.Data:
       case Imm.Elem:
-      case Imm.Tag:
-        out.u32(imm[k]);
+      case Imm.Tag: {
+        const v = imm[k];
+        if (v >>> 0 < 0x80) buf[p++] = v;
+        else p = putU32(buf, p, v);
         break;
-      case Imm.I32:
-        out.s32(imm[k]);
+      }
+      case Imm.I32: {
+        const v = imm[k];
+        if (v >= -64 && v < 64) buf[p++] = v & 0x7f;
+        else p = putS32(buf, p, v);
         break;
+      }
       case Imm.Memarg:
-        writeMemarg(out, imm, k);
+        p = putMemarg(buf, p, imm, k);
+        break;
+      case Imm.Block:
+        p = putBlockType(buf, p, imm, k);
+        break;
+      case Imm.HeapType:
+        p = putS32(buf, p, imm[k]);
         break;
       case Imm.CallIndirect:
       case Imm.MemMem:
@@ -83,72 +109,82 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
       case Imm.TypeData:
       case Imm.TypeElem:
       case Imm.TypeType:
-        out.u32(imm[k]);
-        out.u32(imm[k + 1]);
+        p = putU32(buf, p, imm[k]);
+        p = putU32(buf, p, imm[k + 1]);
         break;
       case Imm.I64:
-        out.i64(imm[k], imm[k + 1]);
+        p = putI64(buf, p, imm[k], imm[k + 1], false);
         break;
       case Imm.F32:
-        out.fixed32(imm[k]);
+        p = putFixed32(buf, p, imm[k]);
         break;
       case Imm.F64:
-        out.fixed32(imm[k]);
-        out.fixed32(imm[k + 1]);
+        p = putFixed32(buf, p, imm[k]);
+        p = putFixed32(buf, p, imm[k + 1]);
         break;
-      case Imm.BrTable: {
-        const start = imm[k];
-        const count = imm[k + 1];
-        out.u32(count);
-        for (let j = 0; j <= count; j++) out.u32(extra[start + j]);
-        break;
-      }
       case Imm.V128:
       case Imm.Shuffle:
-        out.fixed32(imm[k]);
-        out.fixed32(imm[k + 1]);
-        out.fixed32(imm[k + 2]);
-        out.fixed32(imm[k + 3]);
+        p = putFixed32(buf, p, imm[k]);
+        p = putFixed32(buf, p, imm[k + 1]);
+        p = putFixed32(buf, p, imm[k + 2]);
+        p = putFixed32(buf, p, imm[k + 3]);
         break;
       case Imm.Lane:
-        out.u8(imm[k]);
+        buf[p++] = imm[k];
         break;
       case Imm.MemargLane:
-        writeMemarg(out, imm, k);
-        out.u8(imm[k] >>> 8);
+        p = putMemarg(buf, p, imm, k);
+        buf[p++] = imm[k] >>> 8;
         break;
-      case Imm.HeapType:
-        out.s32(imm[k]);
-        break;
-      case Imm.SelectT: {
-        const start = imm[k];
-        const count = imm[k + 1];
-        out.u32(count);
-        for (let j = 0; j < count; j++) writeValType(out, extra[start + j]);
-        break;
-      }
-      case Imm.TryTable: {
-        writeBlockType(out, imm, k);
-        const start = imm[k + 2];
-        const count = imm[k + 3];
-        out.u32(count);
-        for (let j = 0; j < count; j++) {
-          const kind = extra[start + j * 3];
-          out.u8(kind);
-          if (kind <= 1) out.u32(extra[start + j * 3 + 1]);
-          out.u32(extra[start + j * 3 + 2]);
-        }
-        break;
-      }
       case Imm.BrOnCast:
-        out.u8(imm[k]);
-        out.u32(imm[k + 1]);
-        out.s32(imm[k + 2]);
-        out.s32(imm[k + 3]);
+        buf[p++] = imm[k];
+        p = putU32(buf, p, imm[k + 1]);
+        p = putS32(buf, p, imm[k + 2]);
+        p = putS32(buf, p, imm[k + 3]);
         break;
       case Imm.Zero:
-        out.u8(0);
+        buf[p++] = 0;
         break;
+      default:
+        // Variable-length immediates: through the sink, which grows as needed.
+        out.pos = p;
+        writeVariable(out, opImm[op], imm, k, extra);
+        p = out.pos;
+        buf = out.buf;
+    }
+  }
+  out.pos = p;
+}
+
+function writeVariable(out: Sink, kind: Imm, imm: Int32Array, k: number, extra: Int32Array): void {
+  switch (kind) {
+    case Imm.BrTable: {
+      const start = imm[k];
+      const count = imm[k + 1];
+      out.u32(count);
+      for (let j = 0; j <= count; j++) out.u32(extra[start + j]);
+      return;
+    }
+    case Imm.SelectT: {
+      const start = imm[k];
+      const count = imm[k + 1];
+      out.u32(count);
+      for (let j = 0; j < count; j++) writeValType(out, extra[start + j]);
+      return;
+    }
+    case Imm.TryTable: {
+      out.ensure(MAX_FIXED);
+      out.pos = putBlockType(out.buf, out.pos, imm, k);
+      const start = imm[k + 2];
+      const count = imm[k + 3];
+      out.u32(count);
+      for (let j = 0; j < count; j++) {
+        const kind = extra[start + j * 3];
+        out.u8(kind);
+        if (kind <= CatchKind.CatchRef) out.u32(extra[start + j * 3 + 1]);
+        out.u32(extra[start + j * 3 + 2]);
+      }
+      return;
     }
   }
 }

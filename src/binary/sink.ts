@@ -6,6 +6,58 @@
 
 const utf8 = new TextEncoder();
 
+// Raw writers for hot loops that reserve room once and keep the position in a local:
+// each writes at `p` (the caller guarantees space) and returns the new position.
+
+export function putU32(buf: Uint8Array, p: number, v: number): number {
+  v >>>= 0;
+  while (v >= 0x80) {
+    buf[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[p++] = v;
+  return p;
+}
+
+export function putS32(buf: Uint8Array, p: number, v: number): number {
+  v |= 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) {
+      buf[p++] = b;
+      return p;
+    }
+    buf[p++] = b | 0x80;
+  }
+}
+
+export function putI64(buf: Uint8Array, p: number, lo: number, hi: number, unsigned: boolean): number {
+  for (;;) {
+    const b = lo & 0x7f;
+    const nlo = (lo >>> 7) | (hi << 25);
+    const nhi = unsigned ? hi >>> 7 : hi >> 7;
+    const done = unsigned
+      ? nlo === 0 && nhi === 0
+      : (nhi === 0 && nlo === 0 && !(b & 0x40)) || (nhi === -1 && nlo === -1 && (b & 0x40) !== 0);
+    if (done) {
+      buf[p++] = b;
+      return p;
+    }
+    buf[p++] = b | 0x80;
+    lo = nlo;
+    hi = nhi;
+  }
+}
+
+export function putFixed32(buf: Uint8Array, p: number, v: number): number {
+  buf[p] = v;
+  buf[p + 1] = v >> 8;
+  buf[p + 2] = v >> 16;
+  buf[p + 3] = v >> 24;
+  return p + 4;
+}
+
 export class Sink {
   buf: Uint8Array;
   pos = 0;
@@ -31,56 +83,19 @@ export class Sink {
 
   u32(v: number): void {
     if (this.pos + 5 > this.buf.length) this.growTo(this.pos + 5);
-    const buf = this.buf;
-    let p = this.pos;
-    v >>>= 0;
-    while (v >= 0x80) {
-      buf[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[p++] = v;
-    this.pos = p;
+    this.pos = putU32(this.buf, this.pos, v);
   }
 
   /** Signed LEB128 of an int32 (also used for s33 values within int32 range). */
   s32(v: number): void {
     if (this.pos + 5 > this.buf.length) this.growTo(this.pos + 5);
-    const buf = this.buf;
-    let p = this.pos;
-    v |= 0;
-    for (;;) {
-      const b = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) {
-        buf[p++] = b;
-        break;
-      }
-      buf[p++] = b | 0x80;
-    }
-    this.pos = p;
+    this.pos = putS32(this.buf, this.pos, v);
   }
 
   /** A 64-bit LEB128 from int32 halves; signed unless `unsigned`. */
   i64(lo: number, hi: number, unsigned = false): void {
     if (this.pos + 10 > this.buf.length) this.growTo(this.pos + 10);
-    const buf = this.buf;
-    let p = this.pos;
-    for (;;) {
-      const b = lo & 0x7f;
-      const nlo = (lo >>> 7) | (hi << 25);
-      const nhi = unsigned ? hi >>> 7 : hi >> 7;
-      const done = unsigned
-        ? nlo === 0 && nhi === 0
-        : (nhi === 0 && nlo === 0 && !(b & 0x40)) || (nhi === -1 && nlo === -1 && (b & 0x40) !== 0);
-      if (done) {
-        buf[p++] = b;
-        break;
-      }
-      buf[p++] = b | 0x80;
-      lo = nlo;
-      hi = nhi;
-    }
-    this.pos = p;
+    this.pos = putI64(this.buf, this.pos, lo, hi, unsigned);
   }
 
   u64(v: bigint): void {
@@ -89,13 +104,7 @@ export class Sink {
 
   fixed32(v: number): void {
     if (this.pos + 4 > this.buf.length) this.growTo(this.pos + 4);
-    const buf = this.buf;
-    const p = this.pos;
-    buf[p] = v;
-    buf[p + 1] = v >> 8;
-    buf[p + 2] = v >> 16;
-    buf[p + 3] = v >> 24;
-    this.pos = p + 4;
+    this.pos = putFixed32(this.buf, this.pos, v);
   }
 
   bytes(b: Uint8Array): void {
