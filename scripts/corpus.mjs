@@ -41,7 +41,7 @@ export function corpusFile(name) {
   return join(packageDir(name), CORPUS[name].file);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const names = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(CORPUS);
   for (const n of names) console.log(`${n}: ${corpusFile(n)}`);
 }

@@ -18,4 +18,4 @@ export function node26() {
   return bin;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) console.log(node26());
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) console.log(node26());

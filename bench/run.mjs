@@ -1,0 +1,27 @@
+// Benchmark entry point: `npm run bench -- <name> [options]`, e.g.
+//   npm run bench -- convert --runs 5 --only esbuild
+// Each sub-benchmark is a module in this directory exporting
+// `main(args: string[]): Promise<number | void>` (the exit code, default 0).
+const BENCHMARKS = {
+  convert: { module: './convert.mjs', about: 'read + decode + encode + write real-world modules; weft vs wasm-opt, binaryen.js, V8 validate' },
+};
+
+function usage(out = console.log) {
+  out('usage: npm run bench -- <benchmark> [options]   (node bench/run.mjs <benchmark> --help for its options)\n');
+  out('benchmarks:');
+  for (const [name, { about }] of Object.entries(BENCHMARKS)) out(`  ${name.padEnd(10)} ${about}`);
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h') {
+  usage();
+  process.exit(name ? 0 : 2);
+}
+const entry = BENCHMARKS[name];
+if (!entry) {
+  console.error(`unknown benchmark "${name}"\n`);
+  usage(console.error);
+  process.exit(2);
+}
+const { main } = await import(entry.module);
+process.exitCode = (await main(args)) ?? 0;
