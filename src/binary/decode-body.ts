@@ -5,7 +5,7 @@
  * reads against the body's end.
  */
 import { Body, CatchKind } from '../ir/body.js';
-import { Imm, OP_IMM, PREFIX_TABLES, PREFIXED, SINGLE } from '../ir/opcodes.js';
+import { Imm, NO_OP, OP_IMM, PREFIX_TABLE_SIZE, PREFIX_TABLES } from '../ir/opcodes.js';
 import { isAbstractHeapCode, isRefType, REF, REF_NULL, SHORTHAND_REF_NAMES, type HeapType, type ValType } from '../ir/types.js';
 import { Cursor } from './cursor.js';
 
@@ -97,8 +97,8 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
   const buf = c.buf;
   const end = c.end;
   // Imported tables, hoisted into locals: an imported binding is re-checked on every access.
-  const single = SINGLE;
   const opImm = OP_IMM;
+  const prefixTables = PREFIX_TABLES;
   let pos = c.pos;
   let depth = 0;
   let n = body.length;
@@ -116,20 +116,21 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
     const at = pos;
     if (pos >= end) c.fail('unexpected end of section or function: missing end', at);
     const byte = buf[pos++];
-    let op = single[byte];
-    if (op >= PREFIXED) {
-      if (op !== PREFIXED) c.fail(`illegal opcode 0x${byte.toString(16)}`, at);
+    let op = byte;
+    let kind = opImm[byte];
+    if (kind >= Imm.Prefix) {
+      if (kind === Imm.Invalid) c.fail(`illegal opcode 0x${byte.toString(16)}`, at);
       c.pos = pos;
       const sub = c.u32();
       pos = c.pos;
-      op = sub < 0x120 ? PREFIX_TABLES[byte - 0xfb][sub] : 0xffff;
-      if (op === 0xffff) c.fail(`illegal opcode 0x${byte.toString(16)} 0x${sub.toString(16)}`, at);
+      op = sub < PREFIX_TABLE_SIZE ? prefixTables[byte - 0xfb][sub] : NO_OP;
+      if (op === NO_OP) c.fail(`illegal opcode 0x${byte.toString(16)} 0x${sub.toString(16)}`, at);
+      kind = opImm[op];
     }
     ops[n] = op;
-    offsets[n] = at;
+    if (offsets) offsets[n] = at;
     const k = n * 4;
     n++;
-    const kind = opImm[op];
     switch (kind) {
       case Imm.None:
         if (byte === 0x0b) {

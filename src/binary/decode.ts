@@ -11,6 +11,7 @@ import {
 } from '../ir/module.js';
 import type { CompType, FieldType, Limits, SubType } from '../ir/types.js';
 import { Cursor, WasmDecodeError } from './cursor.js';
+import { warmUp } from './warmup.js';
 import { decodeBodyInto, decodeInstructions, readRefType, readStorageType, readValType } from './decode-body.js';
 
 export const SectionId = {
@@ -23,12 +24,18 @@ export const SECTION_ORDER: readonly number[] = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 
 const RANK = new Int8Array(14).fill(-1);
 SECTION_ORDER.forEach((id, i) => (RANK[id] = i));
 
+/** Modules above this size are worth a JIT warm-up of the instruction loops (~1 ms). */
+const WARM_UP_SIZE = 1 << 20;
+
 export interface ReadOptions {
   /** Decode the name section into `Module.names` (default true). */
   names?: boolean;
 }
 
-export function readModule(bytes: Uint8Array, options: ReadOptions = {}): Module {
+export function readModule(input: Uint8Array, options: ReadOptions = {}): Module {
+  // A plain view: subarrays of a Node Buffer are Buffers, several times costlier to make.
+  const bytes = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.length);
+  if (bytes.length > WARM_UP_SIZE) warmUp();
   const c = new Cursor(bytes);
   const m = emptyModule();
   m.source = bytes;
@@ -301,9 +308,22 @@ function readImports(s: Cursor, m: Module): void {
 /** A constant expression: decoded once to find (and check) its extent, kept as bytes. */
 function readExpr(s: Cursor, scratch: Body): Expr {
   const start = s.pos;
-  scratch.reset();
-  decodeInstructions(s, scratch);
-  return { bytes: s.buf.subarray(start, s.pos), offset: start };
+  const before = s.nonCanonical;
+  s.nonCanonical = false;
+  // Fast path for the common `i32.const n end` (data and element offsets).
+  if (s.buf[start] === 0x41 && start < s.end) {
+    s.pos++;
+    s.s32();
+    if (s.pos < s.end && s.buf[s.pos] === 0x0b) s.pos++;
+    else s.pos = start;
+  }
+  if (s.pos === start) {
+    scratch.reset();
+    decodeInstructions(s, scratch);
+  }
+  const canonical = !s.nonCanonical;
+  s.nonCanonical ||= before;
+  return { bytes: s.buf.subarray(start, s.pos), offset: start, canonical };
 }
 
 function readElem(s: Cursor, scratch: Body): Elem {

@@ -58,11 +58,10 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
       buf = out.buf;
     }
     const op = ops[i];
-    const prefix = opPrefix[op];
-    if (prefix === 0) {
-      buf[p++] = opCode[op];
+    if (op < 256) {
+      buf[p++] = op;
     } else {
-      buf[p++] = prefix;
+      buf[p++] = opPrefix[op];
       p = putU32(buf, p, opCode[op]);
     }
     const k = i * 4;

@@ -19,6 +19,11 @@ export interface WriteOptions {
    * its original bytes (the honest round trip of `weft convert`).
    */
   reencode?: boolean;
+  /**
+   * The code section's entries, already encoded (size-prefixed, in function order),
+   * e.g. by the parallel pipeline; they replace the per-function encoding.
+   */
+  code?: readonly Uint8Array[];
 }
 
 export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
@@ -40,7 +45,12 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   for (const id of SECTION_ORDER) {
     if (hasContent(m, id) || m.sectionMask & (1 << id)) {
       const mark = beginSection(out, id);
-      writeSection(out, m, id, scratch);
+      if (id === SectionId.code && options.code) {
+        out.u32(m.funcs.length);
+        for (const chunk of options.code) out.bytes(chunk);
+      } else {
+        writeSection(out, m, id, scratch);
+      }
       out.endSized(mark);
     }
     writeCustoms(id);
@@ -181,7 +191,16 @@ function writeSection(out: Sink, m: Module, id: number, scratch: Body | null): v
 
 function writeCode(out: Sink, m: Module, scratch: Body | null): void {
   out.u32(m.funcs.length);
-  for (const f of m.funcs) {
+  encodeCodeEntries(m, 0, m.funcs.length, out, scratch);
+}
+
+/**
+ * Writes the size-prefixed code entries of functions [from, to): a replaced body is
+ * encoded, an untouched one copied (or, given `scratch`, decoded and encoded again).
+ */
+export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink, scratch: Body | null): void {
+  for (let i = from; i < to; i++) {
+    const f = m.funcs[i];
     const mark = out.beginSized();
     if (f.body) encodeBody(f.body, out);
     else if (scratch) encodeBody(decodeFunc(m, f, scratch), out);
@@ -229,7 +248,7 @@ function writeLimits(out: Sink, l: Limits): void {
 }
 
 function writeExpr(out: Sink, e: Expr, scratch: Body | null): void {
-  if (scratch) encodeInstructions(decodeExpr(e, scratch), out);
+  if (scratch && !e.canonical) encodeInstructions(decodeExpr(e, scratch), out);
   else out.bytes(e.bytes);
 }
 

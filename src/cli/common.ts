@@ -1,5 +1,5 @@
 /** Shared CLI plumbing: argument parsing, located errors, atomic output, progress. */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WasmDecodeError } from '../binary/cursor.js';
 
@@ -51,7 +51,6 @@ export function writeOutput(file: string, bytes: Uint8Array): void {
     try {
       let off = 0;
       while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -62,10 +61,19 @@ export function writeOutput(file: string, bytes: Uint8Array): void {
   }
 }
 
+/** `--threads N`, or undefined for the default. */
+export function threadsOption(options: Map<string, string | true>): number | undefined {
+  const v = options.get('--threads');
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads expects a positive integer, got ${String(v)}`);
+  return n;
+}
+
 /** Runs a command body, turning expected failures into `error: …` lines and exit code 1. */
-export function reportErrors(file: string, body: () => number): number {
+export async function reportErrors(file: string, body: () => number | Promise<number>): Promise<number> {
   try {
-    return body();
+    return await body();
   } catch (e) {
     if (e instanceof WasmDecodeError) return fail(`${file}:0x${e.offset.toString(16)}: ${e.message}`);
     if (e instanceof UsageError) return fail(e.message);

@@ -34,8 +34,11 @@ export class Body {
   ops: Uint16Array;
   imm: Int32Array;
   extra: Int32Array;
-  /** Absolute byte offset of each instruction in the input it was decoded from (0 if built). */
-  offsets: Uint32Array;
+  /**
+   * Absolute byte offset of each instruction in the input it was decoded from, when
+   * asked for with `trackOffsets` (error reporting re-decodes with it; the hot path skips it).
+   */
+  offsets: Uint32Array | null = null;
   length = 0;
   extraLength = 0;
   /** The bytes it was decoded from used a non-canonical encoding (e.g. a padded LEB128). */
@@ -44,7 +47,6 @@ export class Body {
   constructor(capacity = 64) {
     this.ops = new Uint16Array(capacity);
     this.imm = new Int32Array(capacity * 4);
-    this.offsets = new Uint32Array(capacity);
     this.extra = new Int32Array(16);
   }
 
@@ -62,11 +64,19 @@ export class Body {
     ops.set(this.ops.subarray(0, this.length));
     const imm = new Int32Array(cap * 4);
     imm.set(this.imm.subarray(0, this.length * 4));
-    const offsets = new Uint32Array(cap);
-    offsets.set(this.offsets.subarray(0, this.length));
     this.ops = ops;
     this.imm = imm;
-    this.offsets = offsets;
+    if (this.offsets) {
+      const offsets = new Uint32Array(cap);
+      offsets.set(this.offsets.subarray(0, this.length));
+      this.offsets = offsets;
+    }
+  }
+
+  /** Makes decoding into this body record each instruction's byte offset. */
+  trackOffsets(): this {
+    if (!this.offsets) this.offsets = new Uint32Array(this.ops.length);
+    return this;
   }
 
   growExtra(min: number): void {
@@ -86,7 +96,7 @@ export class Body {
     imm[k + 1] = b;
     imm[k + 2] = c;
     imm[k + 3] = d;
-    this.offsets[i] = offset;
+    if (this.offsets) this.offsets[i] = offset;
     this.length = i + 1;
     return i;
   }

@@ -13,6 +13,8 @@ export interface Expr {
   bytes: Uint8Array;
   /** Absolute offset of `bytes` in the input, for error messages (0 if built). */
   offset: number;
+  /** Known to be canonically encoded, so re-encoding it would give the same bytes. */
+  canonical?: boolean;
 }
 
 export interface TableType {

@@ -595,6 +595,10 @@ export const enum Imm {
   Memarg, MemargLane, Mem, MemMem, DataMem, Data, ElemTable, Elem, TableTable,
   I32, I64, F32, F64, V128, Lane, Shuffle, SelectT, HeapType, Tag, TryTable,
   StructField, TypeN, TypeData, TypeElem, TypeType, BrOnCast, Zero,
+  /** A prefix byte (0xfb-0xfe): the op is identified by the sub-opcode that follows. */
+  Prefix,
+  /** A byte that starts no instruction. */
+  Invalid,
 }
 
 const IMM_NAMES: Record<string, Imm> = {
@@ -611,8 +615,12 @@ const IMM_NAMES: Record<string, Imm> = {
 /** Instruction prefixes; 0 means a single-byte opcode. */
 export const PREFIX_GC = 0xfb, PREFIX_MISC = 0xfc, PREFIX_SIMD = 0xfd, PREFIX_ATOMIC = 0xfe;
 
+/**
+ * Op ids: a single-byte opcode's id is the byte itself (so the decoder needs no lookup
+ * to identify it); prefixed ops are numbered from 256 in table order.
+ */
 export interface OpInfo {
-  /** Dense index of the op: what bodies store. */
+  /** The op's id: what bodies store. */
   readonly id: number;
   readonly name: string;
   readonly prefix: number;
@@ -625,16 +633,19 @@ export interface OpInfo {
   readonly results: string | null;
 }
 
-export const OPS: readonly OpInfo[] = [];
+/** Every op by id; ids 0-255 that start no instruction hold placeholders of kind Invalid/Prefix. */
+export const OPS: readonly OpInfo[] = Array.from({ length: 256 }, (_, byte) => ({
+  id: byte, name: '', prefix: 0, code: byte, imm: byte >= 0xfb && byte <= 0xfe ? Imm.Prefix : Imm.Invalid,
+  align: -1, params: null, results: null,
+}));
 /** Immediate kind per op id, as a flat array for the hot loops. */
-export const OP_IMM = new Uint8Array(1024);
-/** Op id per single-byte opcode; 0xffff = not an instruction; PREFIXED marks a prefix byte. */
-export const SINGLE = new Uint16Array(256).fill(0xffff);
-export const PREFIXED = 0xfffe;
+export const OP_IMM = new Uint8Array(1024).fill(Imm.Invalid);
+/** No op: the PREFIX_TABLES entry of an unknown sub-opcode. */
+export const NO_OP = 0xffff;
+/** Largest sub-opcode + 1 the prefix tables cover. */
+export const PREFIX_TABLE_SIZE = 0x120;
 /** Op id per sub-opcode, for each prefix byte (index prefix - 0xfb). */
-export const PREFIX_TABLES: readonly Uint16Array[] = [0, 1, 2, 3].map(() => new Uint16Array(0x120).fill(0xffff));
-/** The opcode bytes of each op (prefix + LEB sub-opcode), for the encoder. */
-export const OP_BYTES: Uint8Array[] = [];
+export const PREFIX_TABLES: readonly Uint16Array[] = [0, 1, 2, 3].map(() => new Uint16Array(PREFIX_TABLE_SIZE).fill(NO_OP));
 export const OP_BY_NAME = new Map<string, OpInfo>();
 
 for (const line of TABLE.split('\n')) {
@@ -654,28 +665,19 @@ for (const line of TABLE.split('\n')) {
     if (imm === undefined) throw new Error(`opcode table: unknown immediate ${immText} for ${name}`);
   }
   const colon = sig.indexOf(':');
-  const id = OPS.length;
+  const id = prefix === 0 ? sub : OPS.length;
   const info: OpInfo = {
     id, name, prefix, code: sub, imm, align,
     params: colon < 0 ? null : sig.slice(0, colon),
     results: colon < 0 ? null : sig.slice(colon + 1),
   };
-  (OPS as OpInfo[]).push(info);
+  (OPS as OpInfo[])[id] = info;
   OP_IMM[id] = imm;
   // `select` appears twice (plain and typed); the name map keeps the plain one.
   if (!OP_BY_NAME.has(name)) OP_BY_NAME.set(name, info);
-  if (prefix === 0) {
-    SINGLE[sub] = id;
-    OP_BYTES.push(Uint8Array.of(sub));
-  } else {
-    PREFIX_TABLES[prefix - 0xfb][sub] = id;
-    const bytes = [prefix];
-    let v = sub;
-    do { bytes.push(v >= 0x80 ? (v & 0x7f) | 0x80 : v); v >>>= 7; } while (v);
-    OP_BYTES.push(Uint8Array.from(bytes));
-  }
+  if (prefix !== 0) PREFIX_TABLES[prefix - 0xfb][sub] = id;
 }
-for (const p of [PREFIX_GC, PREFIX_MISC, PREFIX_SIMD, PREFIX_ATOMIC]) SINGLE[p] = PREFIXED;
+for (let byte = 0xfb; byte <= 0xfe; byte++) OP_IMM[byte] = Imm.Prefix;
 
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
 /** Op ids the structure-aware code refers to by name. */
@@ -688,7 +690,7 @@ export const Op = {
   return_call_indirect: id('return_call_indirect'), call_ref: id('call_ref'),
   return_call_ref: id('return_call_ref'), throw: id('throw'), throw_ref: id('throw_ref'),
   rethrow: id('rethrow'), drop: id('drop'), select: id('select'),
-  select_t: SINGLE[0x1c],
+  select_t: 0x1c,
   local_get: id('local.get'), local_set: id('local.set'), local_tee: id('local.tee'),
   global_get: id('global.get'), global_set: id('global.set'),
   i32_const: id('i32.const'), i64_const: id('i64.const'), f32_const: id('f32.const'),
