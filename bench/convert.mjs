@@ -269,7 +269,7 @@ export async function main(args) {
         for (const tool of tools) {
           const res = entry.tools[tool.key];
           if (res.error || run >= res.runs) continue;
-          process.stderr.write(`\r\x1b[K${name}: ${tool.label} run ${run + 1}/${res.runs}`);
+          if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${name}: ${tool.label} run ${run + 1}/${res.runs}`);
           const sample = measure(tool, input, join(tmp, `${name}.${tool.key}.wasm`), tmp);
           if (sample.error) {
             res.error = sample.error;
@@ -278,7 +278,7 @@ export async function main(args) {
           res.samples.push(sample);
         }
       }
-      process.stderr.write('\r\x1b[K');
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
       for (const res of Object.values(entry.tools)) {
         if (res.error) continue;
         res.seconds = median(res.samples.map((s) => s.wall));

@@ -35,11 +35,20 @@ export function parseArgs(args: string[], valued: readonly string[]): Parsed {
 
 export class UsageError extends Error {}
 
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory', EISDIR: 'is a directory', EACCES: 'permission denied',
+  ENOSPC: 'no space left on device', EROFS: 'read-only file system', ENOTDIR: 'not a directory',
+};
+const fsMessage = (e: unknown): string => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return (code && FS_ERRORS[code]) ?? code ?? (e as Error).message;
+};
+
 export function readInput(file: string): Uint8Array {
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read ${file}: ${fsMessage(e)}`);
   }
 }
 
@@ -57,7 +66,7 @@ export function writeOutput(file: string, bytes: Uint8Array): void {
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot write ${file}: ${fsMessage(e)}`);
   }
 }
 
@@ -81,21 +90,7 @@ export async function reportErrors(file: string, body: () => number | Promise<nu
   }
 }
 
-/** Progress on stderr, only when it is a terminal, throttled. */
-export class Progress {
-  private readonly enabled = process.stderr.isTTY === true;
-  private last = 0;
-  private shown = false;
-  constructor(private readonly label: string) {}
-  update(done: number, total: number): void {
-    if (!this.enabled) return;
-    const now = Date.now();
-    if (now - this.last < 100) return;
-    this.last = now;
-    this.shown = true;
-    process.stderr.write(`\r${this.label} ${Math.floor((done / total) * 100)}%`);
-  }
-  done(): void {
-    if (this.shown) process.stderr.write('\r\x1b[K');
-  }
+/** A status line on stderr when it is a terminal; pipes and CI logs stay quiet. */
+export function note(message: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
 }

@@ -1,5 +1,5 @@
 import { convertParallel } from '../parallel/index.js';
-import { parseArgs, readInput, reportErrors, threadsOption, UsageError, writeOutput, type Command } from './common.js';
+import { note, parseArgs, readInput, reportErrors, threadsOption, UsageError, writeOutput, type Command } from './common.js';
 
 const HELP = `usage: weft convert IN.wasm -o OUT.wasm [--threads N]
 
@@ -19,9 +19,11 @@ export const convertCommand: Command = (args) => {
   return reportErrors(input, async () => {
     const out = options.get('-o');
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
+    const start = performance.now();
     const bytes = readInput(input);
     const result = await convertParallel(bytes, { threads: threadsOption(options) ?? 1 });
     writeOutput(out, result);
+    note(`weft: ${input} → ${out}: ${bytes.length} → ${result.length} bytes in ${Math.round(performance.now() - start)} ms`);
     return 0;
   });
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `weft` command: thin subcommands over the typed API. */
 import { convertCommand } from './convert.js';
-import { fail, type Command } from './common.js';
+import { fail, UsageError, type Command } from './common.js';
 
 const COMMANDS: Record<string, Command> = {
   convert: convertCommand,
@@ -32,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
+    if (e instanceof UsageError) {
+      process.exitCode = fail(e.message);
+      return;
+    }
     // Last resort: a bug in weft. Still no stack trace unless asked for.
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`error: internal error: ${msg}\n`);
