@@ -9,10 +9,13 @@ import {
   type Data, type Elem, type Expr, type Func, type Import, type IndirectNameMap, type Module,
   type NameMap, type Names, type TableType,
 } from '../ir/module.js';
-import type { CompType, FieldType, Limits, SubType } from '../ir/types.js';
+import { HeapCode, heapFromCode, refType, type CompType, type FieldType, type Limits, type SubType } from '../ir/types.js';
 import { Cursor, WasmDecodeError } from './cursor.js';
 import { warmUp } from './warmup.js';
 import { decodeBodyInto, decodeInstructions, readRefType, readStorageType, readValType } from './decode-body.js';
+
+const FUNCREF = 0x70;
+const NON_NULL_FUNCREF = refType(false, heapFromCode(HeapCode.func));
 
 export const SectionId = {
   custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7,
@@ -335,7 +338,8 @@ function readElem(s: Cursor, scratch: Body): Elem {
   const usesExprs = (flags & 4) !== 0;
   const table = explicitTable ? s.u32() : 0;
   const offset = passiveOrDeclarative ? null : readExpr(s, scratch);
-  let type = 0x70; // funcref
+  // Function-index segments hold (ref func); expression segments without a type, funcref.
+  let type = usesExprs ? FUNCREF : NON_NULL_FUNCREF;
   if (flags & 3) {
     if (usesExprs) {
       type = readRefType(s);

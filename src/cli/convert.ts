@@ -1,11 +1,15 @@
+import { readModule } from '../binary/decode.js';
 import { convertParallel } from '../parallel/index.js';
-import { note, parseArgs, readInput, reportErrors, threadsOption, UsageError, writeOutput, type Command } from './common.js';
+import { validate } from '../validate/module.js';
+import { formatValidationError } from './validate.js';
+import { fail, note, parseArgs, readInput, reportErrors, threadsOption, UsageError, writeOutput, type Command } from './common.js';
 
-const HELP = `usage: weft convert IN.wasm -o OUT.wasm [--threads N]
+const HELP = `usage: weft convert IN.wasm -o OUT.wasm [--threads N] [--validate]
 
 Reads IN, decodes every function body into weft's IR, encodes the module again and
 writes OUT. Custom sections, names and everything else are carried through.
 
+  --validate    validate the output; on an error, report it and write nothing
   --threads N   threads to use (default 1: on 2 cores, JIT warm-up in each worker
                 costs more than the split saves; see the README's figures)`;
 
@@ -22,6 +26,11 @@ export const convertCommand: Command = (args) => {
     const start = performance.now();
     const bytes = readInput(input);
     const result = await convertParallel(bytes, { threads: threadsOption(options) ?? 1 });
+    if (options.has('--validate')) {
+      const m = readModule(result);
+      const errors = validate(m, { firstOnly: true });
+      if (errors.length) return fail(`output of ${formatValidationError(input, m, errors[0])}`);
+    }
     writeOutput(out, result);
     note(`weft: ${input} → ${out}: ${bytes.length} → ${result.length} bytes in ${Math.round(performance.now() - start)} ms`);
     return 0;

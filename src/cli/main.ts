@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 /** The `weft` command: thin subcommands over the typed API. */
 import { convertCommand } from './convert.js';
+import { validateCommand } from './validate.js';
 import { fail, UsageError, type Command } from './common.js';
 
 const COMMANDS: Record<string, Command> = {
   convert: convertCommand,
+  validate: validateCommand,
 };
 
 const USAGE = `usage: weft <command> [options]
 
 commands:
   convert IN.wasm -o OUT.wasm   decode every function body into weft's IR and encode the module again
+  validate IN.wasm              check IN against the WebAssembly 3.0 validation rules
 
 run 'weft <command> --help' for a command's options`;
 

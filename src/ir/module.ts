@@ -67,7 +67,7 @@ export interface Elem {
   flags: number;
   table: number;
   offset: Expr | null;
-  /** Reference type of the items (funcref for the function-index forms). */
+  /** Reference type of the items: (ref func) for the function-index forms. */
   type: ValType;
   funcs: number[] | null;
   exprs: Expr[] | null;

@@ -1,0 +1,992 @@
+/**
+ * The per-function validator: the spec appendix's operand-stack algorithm over weft's
+ * flat body IR. One body at a time, against a ModuleContext, so bodies can be validated
+ * independently (and on worker threads). Simple instructions are typed from the opcode
+ * table's signatures; the rest by the switch below.
+ *
+ * The operand stack holds value types; UNKNOWN (0) is the bottom type that pops from a
+ * stack-polymorphic frame (after unreachable, br, throw, return...) produce. Locals that
+ * are not defaultable are tracked as initialized per block, with an undo log.
+ */
+import { blockTypeAt, CatchKind, type Body } from '../ir/body.js';
+import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../ir/opcodes.js';
+import {
+  F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, refHeap, refNullable,
+  refType, V128, valTypeName, isRefType, type FuncType, type HeapType, type ValType,
+} from '../ir/types.js';
+import type { ModuleContext } from './context.js';
+import type { TypeContext } from './types.js';
+
+const UNKNOWN = 0;
+const ADDR = -1; // placeholder in simple signatures: the memory's address type
+
+const LETTER: Record<string, number> = { i: I32, I: I64, f: F32, F: F64, V: V128, a: ADDR };
+
+/** Operand and result types of the simple ops, from the opcode table. */
+const SIMPLE_PARAMS: (Int32Array | null)[] = [];
+const SIMPLE_RESULTS: (Int32Array | null)[] = [];
+for (const op of OPS) {
+  SIMPLE_PARAMS[op.id] = op.params === null ? null : Int32Array.from(op.params, (c) => LETTER[c]);
+  SIMPLE_RESULTS[op.id] = op.results === null ? null : Int32Array.from(op.results, (c) => LETTER[c]);
+}
+
+/**
+ * Fast-path shapes: FAST_ARITY is 1 or 2 for numeric ops without immediates (operand
+ * types FAST_P0/FAST_P1, result FAST_R), PUSH_CONST for constants, LOCAL for local.get/
+ * set/tee, 0 for everything else.
+ */
+const PUSH_CONST = 3, LOCAL = 4;
+const FAST_ARITY = new Uint8Array(OPS.length);
+const FAST_P0 = new Int32Array(OPS.length);
+const FAST_P1 = new Int32Array(OPS.length);
+const FAST_R = new Int32Array(OPS.length);
+for (const op of OPS) {
+  const p = SIMPLE_PARAMS[op.id];
+  const r = SIMPLE_RESULTS[op.id];
+  if (!p || !r || op.imm !== Imm.None || r.length !== 1 || p.length < 1 || p.length > 2 || p.includes(ADDR)) continue;
+  FAST_ARITY[op.id] = p.length;
+  FAST_P0[op.id] = p[0];
+  FAST_P1[op.id] = p[1] ?? 0;
+  FAST_R[op.id] = r[0];
+}
+for (const name of ['i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.const']) {
+  const op = OP_BY_NAME.get(name)!;
+  FAST_ARITY[op.id] = PUSH_CONST;
+  FAST_R[op.id] = SIMPLE_RESULTS[op.id]![0];
+}
+for (const name of ['local.get', 'local.set', 'local.tee']) FAST_ARITY[OP_BY_NAME.get(name)!.id] = LOCAL;
+const NATURAL = Int8Array.from(OPS, (op) => op.align);
+
+/** Lanes of a SIMD lane op, from its name (i8x16.extract_lane_s → 16, v128.load32_lane → 4). */
+function laneCount(name: string): number {
+  const shape = /^(?:i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)/.exec(name);
+  if (shape) return 128 / Number(shape[0].slice(1, shape[0].indexOf('x')));
+  const bits = /(\d+)_lane/.exec(name);
+  return bits ? 128 / Number(bits[1]) : 0;
+}
+const LANES = Uint8Array.from(OPS, (op) => (op.imm === Imm.Lane || op.imm === Imm.MemargLane ? laneCount(op.name) : 0));
+const ATOMIC = Uint8Array.from(OPS, (op) => (op.prefix === 0xfe ? 1 : 0));
+
+const EXNREF = refType(true, heapFromCode(HeapCode.exn));
+const FUNCREF = refType(true, heapFromCode(HeapCode.func));
+const EQREF = refType(true, heapFromCode(HeapCode.eq));
+const ARRAYREF = refType(true, heapFromCode(HeapCode.array));
+const I31REF = refType(true, heapFromCode(HeapCode.i31));
+const EMPTY: ValType[] = [];
+
+class Invalid extends Error {
+  constructor(message: string, readonly index: number) {
+    super(message);
+  }
+}
+
+/** Instructions allowed in constant expressions (extended-const and GC included). */
+const CONSTANT = new Uint8Array(OPS.length);
+for (const name of [
+  'i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.const', 'ref.null', 'ref.func', 'global.get',
+  'i32.add', 'i32.sub', 'i32.mul', 'i64.add', 'i64.sub', 'i64.mul', 'struct.new', 'struct.new_default',
+  'array.new', 'array.new_default', 'array.new_fixed', 'ref.i31', 'any.convert_extern', 'extern.convert_any', 'end',
+]) CONSTANT[OP_BY_NAME.get(name)!.id] = 1;
+
+export interface BodyError {
+  message: string;
+  /** Index of the offending instruction. */
+  instr: number;
+}
+
+/**
+ * Validates bodies against one module context. Reusable: its stacks and buffers are
+ * kept from body to body, so validating many bodies allocates little.
+ */
+export class BodyValidator {
+  private readonly v: FuncValidator;
+
+  constructor(private readonly ctx: ModuleContext) {
+    this.v = new FuncValidator(ctx);
+  }
+
+  /** Validates the body of function `funcIndex`; null, or the first error. */
+  body(funcIndex: number, body: Body): BodyError | null {
+    const fn = this.ctx.types.func(this.ctx.funcs[funcIndex]);
+    if (!fn) return { message: `unknown type ${this.ctx.funcs[funcIndex]}: not a function type`, instr: 0 };
+    return this.v.check(fn, body, false);
+  }
+
+  /**
+   * Validates a constant expression producing `type`. `ctx.globals` must hold only the
+   * globals the expression may read (imported ones and those defined before it).
+   */
+  constExpr(body: Body, type: ValType): BodyError | null {
+    return this.v.check({ kind: 'func', params: [], results: [type] }, body, true);
+  }
+}
+
+class FuncValidator {
+  private readonly types: TypeContext;
+  private stack: Int32Array = new Int32Array(64);
+  private sp = 0;
+  // Control frames, as parallel arrays.
+  private kinds: number[] = [];
+  private params: ValType[][] = [];
+  private results: ValType[][] = [];
+  private heights: number[] = [];
+  private unreachable: boolean[] = [];
+  private initMarks: number[] = [];
+  private locals: ValType[] = [];
+  private inited = new Uint8Array(16);
+  private initLog: number[] = [];
+  private at = 0;
+  // The body being validated.
+  private fn: FuncType = { kind: 'func', params: [], results: [] };
+  private body!: Body;
+  private constant = false;
+
+  constructor(private readonly ctx: ModuleContext) {
+    this.types = ctx.types;
+  }
+
+  check(fn: FuncType, body: Body, constant: boolean): BodyError | null {
+    this.fn = fn;
+    this.body = body;
+    this.constant = constant;
+    this.sp = 0;
+    this.kinds.length = this.params.length = this.results.length = 0;
+    this.heights.length = this.unreachable.length = this.initMarks.length = this.initLog.length = 0;
+    this.at = 0;
+    try {
+      this.setUpLocals();
+      this.run();
+      return null;
+    } catch (e) {
+      if (e instanceof Invalid) return { message: e.message, instr: e.index };
+      throw e;
+    }
+  }
+
+  private setUpLocals(): void {
+    const { fn, body } = this;
+    const locals = this.locals;
+    locals.length = 0;
+    for (const p of fn.params) locals.push(p);
+    for (let i = 0; i < body.locals.length; i += 2) {
+      const t = body.locals[i + 1];
+      if (!this.types.validVal(t)) this.fail('unknown type: a local has an invalid type');
+      const n = body.locals[i];
+      // Far above any engine's limit (V8: 50,000), and keeps the expansion bounded.
+      if (locals.length + n > 1_000_000) this.fail('too many locals');
+      for (let j = 0; j < n; j++) locals.push(t);
+    }
+    if (this.inited.length < locals.length) this.inited = new Uint8Array(locals.length * 2);
+    const inited = this.inited;
+    for (let i = 0; i < locals.length; i++) inited[i] = i < fn.params.length || this.types.defaultable(locals[i]) ? 1 : 0;
+  }
+
+  private fail(message: string): never {
+    throw new Invalid(message, this.at);
+  }
+
+  // ---- operand stack
+
+  private push(t: ValType): void {
+    if (this.sp === this.stack.length) this.growStack();
+    this.stack[this.sp++] = t;
+  }
+
+  private growStack(): Int32Array {
+    const s = new Int32Array(this.stack.length * 2);
+    s.set(this.stack);
+    return (this.stack = s);
+  }
+
+  /** Pops any value (UNKNOWN from a polymorphic stack). */
+  private popAny(): ValType {
+    const f = this.kinds.length - 1;
+    if (this.sp === this.heights[f]) {
+      if (this.unreachable[f]) return UNKNOWN;
+      this.fail('type mismatch: operand stack is empty');
+    }
+    return this.stack[--this.sp];
+  }
+
+  private pop(expect: ValType): ValType {
+    const f = this.kinds.length - 1;
+    if (this.sp > this.heights[f]) {
+      const actual = this.stack[this.sp - 1];
+      if (actual === expect) {
+        this.sp--;
+        return actual;
+      }
+    }
+    const actual = this.popAny();
+    if (actual !== UNKNOWN && expect !== UNKNOWN && !this.types.valSub(actual, expect)) {
+      this.fail(`type mismatch: expected ${valTypeName(expect)}, found ${valTypeName(actual)}`);
+    }
+    return actual;
+  }
+
+  private popVals(ts: readonly ValType[]): void {
+    for (let i = ts.length - 1; i >= 0; i--) this.pop(ts[i]);
+  }
+
+  /** Pops values matching `ts` and returns what was actually there (UNKNOWN included). */
+  private popValsKeep(ts: readonly ValType[]): ValType[] {
+    const out = new Array<ValType>(ts.length);
+    for (let i = ts.length - 1; i >= 0; i--) out[i] = this.pop(ts[i]);
+    return out;
+  }
+
+  private pushVals(ts: readonly ValType[]): void {
+    for (const t of ts) this.push(t);
+  }
+
+  /** Pops a reference; returns its type, or UNKNOWN. */
+  private popRef(): ValType {
+    const t = this.popAny();
+    if (t !== UNKNOWN && !isRefType(t)) this.fail(`type mismatch: expected a reference, found ${valTypeName(t)}`);
+    return t;
+  }
+
+  // ---- control frames
+
+  private pushFrame(kind: number, params: ValType[], results: ValType[]): void {
+    this.kinds.push(kind);
+    this.params.push(params);
+    this.results.push(results);
+    this.heights.push(this.sp);
+    this.unreachable.push(false);
+    this.initMarks.push(this.initLog.length);
+    this.pushVals(params);
+  }
+
+  private popFrame(): number {
+    const f = this.kinds.length - 1;
+    if (f < 0) this.fail('unexpected end: no block to close');
+    this.popVals(this.results[f]);
+    if (this.sp !== this.heights[f]) this.fail('type mismatch: values remain on the stack at the end of the block');
+    // Locals initialized inside the block are not initialized after it.
+    const mark = this.initMarks[f];
+    for (let i = this.initLog.length - 1; i >= mark; i--) this.inited[this.initLog[i]] = 0;
+    this.initLog.length = mark;
+    const kind = this.kinds.pop()!;
+    this.params.pop();
+    this.results.pop();
+    this.heights.pop();
+    this.unreachable.pop();
+    this.initMarks.pop();
+    return kind;
+  }
+
+  private setUnreachable(): void {
+    const f = this.kinds.length - 1;
+    this.sp = this.heights[f];
+    this.unreachable[f] = true;
+  }
+
+  private label(depth: number): ValType[] {
+    const f = this.kinds.length - 1 - depth;
+    if (depth < 0 || f < 0) this.fail(`unknown label ${depth}`);
+    return this.kinds[f] === Op.loop ? this.params[f] : this.results[f];
+  }
+
+  // ---- index spaces
+
+  private funcType(typeIndex: number): FuncType {
+    const t = this.types.func(typeIndex);
+    if (!t) this.fail(`unknown type ${typeIndex}: not a function type`);
+    return t;
+  }
+
+  private blockType(i: number): [ValType[], ValType[]] {
+    const bt = blockTypeAt(this.body, i);
+    if (bt.kind === 'empty') return [EMPTY, EMPTY];
+    if (bt.kind === 'value') {
+      if (!this.types.validVal(bt.type)) this.fail('unknown type in block type');
+      return [EMPTY, [bt.type]];
+    }
+    const f = this.funcType(bt.typeIndex);
+    return [f.params, f.results];
+  }
+
+  private memory(index: number): ValType {
+    if (index >= this.ctx.memories.length) this.fail(`unknown memory ${index}`);
+    return this.ctx.memories[index] ? I64 : I32;
+  }
+
+  private table(index: number): { type: ValType; addr: ValType } {
+    const t = this.ctx.tables[index];
+    if (!t) this.fail(`unknown table ${index}`);
+    return { type: t.type, addr: t.addr64 ? I64 : I32 };
+  }
+
+  private tagType(index: number): FuncType {
+    if (index >= this.ctx.tags.length) this.fail(`unknown tag ${index}`);
+    return this.funcType(this.ctx.tags[index]);
+  }
+
+  private elemType(index: number): ValType {
+    if (index >= this.ctx.elems.length) this.fail(`unknown elem segment ${index}`);
+    return this.ctx.elems[index];
+  }
+
+  private data(index: number): void {
+    if (this.ctx.dataCount === null) this.fail('data count section required');
+    if (index >= this.ctx.dataCount) this.fail(`unknown data segment ${index}`);
+  }
+
+  private struct(index: number) {
+    const s = this.types.struct(index);
+    if (!s) this.fail(`type mismatch: type ${index} is not a struct type`);
+    return s;
+  }
+
+  private array(index: number) {
+    const a = this.types.array(index);
+    if (!a) this.fail(`type mismatch: type ${index} is not an array type`);
+    return a;
+  }
+
+  private heap(h: HeapType): HeapType {
+    if (!this.types.validHeap(h)) this.fail(`unknown type ${h}`);
+    return h;
+  }
+
+  private checkMemarg(op: number, k: number): ValType {
+    const imm = this.body.imm;
+    const addr = this.memory(imm[k + 1]);
+    const align = imm[k] & 0x3f;
+    const natural = NATURAL[op];
+    if (ATOMIC[op] ? align !== natural : align > natural) {
+      this.fail(ATOMIC[op] ? 'alignment must be exactly natural for atomics' : 'alignment must not be larger than natural');
+    }
+    if (addr === I32 && imm[k + 3] !== 0) this.fail('offset out of range: memory offset must be below 2^32');
+    return addr;
+  }
+
+  private returnTypesMatch(callee: FuncType): void {
+    const res = this.fn.results;
+    if (callee.results.length !== res.length || callee.results.some((t, i) => !this.types.valSub(t, res[i]))) {
+      this.fail('type mismatch: tail call results do not match the caller\'s');
+    }
+  }
+
+  // ---- the instruction loop
+
+  run(): void {
+    const { body, ctx } = this;
+    const ops = body.ops;
+    const imm = body.imm;
+    const extra = body.extra;
+    const locals = this.locals;
+    const inited = this.inited;
+    const nlocals = locals.length;
+    const constant = this.constant;
+    this.pushFrame(-1, EMPTY, this.fn.results);
+    // The fast paths below work on a local copy of the stack pointer and of the current
+    // frame's height; everything else goes through the methods, with `sp` synced around.
+    let stack = this.stack;
+    let sp = 0;
+    let floor = 0;
+    for (let i = 0; i < body.length; i++) {
+      const op = ops[i];
+      const k = i * 4;
+      if (constant) {
+        this.at = i;
+        this.checkConstant(op, imm[k]);
+      }
+      // Numeric ops without immediates, on operands of exactly the expected types.
+      const np = FAST_ARITY[op];
+      if (np !== 0) {
+        if (np === 1) {
+          if (sp > floor && stack[sp - 1] === FAST_P0[op]) {
+            stack[sp - 1] = FAST_R[op];
+            continue;
+          }
+        } else if (np === 2) {
+          if (sp - 1 > floor && stack[sp - 1] === FAST_P1[op] && stack[sp - 2] === FAST_P0[op]) {
+            stack[sp - 2] = FAST_R[op];
+            sp--;
+            continue;
+          }
+        } else if (np === PUSH_CONST) {
+          if (sp === stack.length) stack = this.growStack();
+          stack[sp++] = FAST_R[op];
+          continue;
+        } else if (op === Op.local_get) {
+          const x = imm[k];
+          if (x < nlocals && inited[x] && sp < stack.length) {
+            stack[sp++] = locals[x];
+            continue;
+          }
+        } else {
+          // local.set / local.tee of an initialized local
+          const x = imm[k];
+          if (x < nlocals && inited[x] && sp > floor && stack[sp - 1] === locals[x]) {
+            if (op === Op.local_set) sp--;
+            continue;
+          }
+        }
+      }
+      this.at = i;
+      this.sp = sp;
+      const params = SIMPLE_PARAMS[op];
+      if (params !== null) {
+        this.simple(op, k, imm, params);
+      } else {
+        this.special(op, i, k, imm, extra, ctx);
+        if (this.kinds.length === 0) {
+          if (i !== body.length - 1) this.fail('operators remaining after end of function');
+          return;
+        }
+      }
+      sp = this.sp;
+      stack = this.stack;
+      floor = this.heights[this.heights.length - 1];
+    }
+    this.fail('unexpected end of function: missing end');
+  }
+
+  /** An op typed by the opcode table's signature, after checking its immediates. */
+  private simple(op: number, k: number, imm: Int32Array, params: Int32Array): void {
+    const results = SIMPLE_RESULTS[op]!;
+    let addr = I32;
+    const kind = OP_IMM[op];
+    if (kind === Imm.Memarg || kind === Imm.MemargLane) addr = this.checkMemarg(op, k);
+    else if (kind === Imm.Mem) addr = this.memory(imm[k]);
+    if (kind === Imm.Lane || kind === Imm.MemargLane) {
+      const lane = kind === Imm.Lane ? imm[k] : imm[k] >>> 8;
+      if (lane >= LANES[op]) this.fail('invalid lane index');
+    } else if (kind === Imm.Shuffle) {
+      for (let j = 0; j < 4; j++) if ((imm[k + j] & 0xe0e0e0e0) !== 0) this.fail('invalid lane index');
+    } else if (kind === Imm.Data) {
+      this.data(imm[k]);
+    } else if (kind === Imm.Elem) {
+      this.elemType(imm[k]);
+    }
+    for (let j = params.length - 1; j >= 0; j--) this.pop(params[j] === ADDR ? addr : params[j]);
+    for (let j = 0; j < results.length; j++) this.push(results[j] === ADDR ? addr : results[j]);
+  }
+
+  private special(op: number, i: number, k: number, imm: Int32Array, extra: Int32Array, ctx: ModuleContext): void {
+    const types = this.types;
+    switch (op) {
+      case Op.unreachable:
+        this.setUnreachable();
+        return;
+      case Op.block:
+      case Op.loop:
+      case Op.try: {
+        const [p, r] = this.blockType(i);
+        this.popVals(p);
+        this.pushFrame(op, p, r);
+        return;
+      }
+      case Op.if: {
+        const [p, r] = this.blockType(i);
+        this.pop(I32);
+        this.popVals(p);
+        this.pushFrame(op, p, r);
+        return;
+      }
+      case Op.else: {
+        const f = this.kinds.length - 1;
+        if (this.kinds[f] !== Op.if) this.fail('else without a matching if');
+        const p = this.params[f];
+        const r = this.results[f];
+        this.popFrame();
+        this.pushFrame(Op.else, p, r);
+        return;
+      }
+      case Op.end: {
+        const f = this.kinds.length - 1;
+        const kind = this.kinds[f];
+        const p = this.params[f];
+        const r = this.results[f];
+        // An if without else must have matching parameter and result types.
+        if (kind === Op.if && (p.length !== r.length || p.some((t, j) => !types.valSub(t, r[j])))) {
+          this.fail('type mismatch: if without else must leave its parameters as its results');
+        }
+        this.popFrame();
+        if (this.kinds.length > 0) this.pushVals(r);
+        return;
+      }
+      case Op.catch:
+      case Op.catch_all: {
+        const f = this.kinds.length - 1;
+        const kind = this.kinds[f];
+        if (kind !== Op.try && kind !== Op.catch) this.fail(`${OPS[op].name} without a matching try`);
+        const r = this.results[f];
+        this.popFrame();
+        this.pushFrame(op, EMPTY, r);
+        if (op === Op.catch) this.pushVals(this.tagType(imm[k]).params);
+        return;
+      }
+      case Op.delegate: {
+        const f = this.kinds.length - 1;
+        if (this.kinds[f] !== Op.try) this.fail('delegate without a matching try');
+        const r = this.results[f];
+        this.popFrame();
+        if (imm[k] >= this.kinds.length) this.fail(`unknown label ${imm[k]}`);
+        this.pushVals(r);
+        return;
+      }
+      case Op.rethrow: {
+        const f = this.kinds.length - 1 - imm[k];
+        if (f < 0) this.fail(`unknown label ${imm[k]}`);
+        if (this.kinds[f] !== Op.catch && this.kinds[f] !== Op.catch_all) this.fail('invalid rethrow label: not a catch block');
+        this.setUnreachable();
+        return;
+      }
+      case Op.throw:
+        this.popVals(this.tagType(imm[k]).params);
+        this.setUnreachable();
+        return;
+      case Op.throw_ref:
+        this.pop(EXNREF);
+        this.setUnreachable();
+        return;
+      case Op.try_table: {
+        const [p, r] = this.blockType(i);
+        const start = imm[k + 2];
+        for (let j = 0; j < imm[k + 3]; j++) {
+          const kind = extra[start + j * 3];
+          const lbl = this.label(extra[start + j * 3 + 2]);
+          const sent: ValType[] = kind <= CatchKind.CatchRef ? [...this.tagType(extra[start + j * 3 + 1]).params] : [];
+          if (kind === CatchKind.CatchRef || kind === CatchKind.CatchAllRef) sent.push(refType(false, heapFromCode(HeapCode.exn)));
+          if (sent.length !== lbl.length || sent.some((t, n) => !types.valSub(t, lbl[n]))) {
+            this.fail('type mismatch: catch clause does not match its label');
+          }
+        }
+        this.popVals(p);
+        this.pushFrame(op, p, r);
+        return;
+      }
+      case Op.br:
+        this.popVals(this.label(imm[k]));
+        this.setUnreachable();
+        return;
+      case Op.br_if: {
+        this.pop(I32);
+        const l = this.label(imm[k]);
+        this.popVals(l);
+        this.pushVals(l);
+        return;
+      }
+      case Op.br_table: {
+        this.pop(I32);
+        const start = imm[k];
+        const n = imm[k + 1];
+        const def = this.label(extra[start + n]);
+        for (let j = 0; j < n; j++) {
+          const l = this.label(extra[start + j]);
+          if (l.length !== def.length) this.fail('type mismatch: br_table targets have different arities');
+          this.pushVals(this.popValsKeep(l));
+        }
+        this.popVals(def);
+        this.setUnreachable();
+        return;
+      }
+      case Op.return:
+        this.popVals(this.fn.results);
+        this.setUnreachable();
+        return;
+      case Op.call: {
+        const t = this.callee(imm[k]);
+        this.popVals(t.params);
+        this.pushVals(t.results);
+        return;
+      }
+      case Op.return_call: {
+        const t = this.callee(imm[k]);
+        this.returnTypesMatch(t);
+        this.popVals(t.params);
+        this.setUnreachable();
+        return;
+      }
+      case Op.call_indirect:
+      case Op.return_call_indirect: {
+        const t = this.funcType(imm[k]);
+        const table = this.table(imm[k + 1]);
+        if (!types.valSub(table.type, FUNCREF)) this.fail('type mismatch: call_indirect needs a table of function references');
+        this.pop(table.addr);
+        if (op === Op.return_call_indirect) this.returnTypesMatch(t);
+        this.popVals(t.params);
+        if (op === Op.return_call_indirect) this.setUnreachable();
+        else this.pushVals(t.results);
+        return;
+      }
+      case Op.call_ref:
+      case Op.return_call_ref: {
+        const t = this.funcType(imm[k]);
+        this.pop(refType(true, imm[k]));
+        if (op === Op.return_call_ref) this.returnTypesMatch(t);
+        this.popVals(t.params);
+        if (op === Op.return_call_ref) this.setUnreachable();
+        else this.pushVals(t.results);
+        return;
+      }
+      case Op.drop:
+        this.popAny();
+        return;
+      case Op.select: {
+        this.pop(I32);
+        const a = this.popAny();
+        const b = this.popAny();
+        const numeric = (t: ValType) => t === UNKNOWN || (t >= V128 && t <= I32);
+        if (!numeric(a) || !numeric(b)) this.fail('type mismatch: select without a type needs numeric or vector operands');
+        if (a !== b && a !== UNKNOWN && b !== UNKNOWN) this.fail('type mismatch: select operands differ');
+        this.push(a === UNKNOWN ? b : a);
+        return;
+      }
+      case Op.select_t: {
+        if (imm[k + 1] !== 1) this.fail('invalid result arity: select takes one type');
+        const t = extra[imm[k]];
+        if (!types.validVal(t)) this.fail('unknown type in select');
+        this.pop(I32);
+        this.pop(t);
+        this.pop(t);
+        this.push(t);
+        return;
+      }
+      case Op.local_get: {
+        const x = imm[k];
+        if (x >= this.locals.length) this.fail(`unknown local ${x}`);
+        if (!this.inited[x]) this.fail(`uninitialized local ${x}`);
+        this.push(this.locals[x]);
+        return;
+      }
+      case Op.local_set:
+      case Op.local_tee: {
+        const x = imm[k];
+        if (x >= this.locals.length) this.fail(`unknown local ${x}`);
+        this.pop(this.locals[x]);
+        if (!this.inited[x]) {
+          this.inited[x] = 1;
+          this.initLog.push(x);
+        }
+        if (op === Op.local_tee) this.push(this.locals[x]);
+        return;
+      }
+      case Op.global_get:
+      case Op.global_set: {
+        const g = ctx.globals[imm[k]];
+        if (!g) this.fail(`unknown global ${imm[k]}`);
+        if (op === Op.global_get) this.push(g.type);
+        else {
+          if (!g.mutable) this.fail('global is immutable');
+          this.pop(g.type);
+        }
+        return;
+      }
+      case Op.ref_null:
+        this.push(refType(true, this.heap(imm[k])));
+        return;
+      case Op.ref_func: {
+        const f = imm[k];
+        if (f >= ctx.funcs.length) this.fail(`unknown function ${f}`);
+        // Outside bodies, a ref.func is what declares the reference.
+        if (!this.constant && !ctx.refs[f]) this.fail('undeclared function reference');
+        this.push(refType(false, ctx.funcs[f]));
+        return;
+      }
+    }
+    this.specialByName(OPS[op].name, op, i, k, imm);
+  }
+
+  private checkConstant(op: number, index: number): void {
+    if (!CONSTANT[op]) this.fail('constant expression required');
+    if (op === Op.global_get) {
+      const g = this.ctx.globals[index];
+      if (!g) this.fail(`unknown global ${index}`);
+      if (g.mutable) this.fail('constant expression required: global.get of a mutable global');
+    }
+  }
+
+  private callee(f: number): FuncType {
+    if (f >= this.ctx.funcs.length) this.fail(`unknown function ${f}`);
+    return this.funcType(this.ctx.funcs[f]);
+  }
+
+  /** Reference, table, bulk-memory and GC instructions. */
+  private specialByName(name: string, op: number, i: number, k: number, imm: Int32Array): void {
+    const types = this.types;
+    const ctx = this.ctx;
+    switch (name) {
+      case 'ref.is_null':
+        this.popRef();
+        this.push(I32);
+        return;
+      case 'ref.as_non_null': {
+        const t = this.popRef();
+        this.push(t === UNKNOWN ? UNKNOWN : refType(false, refHeap(t)));
+        return;
+      }
+      case 'ref.eq':
+        this.pop(EQREF);
+        this.pop(EQREF);
+        this.push(I32);
+        return;
+      case 'br_on_null': {
+        const t = this.popRef();
+        const l = this.label(imm[k]);
+        this.popVals(l);
+        this.pushVals(l);
+        this.push(t === UNKNOWN ? UNKNOWN : refType(false, refHeap(t)));
+        return;
+      }
+      case 'br_on_non_null': {
+        const l = this.label(imm[k]);
+        if (l.length === 0 || !isRefType(l[l.length - 1])) this.fail('type mismatch: br_on_non_null needs a label ending in a reference');
+        const t = this.popRef();
+        const last = l[l.length - 1];
+        if (t !== UNKNOWN && !types.valSub(refType(false, refHeap(t)), last)) this.fail('type mismatch: br_on_non_null operand');
+        const rest = l.slice(0, -1);
+        this.popVals(rest);
+        this.pushVals(rest);
+        return;
+      }
+      case 'table.get': {
+        const t = this.table(imm[k]);
+        this.pop(t.addr);
+        this.push(t.type);
+        return;
+      }
+      case 'table.set': {
+        const t = this.table(imm[k]);
+        this.pop(t.type);
+        this.pop(t.addr);
+        return;
+      }
+      case 'table.size':
+        this.push(this.table(imm[k]).addr);
+        return;
+      case 'table.grow': {
+        const t = this.table(imm[k]);
+        this.pop(t.addr);
+        this.pop(t.type);
+        this.push(t.addr);
+        return;
+      }
+      case 'table.fill': {
+        const t = this.table(imm[k]);
+        this.pop(t.addr);
+        this.pop(t.type);
+        this.pop(t.addr);
+        return;
+      }
+      case 'table.copy': {
+        const dst = this.table(imm[k]);
+        const src = this.table(imm[k + 1]);
+        if (!types.valSub(src.type, dst.type)) this.fail('type mismatch: table.copy between incompatible tables');
+        this.pop(dst.addr === I64 && src.addr === I64 ? I64 : I32);
+        this.pop(src.addr);
+        this.pop(dst.addr);
+        return;
+      }
+      case 'table.init': {
+        const elem = this.elemType(imm[k]);
+        const t = this.table(imm[k + 1]);
+        if (!types.valSub(elem, t.type)) this.fail('type mismatch: element segment does not fit the table');
+        this.pop(I32);
+        this.pop(I32);
+        this.pop(t.addr);
+        return;
+      }
+      case 'memory.fill': {
+        const a = this.memory(imm[k]);
+        this.pop(a);
+        this.pop(I32);
+        this.pop(a);
+        return;
+      }
+      case 'memory.copy': {
+        const dst = this.memory(imm[k]);
+        const src = this.memory(imm[k + 1]);
+        this.pop(dst === I64 && src === I64 ? I64 : I32);
+        this.pop(src);
+        this.pop(dst);
+        return;
+      }
+      case 'memory.init': {
+        this.data(imm[k]);
+        const a = this.memory(imm[k + 1]);
+        this.pop(I32);
+        this.pop(I32);
+        this.pop(a);
+        return;
+      }
+      case 'struct.new':
+      case 'struct.new_default': {
+        const s = this.struct(imm[k]);
+        if (name === 'struct.new') {
+          for (let j = s.fields.length - 1; j >= 0; j--) this.pop(types.storageUnpacked(s.fields[j].type));
+        } else if (s.fields.some((f) => !types.defaultable(types.storageUnpacked(f.type)))) {
+          this.fail('type mismatch: struct.new_default needs defaultable fields');
+        }
+        this.push(refType(false, imm[k]));
+        return;
+      }
+      case 'struct.get':
+      case 'struct.get_s':
+      case 'struct.get_u':
+      case 'struct.set': {
+        const s = this.struct(imm[k]);
+        const field = s.fields[imm[k + 1]];
+        if (!field) this.fail(`unknown field ${imm[k + 1]}`);
+        const packed = field.type === PACKED_I8 || field.type === PACKED_I16;
+        if (name === 'struct.set') {
+          if (!field.mutable) this.fail('field is immutable');
+          this.pop(types.storageUnpacked(field.type));
+          this.pop(refType(true, imm[k]));
+          return;
+        }
+        if (packed !== (name !== 'struct.get')) this.fail(packed ? 'type mismatch: packed field needs get_s or get_u' : 'type mismatch: get_s/get_u need a packed field');
+        this.pop(refType(true, imm[k]));
+        this.push(types.storageUnpacked(field.type));
+        return;
+      }
+      case 'array.new':
+      case 'array.new_default':
+      case 'array.new_fixed': {
+        const a = this.array(imm[k]);
+        const elem = types.storageUnpacked(a.field.type);
+        if (name === 'array.new_fixed') {
+          for (let j = 0; j < imm[k + 1]; j++) this.pop(elem);
+        } else {
+          this.pop(I32);
+          if (name === 'array.new') this.pop(elem);
+          else if (!types.defaultable(elem)) this.fail('type mismatch: array.new_default needs a defaultable element');
+        }
+        this.push(refType(false, imm[k]));
+        return;
+      }
+      case 'array.new_data':
+      case 'array.new_elem': {
+        const a = this.array(imm[k]);
+        this.arraySource(name === 'array.new_data', a.field.type, imm[k + 1]);
+        this.pop(I32);
+        this.pop(I32);
+        this.push(refType(false, imm[k]));
+        return;
+      }
+      case 'array.get':
+      case 'array.get_s':
+      case 'array.get_u': {
+        const a = this.array(imm[k]);
+        const packed = a.field.type === PACKED_I8 || a.field.type === PACKED_I16;
+        if (packed !== (name !== 'array.get')) this.fail(packed ? 'type mismatch: packed array needs get_s or get_u' : 'type mismatch: get_s/get_u need a packed array');
+        this.pop(I32);
+        this.pop(refType(true, imm[k]));
+        this.push(types.storageUnpacked(a.field.type));
+        return;
+      }
+      case 'array.set': {
+        const a = this.array(imm[k]);
+        if (!a.field.mutable) this.fail('array is immutable');
+        this.pop(types.storageUnpacked(a.field.type));
+        this.pop(I32);
+        this.pop(refType(true, imm[k]));
+        return;
+      }
+      case 'array.len':
+        this.pop(ARRAYREF);
+        this.push(I32);
+        return;
+      case 'array.fill': {
+        const a = this.array(imm[k]);
+        if (!a.field.mutable) this.fail('array is immutable');
+        this.pop(I32);
+        this.pop(types.storageUnpacked(a.field.type));
+        this.pop(I32);
+        this.pop(refType(true, imm[k]));
+        return;
+      }
+      case 'array.copy': {
+        const dst = this.array(imm[k]);
+        const src = this.array(imm[k + 1]);
+        if (!dst.field.mutable) this.fail('array is immutable');
+        const sub = src.field.type === dst.field.type || types.valSub(src.field.type, dst.field.type);
+        if (!sub) this.fail('type mismatch: array.copy between incompatible arrays');
+        this.pop(I32);
+        this.pop(I32);
+        this.pop(refType(true, imm[k + 1]));
+        this.pop(I32);
+        this.pop(refType(true, imm[k]));
+        return;
+      }
+      case 'array.init_data':
+      case 'array.init_elem': {
+        const a = this.array(imm[k]);
+        if (!a.field.mutable) this.fail('array is immutable');
+        this.arraySource(name === 'array.init_data', a.field.type, imm[k + 1]);
+        this.pop(I32);
+        this.pop(I32);
+        this.pop(I32);
+        this.pop(refType(true, imm[k]));
+        return;
+      }
+      case 'ref.test':
+      case 'ref.test_null':
+      case 'ref.cast':
+      case 'ref.cast_null': {
+        const h = this.heap(imm[k]);
+        this.pop(refType(true, types.top(h)));
+        this.push(name.startsWith('ref.test') ? I32 : refType(name === 'ref.cast_null', h));
+        return;
+      }
+      case 'br_on_cast':
+      case 'br_on_cast_fail': {
+        const flags = imm[k];
+        const rt1 = refType((flags & 1) !== 0, this.heap(imm[k + 2]));
+        const rt2 = refType((flags & 2) !== 0, this.heap(imm[k + 3]));
+        if (!types.valSub(rt2, rt1)) this.fail('type mismatch: br_on_cast target type is not a subtype of the source type');
+        const l = this.label(imm[k + 1]);
+        if (l.length === 0) this.fail('type mismatch: br_on_cast needs a label ending in a reference');
+        // The difference rt1 \ rt2: nullable only if rt1 is and rt2 is not.
+        const diff = refType(refNullable(rt1) && !refNullable(rt2), refHeap(rt1));
+        const sent = name === 'br_on_cast' ? rt2 : diff;
+        if (!types.valSub(sent, l[l.length - 1])) this.fail('type mismatch: br_on_cast label type');
+        this.pop(rt1);
+        const rest = l.slice(0, -1);
+        this.popVals(rest);
+        this.pushVals(rest);
+        this.push(name === 'br_on_cast' ? diff : rt2);
+        return;
+      }
+      case 'any.convert_extern':
+      case 'extern.convert_any': {
+        const toAny = name === 'any.convert_extern';
+        const from = heapFromCode(toAny ? HeapCode.extern : HeapCode.any);
+        const t = this.pop(refType(true, from));
+        const nullable = t === UNKNOWN || refNullable(t);
+        this.push(refType(nullable, heapFromCode(toAny ? HeapCode.any : HeapCode.extern)));
+        return;
+      }
+      case 'ref.i31':
+        this.pop(I32);
+        this.push(refType(false, heapFromCode(HeapCode.i31)));
+        return;
+      case 'i31.get_s':
+      case 'i31.get_u':
+        this.pop(I31REF);
+        this.push(I32);
+        return;
+    }
+    void op;
+    void i;
+    this.fail(`unsupported instruction ${name}`);
+  }
+
+  /** The data or element segment an array is filled from must fit its element type. */
+  private arraySource(isData: boolean, fieldType: number, index: number): void {
+    const types = this.types;
+    if (isData) {
+      this.data(index);
+      const t = types.storageUnpacked(fieldType);
+      if (isRefType(t)) this.fail('type mismatch: array.*_data needs a numeric or vector element type');
+    } else {
+      const e = this.elemType(index);
+      if (!types.valSub(e, fieldType)) this.fail('type mismatch: element segment does not fit the array');
+    }
+  }
+}
+

@@ -1,0 +1,230 @@
+/**
+ * Module-level validation, then each function body on its own (like wasmparser's
+ * Validator / FuncValidator split): `checkModule` runs once and yields the
+ * ModuleContext that `validateBody` needs, so bodies can be checked independently.
+ * Errors come in a deterministic order: module-level ones first, then functions in
+ * index order.
+ */
+import { decodeExpr, decodeFunc } from '../binary/decode.js';
+import { WasmDecodeError } from '../binary/cursor.js';
+import { Body } from '../ir/body.js';
+import { ExternKind, importCount, type Expr, type Module } from '../ir/module.js';
+import { OP_BY_NAME } from '../ir/opcodes.js';
+import { I32, I64, isRefType, type Limits, type ValType } from '../ir/types.js';
+import type { GlobalInfo, ModuleContext, ValidationError } from './context.js';
+import { BodyValidator } from './func.js';
+import { TypeContext } from './types.js';
+
+const REF_FUNC = OP_BY_NAME.get('ref.func')!.id;
+
+/** A module-level check failed: thrown inside checkModule, reported as a ValidationError. */
+class ModuleInvalid extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+export interface ValidateOptions {
+  /** Stop at the first error (default: the first error of each function and of the module). */
+  firstOnly?: boolean;
+}
+
+/** Validates `m`; returns its errors (empty when valid). */
+export function validate(m: Module, options: ValidateOptions = {}): ValidationError[] {
+  const checked = checkModule(m);
+  if ('error' in checked) return [checked.error];
+  const errors: ValidationError[] = [];
+  const ctx = checked.ctx;
+  const imported = importCount(m, ExternKind.Func);
+  const scratch = new Body(1024);
+  const validator = new BodyValidator(ctx);
+  for (let i = 0; i < m.funcs.length; i++) {
+    const error = validateFunc(m, ctx, imported + i, scratch, validator);
+    if (error) {
+      errors.push(error);
+      if (options.firstOnly) break;
+    }
+  }
+  return errors;
+}
+
+/** Validates one defined function (by function index); null when valid. */
+export function validateFunc(
+  m: Module, ctx: ModuleContext, funcIndex: number, scratch = new Body(), validator = new BodyValidator(ctx),
+): ValidationError | null {
+  const f = m.funcs[funcIndex - (ctx.funcs.length - m.funcs.length)];
+  let body: Body;
+  try {
+    body = decodeFunc(m, f, scratch);
+  } catch (e) {
+    if (e instanceof WasmDecodeError) return { func: funcIndex, offset: e.offset, message: e.message };
+    throw e;
+  }
+  const error = validator.body(funcIndex, body);
+  if (!error) return null;
+  return { func: funcIndex, offset: instructionOffset(m, f, body, error.instr), message: error.message };
+}
+
+/** The byte offset of instruction `instr`: re-decoded with offsets only now, on the error path. */
+function instructionOffset(m: Module, f: Module['funcs'][number], body: Body, instr: number): number {
+  if (body.offsets) return body.offsets[instr];
+  if (!f.raw) return 0;
+  const tracked = decodeFunc(m, { ...f, body: null }, new Body().trackOffsets());
+  return tracked.offsets![instr] ?? f.offset;
+}
+
+/** Module-level checks; on success the context function bodies are validated against. */
+export function checkModule(m: Module): { ctx: ModuleContext } | { error: ValidationError } {
+  try {
+    return { ctx: buildContext(m) };
+  } catch (e) {
+    if (e instanceof ModuleInvalid) return { error: { func: -1, offset: e.offset, message: e.message } };
+    if (e instanceof WasmDecodeError) return { error: { func: -1, offset: e.offset, message: e.message } };
+    throw e;
+  }
+}
+
+function buildContext(m: Module): ModuleContext {
+  const types = new TypeContext(m.types, m.recGroups);
+  const typeIssue = types.check();
+  if (typeIssue) throw new ModuleInvalid(`type ${typeIssue.index}: ${typeIssue.message}`, 0);
+  const fail = (message: string, offset = 0): never => {
+    throw new ModuleInvalid(message, offset);
+  };
+  const funcType = (index: number, what: string): number => {
+    if (!types.func(index)) fail(`unknown type ${index}: ${what} needs a function type`);
+    return index;
+  };
+  const checkVal = (t: ValType, what: string): ValType => {
+    if (!types.validVal(t)) fail(`unknown type in ${what}`);
+    return t;
+  };
+
+  const ctx: ModuleContext = {
+    types, funcs: [], tables: [], memories: [], globals: [], tags: [], elems: [], dataCount: null,
+    refs: new Uint8Array(0),
+  };
+  const tagType = (index: number): number => {
+    funcType(index, 'a tag');
+    if (types.func(index)!.results.length) fail('non-empty tag result type');
+    return index;
+  };
+  const globals: GlobalInfo[] = [];
+  for (const imp of m.imports) {
+    switch (imp.kind) {
+      case ExternKind.Func: ctx.funcs.push(funcType(imp.type, `import ${imp.module}.${imp.name}`)); break;
+      case ExternKind.Table:
+        checkTableLimits(imp.table.limits, fail);
+        ctx.tables.push({ type: checkRef(checkVal(imp.table.type, 'table type'), fail), addr64: imp.table.limits.addr64 });
+        break;
+      case ExternKind.Memory: checkMemoryLimits(imp.memory, fail); ctx.memories.push(imp.memory.addr64); break;
+      case ExternKind.Global: globals.push({ type: checkVal(imp.global.type, 'global type'), mutable: imp.global.mutable }); break;
+      case ExternKind.Tag: ctx.tags.push(tagType(imp.type)); break;
+    }
+  }
+  for (const f of m.funcs) ctx.funcs.push(funcType(f.type, 'a function'));
+  for (const t of m.memories) {
+    checkMemoryLimits(t, fail);
+    ctx.memories.push(t.addr64);
+  }
+  for (const t of m.tags) ctx.tags.push(tagType(t.type));
+
+  // C.refs: functions referenced outside bodies (globals, tables, elements, exports, data offsets).
+  const refs = new Uint8Array(ctx.funcs.length);
+  const scratch = new Body();
+  const declare = (e: Expr | null): void => {
+    if (!e) return;
+    const b = decodeExpr(e, scratch);
+    for (let i = 0; i < b.length; i++) if (b.ops[i] === REF_FUNC && b.imm[i * 4] < refs.length) refs[b.imm[i * 4]] = 1;
+  };
+  for (const g of m.globals) declare(g.init);
+  for (const t of m.tables) declare(t.init);
+  for (const e of m.elems) {
+    declare(e.offset);
+    for (const f of e.funcs ?? []) if (f < refs.length) refs[f] = 1;
+    for (const x of e.exprs ?? []) declare(x);
+  }
+  for (const d of m.datas) declare(d.offset);
+  for (const e of m.exports) if (e.kind === ExternKind.Func && e.index < refs.length) refs[e.index] = 1;
+  ctx.refs = refs;
+
+  const validator = new BodyValidator(ctx);
+  const constExpr = (e: Expr, type: ValType, what: string): void => {
+    const error = validator.constExpr(decodeExpr(e, scratch), type);
+    if (error) fail(`${what}: ${error.message}`, e.offset);
+  };
+
+  // Globals: an initializer may read imported globals and immutable ones defined before it.
+  ctx.globals = globals;
+  for (let i = 0; i < m.globals.length; i++) {
+    const g = m.globals[i];
+    checkVal(g.type, 'global type');
+    constExpr(g.init, g.type, `global ${globals.length}`);
+    globals.push({ type: g.type, mutable: g.mutable });
+  }
+  for (const t of m.tables) {
+    checkTableLimits(t.limits, fail);
+    checkRef(checkVal(t.type, 'table type'), fail);
+    if (t.init) constExpr(t.init, t.type, 'table initializer');
+    else if (!types.defaultable(t.type)) fail('type mismatch: a table of non-nullable references needs an initializer');
+    ctx.tables.push({ type: t.type, addr64: t.limits.addr64 });
+  }
+  for (const e of m.elems) {
+    checkRef(checkVal(e.type, 'element segment type'), fail);
+    if (e.funcs) for (const f of e.funcs) if (f >= ctx.funcs.length) fail(`unknown function ${f}`);
+    if (e.exprs) for (const x of e.exprs) constExpr(x, e.type, 'element expression');
+    if (!(e.flags & 1)) {
+      const table = ctx.tables[e.table];
+      if (!table) fail(`unknown table ${e.table}`);
+      constExpr(e.offset!, table.addr64 ? I64 : I32, 'element segment offset');
+      if (!types.valSub(e.type, table.type)) fail('type mismatch: element segment does not fit its table', e.offset!.offset);
+    }
+    ctx.elems.push(e.type);
+  }
+  ctx.dataCount = m.hasDataCount ? m.datas.length : null;
+  for (const d of m.datas) {
+    if (d.flags === 1) continue;
+    if (d.memory >= ctx.memories.length) fail(`unknown memory ${d.memory}`);
+    constExpr(d.offset!, ctx.memories[d.memory] ? I64 : I32, 'data segment offset');
+  }
+  if (m.start !== null) {
+    if (m.start >= ctx.funcs.length) fail(`unknown function ${m.start}`);
+    const t = types.func(ctx.funcs[m.start])!;
+    if (t.params.length || t.results.length) fail('start function must have type [] -> []');
+  }
+  const names = new Set<string>();
+  for (const e of m.exports) {
+    if (names.has(e.name)) fail(`duplicate export name "${e.name}"`);
+    names.add(e.name);
+    const space = [ctx.funcs, ctx.tables, ctx.memories, ctx.globals, ctx.tags][e.kind];
+    if (e.index >= space.length) fail(`unknown ${['function', 'table', 'memory', 'global', 'tag'][e.kind]} ${e.index}`);
+  }
+  return ctx;
+}
+
+function checkRef(t: ValType, fail: (m: string) => never): ValType {
+  if (!isRefType(t)) fail('malformed reference type');
+  return t;
+}
+
+function checkLimits(l: Limits, bound: bigint, what: string, fail: (m: string) => never): void {
+  if (l.min > bound) fail(`${what} size must be at most ${bound}`);
+  if (l.max !== null) {
+    if (l.max > bound) fail(`${what} size must be at most ${bound}`);
+    if (l.max < l.min) fail('size minimum must not be greater than maximum');
+  }
+}
+
+function checkTableLimits(l: Limits, fail: (m: string) => never): void {
+  checkLimits(l, l.addr64 ? 0xffff_ffff_ffff_ffffn : 0xffff_ffffn, 'table', fail);
+  if (l.pageSizeLog2 !== null) fail('tables have no page size');
+}
+
+function checkMemoryLimits(l: Limits, fail: (m: string) => never): void {
+  const pageLog2 = l.pageSizeLog2 ?? 16;
+  if (pageLog2 !== 0 && pageLog2 !== 16) fail('invalid custom page size');
+  const bound = l.addr64 ? 1n << BigInt(64 - pageLog2) : 1n << BigInt(32 - pageLog2);
+  // The spec's bound on 32-bit memories is 2^16 pages of 64 KiB (4 GiB), 2^48 for 64-bit.
+  checkLimits(l, l.addr64 && pageLog2 === 16 ? 1n << 48n : bound, 'memory', fail);
+  if (l.shared && l.max === null) fail('shared memory must have maximum');
+}
