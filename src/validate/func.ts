@@ -150,8 +150,11 @@ class FuncValidator {
     this.body = body;
     this.constant = constant;
     this.sp = 0;
-    this.kinds.length = this.params.length = this.results.length = 0;
-    this.heights.length = this.unreachable.length = this.initMarks.length = this.initLog.length = 0;
+    // After a valid body every frame is popped; after an error, drop what is left.
+    if (this.kinds.length || this.initLog.length) {
+      this.kinds.length = this.params.length = this.results.length = 0;
+      this.heights.length = this.unreachable.length = this.initMarks.length = this.initLog.length = 0;
+    }
     this.at = 0;
     try {
       this.setUpLocals();
@@ -265,8 +268,10 @@ class FuncValidator {
     if (this.sp !== this.heights[f]) this.fail('type mismatch: values remain on the stack at the end of the block');
     // Locals initialized inside the block are not initialized after it.
     const mark = this.initMarks[f];
-    for (let i = this.initLog.length - 1; i >= mark; i--) this.inited[this.initLog[i]] = 0;
-    this.initLog.length = mark;
+    if (this.initLog.length > mark) {
+      for (let i = this.initLog.length - 1; i >= mark; i--) this.inited[this.initLog[i]] = 0;
+      this.initLog.length = mark;
+    }
     const kind = this.kinds.pop()!;
     this.params.pop();
     this.results.pop();
