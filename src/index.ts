@@ -9,3 +9,4 @@ export { OPS, OP_BY_NAME, type OpInfo } from './ir/opcodes.js';
 export * from './ir/module.js';
 export * from './ir/types.js';
 export { convert } from './convert.js';
+export * from './validate/index.js';
