@@ -11,7 +11,6 @@ import {
 } from '../ir/module.js';
 import { HeapCode, heapFromCode, refType, type CompType, type FieldType, type Limits, type SubType } from '../ir/types.js';
 import { Cursor, WasmDecodeError } from './cursor.js';
-import { warmUp } from './warmup.js';
 import { decodeBodyInto, decodeInstructions, readRefType, readStorageType, readValType } from './decode-body.js';
 
 const FUNCREF = 0x70;
@@ -27,9 +26,6 @@ export const SECTION_ORDER: readonly number[] = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 
 const RANK = new Int8Array(14).fill(-1);
 SECTION_ORDER.forEach((id, i) => (RANK[id] = i));
 
-/** Modules above this size are worth a JIT warm-up of the instruction loops (~1 ms). */
-const WARM_UP_SIZE = 1 << 20;
-
 export interface ReadOptions {
   /** Decode the name section into `Module.names` (default true). */
   names?: boolean;
@@ -38,7 +34,6 @@ export interface ReadOptions {
 export function readModule(input: Uint8Array, options: ReadOptions = {}): Module {
   // A plain view: subarrays of a Node Buffer are Buffers, several times costlier to make.
   const bytes = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.length);
-  if (bytes.length > WARM_UP_SIZE) warmUp();
   const c = new Cursor(bytes);
   const m = emptyModule();
   m.source = bytes;
