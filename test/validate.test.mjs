@@ -91,3 +91,63 @@ test('weft agrees with V8 (Node 26) on suite modules and mutants', { skip: !have
   assert.ok(report.modules >= 300);
   assert.deepEqual(report.disagreements.filter((d) => !d.known), []);
 });
+
+test('weft validate: the first error, with function index, name and byte offset', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { Body, OP_BY_NAME, writeModule } = await import('../dist/src/index.js');
+  const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+  const hello = readFileSync(new URL('../examples/hello.wasm', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'weft-validate-'));
+  try {
+    const ok = spawnSync(process.execPath, [cli, 'validate', fileURLToPath(new URL('../examples/hello.wasm', import.meta.url))], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+
+    // fib (function 1) gets the body `i64.const 1; i32.const 2; i32.add; drop; local.get 0; end`.
+    const m = readModule(hello);
+    const op = (name) => OP_BY_NAME.get(name).id;
+    const body = new Body();
+    body.push(op('i64.const'), 1, 0);
+    body.push(op('i32.const'), 2);
+    body.push(op('i32.add'));
+    body.push(op('drop'));
+    body.push(op('local.get'), 0);
+    body.push(op('end'));
+    m.funcs[0].body = body;
+    const bad = writeModule(m);
+    const file = join(dir, 'bad.wasm');
+    writeFileSync(file, bad);
+    const r = spawnSync(process.execPath, [cli, 'validate', file], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    const match = /^error: (.+): func 1 fib at 0x([0-9a-f]+): type mismatch: expected i32, found i64\n$/.exec(r.stderr);
+    assert.ok(match, r.stderr);
+    assert.equal(match[1], file);
+    assert.equal(bad[parseInt(match[2], 16)], 0x6a, 'the offset points at the i32.add opcode');
+
+    const out = join(dir, 'out.wasm');
+    const c = spawnSync(process.execPath, [cli, 'convert', file, '-o', out, '--validate'], { encoding: 'utf8' });
+    assert.equal(c.status, 1);
+    assert.match(c.stderr, /^error: output of .*: func 1 fib at 0x[0-9a-f]+: type mismatch/);
+    assert.equal(spawnSync('test', ['-e', out]).status, 1, 'no output written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('1,000,000 nested blocks validate', () => {
+  const depth = 1_000_000;
+  const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0];
+  const code = new Uint8Array(depth * 3 + 2);
+  code[0] = 0; // no locals
+  for (let i = 0; i < depth; i++) code.set([0x02, 0x40], 1 + 2 * i);
+  code.fill(0x0b, 1 + depth * 2);
+  const uleb = (n) => { const o = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
+  const entry = [...uleb(code.length)];
+  const section = [10, ...uleb(1 + entry.length + code.length), 1, ...entry];
+  const bytes = new Uint8Array(head.length + section.length + code.length);
+  bytes.set(head);
+  bytes.set(section, head.length);
+  bytes.set(code, head.length + section.length);
+  assert.deepEqual(validate(readModule(bytes)), []);
+});
