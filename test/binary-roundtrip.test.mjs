@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Body, WasmDecodeError, decodeFunc, readModule, writeModule } from '../dist/src/index.js';
 import { moduleDiff } from '../dist/src/ir/equal.js';
+import { validate } from '../dist/src/validate/module.js';
 import { DECODES, haveSuite, NO_SUITE, scripts } from './suite.mjs';
 
 /** Reads a module and decodes all its bodies, as `weft convert` does. */
@@ -33,6 +34,11 @@ test('spec suite binaries round-trip', { skip: !haveSuite && NO_SUITE }, () => {
         const diff = moduleDiff(m, again.m);
         if (diff) failures.push(`${where}: model differs at ${diff}`);
         if (again.nonCanonical) failures.push(`${where}: output is not canonical`);
+        // The output of every valid module must validate too.
+        if (cmd.type === 'module') {
+          const errors = validate(again.m, { firstOnly: true });
+          if (errors.length) failures.push(`${where}: output does not validate: ${errors[0].message}`);
+        }
         const same = Buffer.compare(Buffer.from(out), bytes) === 0;
         if (same) identical++;
         else if (nc) nonCanonical++;

@@ -44,7 +44,7 @@ function weftConvert(input, output) {
     `weft CLI not found at ${WEFT_BIN}: run \`npm run build\` first (or set WEFT_BIN to the CLI script)`,
   );
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [WEFT_BIN, 'convert', input, '-o', output], {
+  const r = spawnSync(process.execPath, [WEFT_BIN, 'convert', input, '-o', output, '--validate'], {
     encoding: 'utf8',
     timeout: CONVERT_TIMEOUT_MS,
     maxBuffer: 64 << 20,
