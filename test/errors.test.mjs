@@ -201,3 +201,18 @@ test('CLI: convert writes a valid, identical module for canonical input', () => 
   assert.equal(r.status, 0, r.stderr);
   assert.ok(readFileSync(output).equals(HELLO));
 });
+
+test('the data section is decoded on first use, and changes to it are written', () => {
+  const m = readModule(HELLO);
+  assert.ok(m.lazyData, 'kept undecoded');
+  assert.ok(Buffer.from(writeModule(m)).equals(HELLO));
+  assert.ok(m.lazyData, 'writing does not decode it');
+  assert.equal(new TextDecoder().decode(m.datas[0].bytes), 'hello, weft');
+  assert.equal(m.lazyData, null, 'decoded on access');
+  m.datas[0].bytes = new TextEncoder().encode('HELLO, WEFT');
+  const again = readModule(writeModule(m));
+  assert.equal(new TextDecoder().decode(again.datas[0].bytes), 'HELLO, WEFT');
+  const cleared = readModule(HELLO);
+  cleared.datas = [];
+  assert.equal(readModule(writeModule(cleared)).datas.length, 0);
+});

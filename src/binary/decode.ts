@@ -6,7 +6,7 @@
 import { Body } from '../ir/body.js';
 import {
   emptyModule, emptyNames, ExternKind,
-  type Data, type Elem, type Expr, type Func, type Import, type IndirectNameMap, type Module,
+  type Data, type Elem, type Expr, type Func, type Import, type IndirectNameMap, type LazySection, type Module,
   type NameMap, type Names, type TableType,
 } from '../ir/module.js';
 import { HeapCode, heapFromCode, refType, type CompType, type FieldType, type Limits, type SubType } from '../ir/types.js';
@@ -150,7 +150,12 @@ export function readModule(input: Uint8Array, options: ReadOptions = {}): Module
         sawData = true;
         const n = s.count();
         if (dataCount !== null && n !== dataCount) s.fail('data count and data section have inconsistent lengths', start);
-        for (let i = 0; i < n; i++) m.datas.push(readData(s, scratch));
+        // Checked now, decoded on first use: real modules carry up to ~100,000 segments.
+        const before = s.nonCanonical;
+        s.nonCanonical = false;
+        for (let i = 0; i < n; i++) skipData(s, scratch);
+        deferDatas(m, { bytes: bytes.subarray(start, end), count: n, canonical: !s.nonCanonical });
+        s.nonCanonical ||= before;
         break;
       }
     }
@@ -352,6 +357,41 @@ function readElem(s: Cursor, scratch: Body): Elem {
   const funcs: number[] = new Array(n);
   for (let i = 0; i < n; i++) funcs[i] = s.u32();
   return { flags, table, offset, type, funcs, exprs: null };
+}
+
+/** Checks one data segment's structure without building it. */
+function skipData(s: Cursor, scratch: Body): void {
+  const at = s.pos;
+  const flags = s.u32();
+  if (flags > 2) s.fail(`malformed data segment kind ${flags}`, at);
+  if (flags === 2) s.u32();
+  if (flags !== 1) readExpr(s, scratch);
+  s.bytes(s.u32());
+}
+
+/**
+ * Makes `m.datas` decode the kept section on first access (or be replaced by an
+ * assignment); until then `m.lazyData` holds the section and the writer copies it.
+ */
+function deferDatas(m: Module, lazy: LazySection): void {
+  m.lazyData = lazy;
+  const settle = (datas: Data[]): Data[] => {
+    Object.defineProperty(m, 'datas', { value: datas, writable: true, enumerable: true, configurable: true });
+    m.lazyData = null;
+    return datas;
+  };
+  Object.defineProperty(m, 'datas', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      const c = new Cursor(lazy.bytes);
+      const datas = new Array<Data>(c.count());
+      const scratch = new Body();
+      for (let i = 0; i < datas.length; i++) datas[i] = readData(c, scratch);
+      return settle(datas);
+    },
+    set: settle,
+  });
 }
 
 function readData(s: Cursor, scratch: Body): Data {

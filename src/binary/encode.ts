@@ -82,7 +82,7 @@ function hasContent(m: Module, id: number): boolean {
     case SectionId.start: return m.start !== null;
     case SectionId.element: return m.elems.length > 0;
     case SectionId.dataCount: return m.hasDataCount;
-    case SectionId.data: return m.datas.length > 0;
+    case SectionId.data: return (m.lazyData?.count ?? m.datas.length) > 0;
     default: return false;
   }
 }
@@ -171,12 +171,17 @@ function writeSection(out: Sink, m: Module, id: number, scratch: Body | null): v
       for (const e of m.elems) writeElem(out, e, scratch);
       return;
     case SectionId.dataCount:
-      out.u32(m.datas.length);
+      out.u32(m.lazyData?.count ?? m.datas.length);
       return;
     case SectionId.code:
       writeCode(out, m, scratch);
       return;
     case SectionId.data:
+      // Untouched: as read (what re-encoding canonical input would give anyway).
+      if (m.lazyData && (!scratch || m.lazyData.canonical)) {
+        out.bytes(m.lazyData.bytes);
+        return;
+      }
       out.u32(m.datas.length);
       for (const d of m.datas) {
         out.u32(d.flags);

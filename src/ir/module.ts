@@ -146,6 +146,19 @@ export interface Module {
   source: Uint8Array | null;
   /** The input used a non-canonical encoding outside function bodies (e.g. a padded LEB128). */
   nonCanonical: boolean;
+  /**
+   * The data section as read, not yet decoded: `datas` decodes it on first access.
+   * Until then the writer copies these bytes (re-encoding would give the same bytes
+   * when `canonical`).
+   */
+  lazyData: LazySection | null;
+}
+
+/** A section kept as its bytes (count prefix included) until first use. */
+export interface LazySection {
+  bytes: Uint8Array;
+  count: number;
+  canonical: boolean;
 }
 
 export function emptyNames(): Names {
@@ -160,7 +173,7 @@ export function emptyModule(): Module {
   return {
     types: [], recGroups: [], imports: [], funcs: [], tables: [], memories: [], tags: [], globals: [],
     exports: [], start: null, elems: [], datas: [], hasDataCount: false, customs: [], names: null,
-    sectionMask: 0, source: null, nonCanonical: false,
+    sectionMask: 0, source: null, nonCanonical: false, lazyData: null,
   };
 }
 
