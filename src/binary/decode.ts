@@ -1,6 +1,7 @@
 /**
  * Module decoding: bytes → Module. Sections are decoded eagerly except function
- * bodies, which stay byte ranges (`Func.raw`) until decodeFunc is called.
+ * bodies, which stay byte ranges (`Func.raw`) until decodeFunc is called, and data
+ * segments, which are checked at once but built on first access to `Module.datas`.
  * The mirror image of encode.ts.
  */
 import { Body } from '../ir/body.js';

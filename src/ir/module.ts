@@ -1,7 +1,8 @@
 /**
- * The module model. Everything but function bodies is decoded eagerly (it is small);
- * bodies stay byte ranges of the input until someone decodes one (see decodeFunc).
- * A body that nobody replaced is written back from its original bytes.
+ * The module model. Everything but function bodies and data segments is decoded
+ * eagerly (it is small); bodies stay byte ranges of the input until someone decodes one
+ * (see decodeFunc), data segments until `datas` is first read. What nobody touched is
+ * written back from its original bytes.
  */
 import type { Body } from './body.js';
 import type { Limits, SubType, ValType } from './types.js';
