@@ -37,14 +37,14 @@ function corpusOrSkip(t, name) {
   }
 }
 
-/** Runs `weft convert input -o output`; returns the output bytes and the wall time. */
-function weftConvert(input, output) {
+/** Runs `weft convert input -o output [extra...]`; returns the output bytes and the wall time. */
+function weftConvert(input, output, ...extra) {
   assert.ok(
     existsSync(WEFT_BIN),
     `weft CLI not found at ${WEFT_BIN}: run \`npm run build\` first (or set WEFT_BIN to the CLI script)`,
   );
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [WEFT_BIN, 'convert', input, '-o', output, '--validate'], {
+  const r = spawnSync(process.execPath, [WEFT_BIN, 'convert', input, '-o', output, '--validate', ...extra], {
     encoding: 'utf8',
     timeout: CONVERT_TIMEOUT_MS,
     maxBuffer: 64 << 20,
@@ -77,12 +77,16 @@ function convertChecked(t, name, input) {
     `${name}: not a fixpoint: converting the converted module changed it ` +
       `(${first.bytes.length} -> ${second.bytes.length} bytes, first difference at 0x${diff.toString(16)})`,
   );
+  // The parallel pipeline must give exactly the serial result.
+  const parallel = weftConvert(input, join(tmp, `${name}.p.wasm`), '--threads', '2');
+  assert.ok(parallel.bytes.equals(first.bytes), `${name}: --threads 2 output differs from --threads 1`);
   const delta = first.bytes.length - original.length;
   t.diagnostic(
     `${name}: original ${original.length} B, converted ${first.bytes.length} B ` +
       `(${delta >= 0 ? '+' : ''}${delta} B, ${((100 * delta) / original.length).toFixed(2)}%), ` +
       `${original.equals(first.bytes) ? 'byte-identical to original, ' : ''}` +
-      `fixpoint ok; convert ${first.seconds.toFixed(2)} s, reconvert ${second.seconds.toFixed(2)} s`,
+      `fixpoint ok; convert ${first.seconds.toFixed(2)} s, reconvert ${second.seconds.toFixed(2)} s, ` +
+      `--threads 2 identical in ${parallel.seconds.toFixed(2)} s`,
   );
   return { original, converted: first.bytes, convertedPath: out1 };
 }

@@ -1,5 +1,5 @@
 import { readModule } from '../binary/decode.js';
-import { convertParallel } from '../parallel/index.js';
+import { convertParallel, sharedPool } from '../parallel/index.js';
 import { validate } from '../validate/module.js';
 import { formatValidationError } from './validate.js';
 import { fail, note, parseArgs, readInput, reportErrors, threadsOption, UsageError, writeOutput, type Command } from './common.js';
@@ -24,8 +24,11 @@ export const convertCommand: Command = (args) => {
     const out = options.get('-o');
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
     const start = performance.now();
+    const threads = threadsOption(options) ?? 1;
+    // Workers boot while the input is read.
+    if (threads > 1) sharedPool(threads)?.warm();
     const bytes = readInput(input);
-    const result = await convertParallel(bytes, { threads: threadsOption(options) ?? 1 });
+    const result = await convertParallel(bytes, { threads });
     if (options.has('--validate')) {
       const m = readModule(result);
       const errors = validate(m, { firstOnly: true });

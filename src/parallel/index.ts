@@ -2,7 +2,7 @@
 import { readModule } from '../binary/decode.js';
 import { writeModule } from '../binary/encode.js';
 import { sharedPool } from './pool.js';
-import { PARALLEL_MIN_BYTES, reencodeBodies } from './reencode.js';
+import { PARALLEL_MIN_BYTES, planFromBytes, ReencodeJob, toShared } from './reencode.js';
 
 export { WorkerPool, sharedPool, defaultThreads } from './pool.js';
 export { reencodeBodies } from './reencode.js';
@@ -12,12 +12,23 @@ export interface ConvertOptions {
   threads?: number;
 }
 
-/** `convert` (decode every body into the IR and encode the module again) on a worker pool. */
+/**
+ * `convert` (decode every body into the IR and encode the module again) on a worker
+ * pool: the workers start on the code section while this thread reads the module.
+ */
 export async function convertParallel(bytes: Uint8Array, options: ConvertOptions = {}): Promise<Uint8Array> {
   const pool = bytes.length >= PARALLEL_MIN_BYTES ? sharedPool(options.threads) : null;
-  pool?.warm();
-  const m = readModule(bytes);
-  if (!pool) return writeModule(m, { reencode: true });
-  const code = await reencodeBodies(m, pool);
-  return writeModule(m, { reencode: true, code });
+  if (!pool) return writeModule(readModule(bytes), { reencode: true });
+  const shared = toShared(bytes);
+  const plan = planFromBytes(shared, pool.size);
+  const job = plan && new ReencodeJob(pool, shared, plan);
+  let m;
+  try {
+    m = readModule(shared);
+  } catch (e) {
+    job?.cancel();
+    throw e;
+  }
+  if (!job) return writeModule(m, { reencode: true });
+  return writeModule(m, { reencode: true, code: await job.join(m) });
 }

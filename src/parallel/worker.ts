@@ -1,14 +1,14 @@
 /**
  * Worker-thread entry of the pool. A job names its kind; for `reencode` the worker
- * claims chunks from the shared counter, re-encodes their bodies from the shared input
- * and posts each chunk back as a transferred buffer, then posts `done`.
+ * claims chunks from the back of the shared counter, re-encodes their bodies from the
+ * shared input and posts each chunk back as a transferred buffer, then posts `done`.
  */
 import { parentPort } from 'node:worker_threads';
 import { WasmDecodeError } from '../binary/cursor.js';
 import { warmUp } from '../binary/warmup.js';
 import { Body } from '../ir/body.js';
 import { emptyModule, type Func } from '../ir/module.js';
-import { encodeChunk } from './reencode.js';
+import { claim, encodeChunk } from './reencode.js';
 
 interface ReencodeJob {
   job: number;
@@ -36,10 +36,7 @@ function reencode(msg: ReencodeJob): void {
     const start = msg.ranges[2 * i];
     m.funcs[i] = { type: 0, body: null, raw: msg.src.subarray(start, msg.ranges[2 * i + 1]), offset: start };
   }
-  const count = msg.chunks.length / 2;
-  for (;;) {
-    const c = Atomics.add(msg.counter, 0, 1);
-    if (c >= count) break;
+  for (let c = claim(msg.counter, true); c >= 0; c = claim(msg.counter, true)) {
     if (msg.local[c]) continue;
     try {
       const bytes = encodeChunk(m, msg.chunks, c, scratch);
