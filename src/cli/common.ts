@@ -2,6 +2,7 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WasmDecodeError } from '../binary/cursor.js';
+import { TextParseError } from '../text/lexer.js';
 
 export type Command = (args: string[]) => Promise<number> | number;
 
@@ -70,6 +71,40 @@ export function writeOutput(file: string, bytes: Uint8Array): void {
   }
 }
 
+/**
+ * Streams output into `file` through a temporary file and a rename, as writeOutput does:
+ * `fill` writes to the descriptor it is given; if it throws (a decode error half-way, a
+ * full disk), nothing is left behind.
+ */
+export function writeOutputStreamed(file: string, fill: (fd: number) => void): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  let fd = -1;
+  try {
+    fd = openSync(tmp, 'w');
+    fill(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, file);
+  } catch (e) {
+    if (fd >= 0) closeSync(fd);
+    rmSync(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).syscall) throw new UsageError(`cannot write ${file}: ${fsMessage(e)}`);
+    throw e;
+  }
+}
+
+/** Writes all of `bytes` to `fd`, waiting out a full non-blocking pipe. */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+    }
+  }
+}
+
 /** `--threads N`, or undefined for the default. */
 export function threadsOption(options: Map<string, string | true>): number | undefined {
   const v = options.get('--threads');
@@ -85,6 +120,7 @@ export async function reportErrors(file: string, body: () => number | Promise<nu
     return await body();
   } catch (e) {
     if (e instanceof WasmDecodeError) return fail(`${file}:0x${e.offset.toString(16)}: ${e.message}`);
+    if (e instanceof TextParseError) return fail(`${file}:${e.line}:${e.column}: ${e.message}`);
     if (e instanceof UsageError) return fail(e.message);
     throw e;
   }

@@ -1,19 +1,28 @@
 #!/usr/bin/env node
 /** The `weft` command: thin subcommands over the typed API. */
 import { convertCommand } from './convert.js';
+import { parseCommand } from './parse.js';
+import { printCommand } from './print.js';
+import { structurizeCommand } from './structurize.js';
 import { validateCommand } from './validate.js';
 import { fail, UsageError, type Command } from './common.js';
 
 const COMMANDS: Record<string, Command> = {
   convert: convertCommand,
+  parse: parseCommand,
+  print: printCommand,
   validate: validateCommand,
+  structurize: structurizeCommand,
 };
 
 const USAGE = `usage: weft <command> [options]
 
 commands:
   convert IN.wasm -o OUT.wasm   decode every function body into weft's IR and encode the module again
+  parse IN.wat -o OUT.wasm      parse a module in the WebAssembly text format and write it as a binary
+  print IN.wasm [-o OUT.wat]    print IN in the WebAssembly text format ([--folded] for S-expressions)
   validate IN.wasm              check IN against the WebAssembly 3.0 validation rules
+  structurize CFG.json -o OUT.wasm  render a control-flow graph (JSON) as structured WebAssembly
 
 run 'weft <command> --help' for a command's options`;
 
