@@ -3,8 +3,10 @@
 import { convertCommand } from './convert.js';
 import { parseCommand } from './parse.js';
 import { printCommand } from './print.js';
+import { reloopCommand } from './reloop.js';
 import { structurizeCommand } from './structurize.js';
 import { validateCommand } from './validate.js';
+import { wastCommand } from './wast.js';
 import { fail, UsageError, type Command } from './common.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -13,6 +15,8 @@ const COMMANDS: Record<string, Command> = {
   print: printCommand,
   validate: validateCommand,
   structurize: structurizeCommand,
+  reloop: reloopCommand,
+  wast: wastCommand,
 };
 
 const USAGE = `usage: weft <command> [options]
@@ -22,7 +26,9 @@ commands:
   parse IN.wat -o OUT.wasm      parse a module in the WebAssembly text format and write it as a binary
   print IN.wasm [-o OUT.wat]    print IN in the WebAssembly text format ([--folded] for S-expressions)
   validate IN.wasm              check IN against the WebAssembly 3.0 validation rules
+  wast FILE.wast...             run spec test scripts with weft's parser, encoder and validator in V8
   structurize CFG.json -o OUT.wasm  render a control-flow graph (JSON) as structured WebAssembly
+  reloop IN.wasm -o OUT.wasm    recover each function's control-flow graph and structurize it again
 
 run 'weft <command> --help' for a command's options`;
 

@@ -1459,7 +1459,7 @@ export class ModuleParser {
 
   /** A plain instruction, emitted at once. */
   private plain(op: number): void {
-    const hint = this.lex.annotations.length === this.hintsSeen ? -1 : this.takeHint();
+    const hint = this.lex.annotations.length === this.hintsSeen ? -1 : this.takeHint(op);
     let i: number;
     const kind = OP_IMM[op];
     if (kind === Imm.None && op !== Op.select) {
@@ -1483,7 +1483,7 @@ export class ModuleParser {
     const top = this.sp > 0 ? this.fKind[this.sp - 1] : -1;
     switch (op) {
       case Op.block: case Op.loop: case Op.if: case Op.try: case Op.try_table: {
-        const hint = this.lex.annotations.length === this.hintsSeen ? -1 : this.takeHint();
+        const hint = this.lex.annotations.length === this.hintsSeen ? -1 : this.takeHint(op);
         const label = this.optId();
         this.blockType();
         let c = 0;
@@ -1582,7 +1582,7 @@ export class ModuleParser {
     }
     if (kw < 0 || kw >= 1024) this.unexpected();
     const op = kw;
-    const hint = this.lex.annotations.length === this.hintsSeen ? -1 : this.takeHint();
+    const hint = this.lex.annotations.length === this.hintsSeen ? -1 : this.takeHint(op);
     if (!STRUCTURAL[op]) {
       this.a = this.b = this.c = this.d = 0;
       const real = OP_IMM[op] !== Imm.None || op === Op.select ? this.immediates(op) : op;
@@ -2057,8 +2057,8 @@ export class ModuleParser {
 
   // ---- annotations -----------------------------------------------------------------------
 
-  /** A branch hint recorded since the last instruction: its value, for the instruction starting now. */
-  private takeHint(): number {
+  /** A branch hint recorded since the last instruction: its value, for instruction `op` starting now. */
+  private takeHint(op: number): number {
     const anns = this.lex.annotations;
     let value = -1;
     for (; this.hintsSeen < anns.length; this.hintsSeen++) {
@@ -2067,6 +2067,8 @@ export class ModuleParser {
       if (!this.inFunc) this.fail('@metadata.code.branch_hint annotation: not in a function', a.start);
       if (value >= 0) this.fail('@metadata.code.branch_hint annotation: duplicate annotation', a.start);
       value = hintValue(a, (msg, at) => this.fail(msg, at));
+      // The branch-hint section only describes conditional branches.
+      if (op !== Op.if && op !== Op.br_if) this.fail('@metadata.code.branch_hint annotation: invalid target', a.start);
     }
     return value;
   }

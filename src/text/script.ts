@@ -14,7 +14,8 @@ import { LANES as LANE_BYTES, ModuleParser, writeLane, type LaneKind } from './p
 
 /** A module as a script gives it. */
 export type ScriptModule =
-  | { kind: 'text'; module: Module }
+  /** A text module, parsed on demand (so one bad module fails its command, not the script). */
+  | { kind: 'text'; parse: () => Module }
   | { kind: 'binary'; bytes: Uint8Array }
   /** Text to be parsed when the command runs (`module quote`, or a module expected to be malformed). */
   | { kind: 'quote'; source: Uint8Array };
@@ -109,9 +110,11 @@ class ScriptParser {
   private readonly lex: Lexer;
   private readonly src: Uint8Array;
   private readonly lines: Lines;
+  private readonly file: string;
 
   constructor(src: Uint8Array, file: string) {
     this.src = src;
+    this.file = file;
     this.lex = new Lexer(src, file);
     this.lines = new Lines(src);
   }
@@ -175,7 +178,7 @@ class ScriptParser {
     if (lex.next() === Tok.LParen && lex.next() === Tok.Atom && !isCommand(lex.keyword())) {
       lex.restore(save);
       const module = new ModuleParser(lex).parseSource();
-      return [{ type: 'module', line: 1, id: null, definition: false, module: { kind: 'text', module } }];
+      return [{ type: 'module', line: 1, id: null, definition: false, module: { kind: 'text', parse: () => module } }];
     }
     lex.restore(save);
     const out: Command[] = [];
@@ -304,18 +307,20 @@ class ScriptParser {
       return { kind: 'module', id, definition, module: binary ? { kind: 'binary', bytes } : { kind: 'quote', source: bytes } };
     }
     lex.unread();
-    if (keepText) {
-      let depth = 1;
-      while (depth > 0) {
-        const u = lex.next();
-        if (u === Tok.LParen) depth++;
-        else if (u === Tok.RParen) depth--;
-        else if (u === Tok.Eof) this.fail('unexpected end of input');
-      }
-      return { kind: 'module', id, definition, module: { kind: 'quote', source: this.src.slice(start, lex.end) } };
+    const fields = lex.save();
+    let depth = 1;
+    while (depth > 0) {
+      const u = lex.next();
+      if (u === Tok.LParen) depth++;
+      else if (u === Tok.RParen) depth--;
+      else if (u === Tok.Eof) this.fail('unexpected end of input');
     }
-    const module = new ModuleParser(lex).moduleBody(id);
-    return { kind: 'module', id, definition, module: { kind: 'text', module } };
+    if (keepText) return { kind: 'module', id, definition, module: { kind: 'quote', source: this.src.slice(start, lex.end) } };
+    // A lexer over the module's own span, so its errors still point into the script.
+    const { src, file } = this;
+    const end = lex.end;
+    const parse = (): Module => new ModuleParser(new Lexer(src, file, fields, end)).moduleBody(id);
+    return { kind: 'module', id, definition, module: { kind: 'text', parse } };
   }
 
   private action(): Action {

