@@ -1,0 +1,289 @@
+/**
+ * The Asyncify backend, for modules transformed by `weft asyncify` or Binaryen's
+ * `--asyncify` (the ABI is in ../../../shared/reference/asyncify.md §1).
+ *
+ * A call of a suspending export runs the export. When an async import returns a
+ * Promise, the import records it on the call, points the module at the call's data
+ * buffer and calls `asyncify_start_unwind`; the wasm frames save themselves into the
+ * buffer and return. The export wrapper then stops the unwind, awaits the Promise, waits
+ * its turn (CallOrder), calls `asyncify_start_rewind` and calls the same export again with
+ * the same arguments: the frames restore themselves, the import is re-entered in the
+ * rewinding state, stops the rewind and returns the settled value (or throws the
+ * rejection into wasm, so that it unwinds the wasm stack like any JS exception).
+ *
+ * Buffers. Every call that suspends owns a buffer until it finishes, so calls can be
+ * suspended at once (nested or not) without their frames interleaving; finished calls'
+ * buffers are pooled, so steady state allocates nothing. A buffer is a header {pos, end}
+ * (i32, or i64 under memory64), `size` usable bytes, then a guard of at least as many
+ * bytes that the runtime also owns. The pass checks for overflow only at the next
+ * asyncify_* call, after it has written past `end`: when an unwind lands in the guard,
+ * the runtime moves the saved frames to a buffer twice as large (frames hold no
+ * addresses, so they can move) and carries on; later unwinds use the larger size. Only
+ * an unwind that runs past the guard too is an error (AsyncifyOverflowError).
+ *
+ * Where buffers live: if the module exports `malloc` and `free`, they come from it.
+ * Otherwise the runtime grows memory 0 by whole pages that it then owns; a module that
+ * hands out memory above its data by looking at `memory.size` (an sbrk without malloc
+ * exported) must export malloc and free instead.
+ */
+import { asyncifyCommand, zeroOf, type ModuleFacts } from './analysis.js';
+import type { Backend } from './backend.js';
+import { trackCall, type CallOrder } from './order.js';
+import { WA, isThenable, type AnyFunction, type Imports, type WasmInstance, type WasmMemory } from './wasm.js';
+
+const NORMAL = 0, UNWINDING = 1, REWINDING = 2;
+const PAGE = 65536;
+const MIN_GUARD = 16384;
+
+/** An unwind ran past its buffer and the guard after it; memory beyond may be overwritten. */
+export class AsyncifyOverflowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AsyncifyOverflowError';
+  }
+}
+
+interface Region {
+  /** What the allocator returned, to free. */
+  base: number;
+  /** Header address; the saved frames start at `data`. */
+  ptr: number;
+  data: number;
+  size: number;
+  /** End of the memory the runtime owns for this region (guard included). */
+  limit: number;
+}
+
+interface Call {
+  region: Region | null;
+  /** The async import that suspended the call, for messages. */
+  key: string;
+  /** What the unwinding import returned, to await before rewinding. */
+  pending: PromiseLike<unknown> | null;
+  mark: number;
+  /** The settled outcome the rewinding import hands back into wasm. */
+  resume: { ok: true; value: unknown } | { ok: false; error: unknown } | null;
+}
+
+type Ptr = number | bigint;
+
+interface AsyncifyExports {
+  asyncify_start_unwind(p: Ptr): void;
+  asyncify_stop_unwind(): void;
+  asyncify_start_rewind(p: Ptr): void;
+  asyncify_stop_rewind(): void;
+  asyncify_get_state(): number;
+}
+
+export interface AsyncifyOptions {
+  /** Initial usable bytes per buffer (default 4096); grows by doubling when an unwind needs more. */
+  stackSize?: number;
+  /** The async import patterns, for messages. */
+  async?: readonly string[];
+}
+
+export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {}): Backend {
+  let ax: AsyncifyExports;
+  let memory: WasmMemory;
+  let view: DataView | null = null;
+  let wide = false; // memory64: i64 header fields and BigInt pointers
+  let zeros = new Map<string, unknown>();
+  let alloc: (bytes: number) => { base: number; ptr: number; bytes: number };
+  let release: (ptr: number) => void = () => {};
+  let size = Math.max(64, options.stackSize ?? 4096);
+  const pool: Region[] = [];
+  /** Calls running on the JS stack now, innermost last; an import belongs to the last. */
+  const active: Call[] = [];
+
+  const mem = () => (view && view.buffer === memory.buffer ? view : (view = new DataView(memory.buffer)));
+  const hdr = () => (wide ? 16 : 8);
+  const ptr = (n: number): Ptr => (wide ? BigInt(n) : n);
+  const readPos = (r: Region) => (wide ? Number(mem().getBigUint64(r.ptr, true)) : mem().getUint32(r.ptr, true));
+  const writeHeader = (r: Region, pos: number, end: number) => {
+    if (wide) {
+      mem().setBigUint64(r.ptr, BigInt(pos), true);
+      mem().setBigUint64(r.ptr + 8, BigInt(end), true);
+    } else {
+      mem().setUint32(r.ptr, pos, true);
+      mem().setUint32(r.ptr + 4, end, true);
+    }
+  };
+
+  function newRegion(): Region {
+    while (pool.length) {
+      const r = pool.pop()!;
+      if (r.size >= size) return r;
+      release(r.base); // smaller than the size unwinds now need
+    }
+    const { base, ptr, bytes } = alloc(hdr() + size + Math.max(size, MIN_GUARD));
+    return { base, ptr, data: ptr + hdr(), size, limit: ptr + bytes };
+  }
+
+  function unwind(call: Call): void {
+    const r = (call.region ??= newRegion());
+    writeHeader(r, r.data, r.data + r.size);
+    ax.asyncify_start_unwind(ptr(r.ptr));
+  }
+
+  /** After the export returned unwinding: stop the unwind, moving the frames if they overflowed. */
+  function stopUnwind(call: Call, key: string): void {
+    const r = call.region!;
+    const pos = readPos(r);
+    if (pos === r.data) {
+      // Every instrumented frame saves at least its call index: none was, so the import's
+      // callers were not instrumented and the export ran on to its end unwinding.
+      reset(call);
+      throw new Error(`weft/runtime: async import ${key} suspended, but no wasm frame saved itself: the module was not asyncified with ${key} among its async imports; run ${asyncifyCommand(options.async ?? [key])}`);
+    }
+    if (pos <= r.data + r.size) return ax.asyncify_stop_unwind();
+    if (pos > r.limit) {
+      reset(call);
+      throw new AsyncifyOverflowError(
+        `weft/runtime: an unwind saved ${pos - r.data} bytes, more than its buffer (${r.size}) and guard (${r.limit - r.data - r.size}); memory after the buffer may be overwritten. Pass a larger stackSize.`,
+      );
+    }
+    writeHeader(r, pos, pos); // passes the pass's check; the frames are intact in the guard
+    ax.asyncify_stop_unwind();
+    const used = pos - r.data;
+    while (size < 2 * used) size *= 2;
+    const bigger = newRegion();
+    new Uint8Array(memory.buffer).copyWithin(bigger.data, r.data, pos);
+    writeHeader(bigger, bigger.data + used, bigger.data + bigger.size);
+    release(r.base);
+    call.region = bigger;
+  }
+
+  /** Brings the module back to the normal state after an exception left it mid-unwind or mid-rewind. */
+  function reset(call: Call): void {
+    const state = ax.asyncify_get_state();
+    if (state === NORMAL) return;
+    if (call.region) writeHeader(call.region, call.region.data, call.region.data + call.region.size);
+    if (state === UNWINDING) ax.asyncify_stop_unwind();
+    else ax.asyncify_stop_rewind();
+  }
+
+  /** One entry into wasm: the first call, or a rewind. */
+  function enter(call: Call, fn: AnyFunction, args: unknown[]): unknown {
+    active.push(call);
+    let result: unknown;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      const state = ax.asyncify_get_state();
+      reset(call);
+      // Nothing but frame saving runs while unwinding: a trap then is a store past memory's end.
+      if (state === UNWINDING && e instanceof Error && e.name === 'RuntimeError') {
+        throw new AsyncifyOverflowError(`weft/runtime: an unwind ran past the end of memory (${e.message}); pass a larger stackSize`);
+      }
+      throw e;
+    } finally {
+      active.pop();
+    }
+    if (call.pending) stopUnwind(call, call.key);
+    return result;
+  }
+
+  function finish(call: Call): void {
+    if (call.pending) Promise.resolve(call.pending).then(undefined, () => {}); // abandoned by an error
+    call.pending = null;
+    if (call.region) pool.push(call.region);
+    call.region = null;
+  }
+
+  async function resumeLoop(call: Call, fn: AnyFunction, args: unknown[], first: unknown): Promise<unknown> {
+    let result = first;
+    try {
+      while (call.pending) {
+        const pending = call.pending;
+        call.pending = null;
+        try {
+          call.resume = { ok: true, value: await pending };
+        } catch (error) {
+          call.resume = { ok: false, error };
+        }
+        if (!order.ready(call.mark)) await order.wait(call.mark);
+        ax.asyncify_start_rewind(ptr(call.region!.ptr));
+        result = enter(call, fn, args);
+      }
+      return result;
+    } finally {
+      finish(call);
+    }
+  }
+
+  return {
+    name: 'asyncify',
+    wrapImport(key, fn) {
+      return (...args: unknown[]) => {
+        if (ax.asyncify_get_state() === REWINDING) {
+          ax.asyncify_stop_rewind();
+          const call = active[active.length - 1];
+          const r = call.resume!;
+          call.resume = null;
+          if (!r.ok) throw r.error;
+          return r.value;
+        }
+        const mark = order.mark();
+        const v = fn(...args);
+        if (!isThenable(v)) return v;
+        const call = active[active.length - 1];
+        if (!call) {
+          Promise.resolve(v).catch(() => {});
+          throw new Error(`weft/runtime: async import ${key} returned a Promise during a call of an export that was not expected to suspend`);
+        }
+        call.pending = v;
+        call.mark = mark;
+        call.key = key;
+        unwind(call);
+        return zeros.has(key) ? zeros.get(key) : false; // false converts to 0, 0n and externref
+      };
+    },
+    bind(instance: WasmInstance, imports: Imports, facts: ModuleFacts | null) {
+      const ex = instance.exports;
+      ax = ex as unknown as AsyncifyExports;
+      const found =
+        (facts?.memoryExport && ex[facts.memoryExport]) ||
+        (facts?.memoryImport && imports[facts.memoryImport.module]?.[facts.memoryImport.name]) ||
+        (!facts && Object.values(ex).find((v) => v instanceof WA.Memory));
+      if (!found) throw new Error('weft/runtime: the Asyncify backend needs the module to export (or import) its memory');
+      memory = found as WasmMemory;
+      wide = facts?.memory64 ?? false;
+      if (facts) zeros = new Map([...facts.asyncResults].map(([k, t]) => [k, zeroOf(t)]));
+      const malloc = ex.malloc, free = ex.free;
+      if (typeof malloc === 'function' && typeof free === 'function') {
+        alloc = (bytes) => {
+          const base = Number(malloc(ptr(bytes + 15)));
+          if (!base) throw new Error(`weft/runtime: malloc(${bytes + 15}) returned 0 for an Asyncify buffer`);
+          return { base, ptr: (base + 15) & ~15, bytes }; // 16-aligned, so i64 headers are aligned
+        };
+        release = (p) => free(ptr(p));
+        return;
+      }
+      alloc = (bytes) => {
+        const pages = Math.ceil(bytes / PAGE);
+        let first: number;
+        try {
+          first = memory.grow(pages);
+        } catch (e) {
+          throw new Error(`weft/runtime: cannot grow memory by ${pages} page(s) for an Asyncify buffer (${(e as Error).message}); export malloc and free, or raise the memory's maximum`);
+        }
+        return { base: first * PAGE, ptr: first * PAGE, bytes: pages * PAGE };
+      };
+    },
+    wrapExport(_name, fn) {
+      return (...args: unknown[]) =>
+        trackCall(order, () => {
+          const call: Call = { region: null, key: '', pending: null, mark: 0, resume: null };
+          try {
+            const first = enter(call, fn, args);
+            if (call.pending) return resumeLoop(call, fn, args, first);
+            finish(call);
+            return Promise.resolve(first);
+          } catch (e) {
+            finish(call);
+            throw e;
+          }
+        });
+    },
+  };
+}
