@@ -91,6 +91,15 @@ export class DomTree {
     return children[lo];
   }
 
+  /** a's preorder number; its subtree holds the numbers [preorder(a), preorder(a) + subtreeSize(a)). */
+  preorder(a: number): number {
+    return this.pre[a];
+  }
+
+  subtreeSize(a: number): number {
+    return this.size[a];
+  }
+
   /** Whether a dominates b (every node dominates itself). */
   dominates(a: number, b: number): boolean {
     const d = this.pre[b] - this.pre[a];

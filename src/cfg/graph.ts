@@ -20,12 +20,19 @@
  */
 import { grown } from './arrays.js';
 import { CfgError, type Cfg } from './cfg.js';
+import { Op } from '../ir/opcodes.js';
+
+/** Ops after which control never continues with the next instruction. */
+const TRANSFER = new Uint8Array(1024);
+for (const op of [Op.unreachable, Op.return, Op.throw, Op.throw_ref, Op.return_call, Op.return_call_indirect, Op.return_call_ref]) TRANSFER[op] = 1;
 
 export const enum Term {
   /** Leaves the rendered code. */
   Exit,
   /** `unreachable`. */
   Trap,
+  /** The node's own code ends in an unconditional transfer (return, unreachable, throw, a tail call): nothing follows it. */
+  Stop,
   Jump,
   /** Conditional arms (`conds[data[v]][i]` → i-th successor), then the default. */
   Cond,
@@ -128,7 +135,8 @@ export class FlowGraph {
         this.data[v] = this.values.push(armValues) - 1;
         weight += this.fragmentSize(cfg.selector(b)) + 2 + seen.size;
       } else if (first < 0) {
-        weight += 1;
+        if (this.endsInTransfer(cfg.code(b))) this.term[v] = Term.Stop;
+        else weight += 1;
       } else if (cfg.nextEdge(first) < 0 && cfg.edgeCondition(first) < 0) {
         this.term[v] = Term.Jump;
         this.addEdge(v, target(first));
@@ -236,6 +244,13 @@ export class FlowGraph {
     let n = 0;
     for (let e = this.firstOut[v]; e >= 0; e = this.nextOut[e]) n++;
     return n;
+  }
+
+  /** Whether the fragment's last instruction leaves control for good (it is at depth 0 unless it is an `end`). */
+  private endsInTransfer(id: number): boolean {
+    if (id < 0) return false;
+    const end = this.cfg.fragmentEnd(id);
+    return end > this.cfg.fragmentStart(id) && TRANSFER[this.cfg.arena.ops[end - 1]] === 1;
   }
 
   fragmentSize(id: number): number {

@@ -64,6 +64,12 @@ export interface RenderOptions {
   into?: Body;
   /** Returns the index of a fresh i32 local; by default one is declared in the output body. */
   allocLocal?: () => number;
+  /**
+   * Values a block without branches leaves on the stack for the 'return' exit (the
+   * function's results; default 0). With some, such a block is left by `return` unless
+   * it ends the output at the outermost level.
+   */
+  results?: number;
   /** Parameters of the function, so that the default allocation numbers locals after them. */
   params?: number;
 }
@@ -105,7 +111,7 @@ export function structurize(cfg: Cfg, entry: number, options: RenderOptions): Re
   }
   stats.nodes = shape.order.length;
   const body = options.into ?? new Body();
-  const emitter = new Emitter(g, shape, options.allocLocal ?? declareLocal(body, options.params ?? 0));
+  const emitter = new Emitter(g, shape, options.allocLocal ?? declareLocal(body, options.params ?? 0), (options.results ?? 0) > 0 && options.exit !== 'br');
   emitter.run();
   stats.maxDepth = writeStream(emitter, cfg, body, options.exit === 'br');
   return { body, labelLocal: emitter.labelLocal, scratchLocal: emitter.scratchLocal, stats };
@@ -140,6 +146,8 @@ export interface Shape {
   fwdPreds: Int32Array;
   /** 1 for loop headers. */
   header: Uint8Array;
+  /** 1 for nodes whose dominator subtree has no edge leaving it: its code never falls out. */
+  closed: Uint8Array;
 }
 
 /** Numbers and measures `g`. */
@@ -163,7 +171,27 @@ function analyze(g: FlowGraph): Shape {
       else irreducible = true;
     }
   }
-  return { irreducible, index, order, predStart, preds, succStart, succs, dom, fwdPreds, header };
+  // Bottom-up (a dominator precedes what it dominates): the preorder span of the targets of each subtree's edges.
+  const lo = new Int32Array(n), hi = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    lo[i] = hi[i] = dom.preorder(i);
+    for (let k = succStart[i]; k < succStart[i + 1]; k++) {
+      const p = dom.preorder(succs[k]);
+      if (p < lo[i]) lo[i] = p;
+      if (p > hi[i]) hi[i] = p;
+    }
+  }
+  const closed = new Uint8Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const p = dom.preorder(i);
+    closed[i] = lo[i] >= p && hi[i] < p + dom.subtreeSize(i) ? 1 : 0;
+    if (i > 0) {
+      const d = dom.idom[i];
+      if (lo[i] < lo[d]) lo[d] = lo[i];
+      if (hi[i] > hi[d]) hi[d] = hi[i];
+    }
+  }
+  return { irreducible, index, order, predStart, preds, succStart, succs, dom, fwdPreds, header, closed };
 }
 
 // Control stream: what the walk writes, with frames named by id (0: the exit label).
@@ -204,7 +232,9 @@ class Emitter {
   private readonly frameFt: number[] = [];
   private readonly tasks: number[] = [];
 
-  constructor(private readonly g: FlowGraph, private readonly s: Shape, private readonly alloc: () => number) {
+  constructor(private readonly g: FlowGraph, private readonly s: Shape, private readonly alloc: () => number,
+    /** Exits leave values: they may fall off only the outermost level. */
+    private readonly exitValues: boolean) {
     const n = s.order.length;
     this.activeBlock = new Int32Array(n).fill(-1);
     this.activeLoop = new Int32Array(n).fill(-1);
@@ -272,10 +302,12 @@ class Emitter {
     const last = s.succStart[x + 1] - 1;
     switch (g.term[v]) {
       case Term.Exit:
-        if (this.ft() !== EXIT) this.br(EXIT_FRAME);
+        if (this.ft() !== EXIT || (this.exitValues && this.frameKind.length > 0)) this.br(EXIT_FRAME);
         return;
       case Term.Trap:
         this.op(Op.unreachable);
+        return;
+      case Term.Stop:
         return;
       case Term.Jump:
         this.branch(x, s.succs[first]);
@@ -369,12 +401,50 @@ class Emitter {
       this.push(Task.Tree, t);
       return;
     }
+    if (next === last && this.inline(x, def)) {
+      // Two inlined arms. One that never falls through (a leaf: it returns or traps) goes
+      // alone in an `if`, the other after it, one level out: no `else`, and an exit there
+      // may fall off the end. Otherwise if/else, in the order that needs no i32.eqz.
+      const flip = this.negationFree(x, arm - first);
+      const tLeaf = this.leaf(t), dLeaf = this.leaf(def);
+      if (tLeaf || dLeaf) {
+        const defFirst = dLeaf && (!tLeaf || flip);
+        this.condition(x, arm - first, defFirst);
+        this.open(Frame.If, -1, defFirst ? t : def);
+        this.push(Task.Tree, defFirst ? t : def);
+        this.push(Task.End);
+        this.push(Task.Tree, defFirst ? def : t);
+        return;
+      }
+      if (flip) {
+        this.condition(x, arm - first, true);
+        this.open(Frame.If, -1);
+        this.push(Task.End);
+        this.push(Task.Tree, t);
+        this.push(Task.Else);
+        this.push(Task.Tree, def);
+        return;
+      }
+    }
     this.condition(x, arm - first, false);
     this.open(Frame.If, -1);
     this.push(Task.End);
     this.push(Task.Chain, x, next - first);
     this.push(Task.Else);
     this.push(Task.Tree, t);
+  }
+
+  /** Control never falls out of t's tree: it returns, traps or loops. */
+  private leaf(t: number): boolean {
+    return this.s.closed[t] === 1;
+  }
+
+  /** Whether arm `arm` of x costs an i32.eqz and its negation none (a switch case for the value 0 alone). */
+  private negationFree(x: number, arm: number): boolean {
+    const v = this.s.order[x];
+    if (this.g.term[v] !== Term.Switch) return false;
+    const values = this.g.values[this.g.data[v]];
+    return values.length === 1 && values[0].length === 1 && values[0][0] === 0 && arm === 0;
   }
 
   /** x's switch as a br_table over [base, max]; values below base are out of range. */
@@ -477,11 +547,12 @@ class Emitter {
     return n ? this.frameFt[n - 1] : EXIT;
   }
 
-  private open(kind: Frame, x: number): void {
+  /** Opens a frame; `ft`: the node that follows an If's end, if not the enclosing frame's. */
+  private open(kind: Frame, x: number, ft = -2): void {
     const id = this.used.length;
     this.used.push(0);
     this.stream.push(kind === Frame.Block ? S_BLOCK : kind === Frame.Loop ? S_LOOP : S_IF, id);
-    this.frameFt.push(kind === Frame.Block ? x : this.ft());
+    this.frameFt.push(kind === Frame.Block ? x : ft !== -2 ? ft : this.ft());
     this.frameKind.push(kind);
     this.frameNode.push(x);
     this.frameId.push(id);
