@@ -10,3 +10,5 @@ export * from './ir/module.js';
 export * from './ir/types.js';
 export { convert } from './convert.js';
 export * from './validate/index.js';
+export * from './cfg/index.js';
+export { reloopModule, Relooper, type ReloopOptions, type ReloopStats } from './passes/reloop.js';
