@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `weft` command: thin subcommands over the typed API. */
+import { asyncifyCommand } from './asyncify.js';
 import { convertCommand } from './convert.js';
 import { parseCommand } from './parse.js';
 import { printCommand } from './print.js';
@@ -10,6 +11,7 @@ import { wastCommand } from './wast.js';
 import { fail, UsageError, type Command } from './common.js';
 
 const COMMANDS: Record<string, Command> = {
+  asyncify: asyncifyCommand,
   convert: convertCommand,
   parse: parseCommand,
   print: printCommand,
@@ -22,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
 const USAGE = `usage: weft <command> [options]
 
 commands:
+  asyncify IN.wasm -o OUT.wasm  let IN suspend at async imports and resume (Binaryen's Asyncify ABI)
   convert IN.wasm -o OUT.wasm   decode every function body into weft's IR and encode the module again
   parse IN.wat -o OUT.wasm      parse a module in the WebAssembly text format and write it as a binary
   print IN.wasm [-o OUT.wat]    print IN in the WebAssembly text format ([--folded] for S-expressions)

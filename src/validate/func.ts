@@ -119,7 +119,26 @@ export class BodyValidator {
   constExpr(body: Body, type: ValType): BodyError | null {
     return this.v.check({ kind: 'func', params: [], results: [type] }, body, true);
   }
+
+  /**
+   * Validates like `body`, and before each instruction i with `marks[i] !== 0` hands
+   * `observe` the operand stack (types, bottom first, `UNKNOWN` = 0 for values popped
+   * from a polymorphic stack), the innermost frame's height, and whether that frame is
+   * unreachable. Passes use it to learn the stack at the points they rewrite.
+   */
+  probe(funcIndex: number, body: Body, marks: Uint8Array, observe: StackObserver): BodyError | null {
+    this.v.marks = marks;
+    this.v.observe = observe;
+    try {
+      return this.body(funcIndex, body);
+    } finally {
+      this.v.marks = null;
+      this.v.observe = null;
+    }
+  }
 }
+
+export type StackObserver = (instr: number, stack: Int32Array, sp: number, frameHeight: number, unreachable: boolean) => void;
 
 class FuncValidator {
   private readonly types: TypeContext;
@@ -140,6 +159,8 @@ class FuncValidator {
   private fn: FuncType = { kind: 'func', params: [], results: [] };
   private body!: Body;
   private constant = false;
+  marks: Uint8Array | null = null;
+  observe: StackObserver | null = null;
 
   constructor(private readonly ctx: ModuleContext) {
     this.types = ctx.types;
@@ -391,9 +412,11 @@ class FuncValidator {
     let stack = this.stack;
     let sp = 0;
     let floor = 0;
+    const marks = this.marks;
     for (let i = 0; i < body.length; i++) {
       const op = ops[i];
       const k = i * 4;
+      if (marks !== null && marks[i] !== 0) this.observe!(i, stack, sp, floor, this.unreachable[this.unreachable.length - 1]);
       if (constant) {
         this.at = i;
         this.checkConstant(op, imm[k]);

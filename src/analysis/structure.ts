@@ -1,0 +1,37 @@
+/**
+ * The block structure of a body, computed once: which instruction closes each opener,
+ * and which opener each `else`/`catch`/`catch_all`/`end`/`delegate` belongs to. Passes
+ * walk the flat IR with these instead of recursing.
+ */
+import type { Body } from '../ir/body.js';
+import { Op } from '../ir/opcodes.js';
+
+export interface Structure {
+  /** For an opener (block, loop, if, try, try_table): its `end` or `delegate`. For the others: their opener. -1 elsewhere. */
+  match: Int32Array;
+  /** Index of the function body's final `end`. */
+  last: number;
+}
+
+export const isOpener = (op: number): boolean =>
+  op === Op.block || op === Op.loop || op === Op.if || op === Op.try || op === Op.try_table;
+
+/** Matches the structure of a valid body. */
+export function structureOf(body: Body): Structure {
+  const n = body.length;
+  const match = new Int32Array(n).fill(-1);
+  const open: number[] = [];
+  const ops = body.ops;
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    if (isOpener(op)) open.push(i);
+    else if (op === Op.else || op === Op.catch || op === Op.catch_all) match[i] = open[open.length - 1];
+    else if (op === Op.end || op === Op.delegate) {
+      if (open.length === 0) return { match, last: i };
+      const o = open.pop()!;
+      match[o] = i;
+      match[i] = o;
+    }
+  }
+  return { match, last: n - 1 };
+}

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { readModule } from '../binary/decode.js';
+import { writeModule } from '../binary/encode.js';
+import { asyncify, AsyncifyError, type AsyncifyOptions } from '../passes/asyncify/index.js';
+import { validate } from '../validate/module.js';
+import { formatValidationError } from './validate.js';
+import { fail, note, readInput, reportErrors, UsageError, writeOutput, type Command } from './common.js';
+
+const HELP = `usage: weft asyncify IN.wasm -o OUT.wasm [options]
+
+Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
+(asyncify_start_unwind / stop_unwind / start_rewind / stop_rewind / get_state).
+
+  --imports LIST        imports that may unwind (module.base, * wildcards, comma-separated,
+                        or @FILE with one per line); default: every import
+  --ignore-imports      no import may unwind
+  --ignore-indirect     indirect calls (call_indirect, call_ref) never unwind
+  --add-list LIST       also instrument these functions (name-section names, wildcards)
+  --propagate-addlist   ... and their callers
+  --remove-list LIST    never instrument these functions
+  --only-list LIST      instrument exactly these functions
+  --memory NAME         the exported memory the buffer lives in (when there are several)
+  --export-globals      export __asyncify_state and __asyncify_data
+  --verbose             say why each function is instrumented
+  --validate            validate the output; on an error, report it and write nothing
+
+wasm-opt spellings are accepted too: --pass-arg=asyncify-imports@env.sleep,
+--pass-arg=asyncify-ignore-indirect, asyncify-addlist@..., asyncify-removelist@...,
+asyncify-onlylist@..., asyncify-propagate-addlist, asyncify-memory@NAME,
+asyncify-export-globals, asyncify-verbose.`;
+
+const FLAGS = new Set(['--ignore-imports', '--ignore-indirect', '--propagate-addlist', '--export-globals', '--verbose', '--validate', '--help']);
+const VALUED = new Set(['-o', '--imports', '--add-list', '--remove-list', '--only-list', '--memory']);
+/** wasm-opt's pass-arg keys → our flags. */
+const PASS_ARGS: Record<string, string> = {
+  'asyncify-imports': '--imports', 'asyncify-ignore-imports': '--ignore-imports',
+  'asyncify-ignore-indirect': '--ignore-indirect', 'asyncify-addlist': '--add-list',
+  'asyncify-removelist': '--remove-list', 'asyncify-blacklist': '--remove-list',
+  'asyncify-onlylist': '--only-list', 'asyncify-whitelist': '--only-list',
+  'asyncify-propagate-addlist': '--propagate-addlist', 'asyncify-memory': '--memory',
+  'asyncify-export-globals': '--export-globals', 'asyncify-verbose': '--verbose',
+};
+
+/** Splits a list option: `@file` (one per line), else commas outside ()<>[]{}. */
+export function splitList(value: string): string[] {
+  let text = value;
+  if (text.startsWith('@')) {
+    try {
+      text = readFileSync(text.slice(1), 'utf8');
+    } catch {
+      throw new UsageError(`cannot read list file ${text.slice(1)}`);
+    }
+  }
+  if (text.includes('\n')) return text.split('\n').map((s) => s.trim()).filter(Boolean);
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of text) {
+    if ('([{<'.includes(ch)) depth++;
+    else if (')]}>'.includes(ch)) depth--;
+    if (ch === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out.filter(Boolean);
+}
+
+/** Reads our flags and wasm-opt's `--pass-arg=asyncify-…` spellings. */
+function parseOptions(args: string[], positional: string[], options: Map<string, string | true>): void {
+  for (let i = 0; i < args.length; i++) {
+    let a = args[i];
+    let value: string | undefined;
+    if (a.startsWith('--pass-arg=') || a === '--pass-arg') {
+      const pa = a === '--pass-arg' ? args[++i] ?? '' : a.slice('--pass-arg='.length);
+      const at = pa.indexOf('@');
+      const key = at < 0 ? pa : pa.slice(0, at);
+      const flag = PASS_ARGS[key];
+      if (!flag) throw new UsageError(`unknown pass argument ${key}`);
+      a = flag;
+      value = at < 0 ? undefined : pa.slice(at + 1);
+      if (VALUED.has(a) && value === undefined) throw new UsageError(`pass argument ${key} needs a value (${key}@...)`);
+    } else if (a.startsWith('--') && a.includes('=')) {
+      value = a.slice(a.indexOf('=') + 1);
+      a = a.slice(0, a.indexOf('='));
+    }
+    if (a === '--asyncify') continue; // wasm-opt's pass name, harmless here
+    if (VALUED.has(a)) {
+      if (value === undefined) {
+        if (i + 1 >= args.length) throw new UsageError(`option ${a} needs a value`);
+        value = args[++i];
+      }
+      options.set(a, value);
+    } else if (FLAGS.has(a)) options.set(a, true);
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}\n${HELP}`);
+    else positional.push(a);
+  }
+}
+
+export const asyncifyCommand: Command = (args) => {
+  const positional: string[] = [];
+  const options = new Map<string, string | true>();
+  try {
+    parseOptions(args, positional, options);
+  } catch (e) {
+    if (e instanceof UsageError) return fail(e.message);
+    throw e;
+  }
+  if (options.has('--help')) {
+    console.log(HELP);
+    return 0;
+  }
+  return reportErrors(positional[0] ?? '', async () => {
+    const input = positional[0] ?? '';
+    const out = options.get('-o');
+    if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
+    const list = (k: string): string[] | undefined => {
+      const v = options.get(k);
+      return typeof v === 'string' ? splitList(v) : undefined;
+    };
+    const start = performance.now();
+    const m = readModule(readInput(input));
+    const opts: AsyncifyOptions = {
+      imports: list('--imports'),
+      ignoreImports: options.has('--ignore-imports'),
+      ignoreIndirect: options.has('--ignore-indirect'),
+      addList: list('--add-list'),
+      removeList: list('--remove-list'),
+      onlyList: list('--only-list'),
+      propagateAddList: options.has('--propagate-addlist'),
+      memory: options.get('--memory') as string | undefined,
+      exportGlobals: options.has('--export-globals'),
+      verbose: options.has('--verbose') ? (line) => process.stderr.write(`${line}\n`) : undefined,
+      warn: (line) => process.stderr.write(`warning: ${line}\n`),
+    };
+    let report;
+    try {
+      report = asyncify(m, opts);
+    } catch (e) {
+      if (e instanceof AsyncifyError) return fail(`${input}: ${e.message}`);
+      throw e;
+    }
+    const bytes = writeModule(m);
+    if (options.has('--validate')) {
+      const check = readModule(bytes);
+      const errors = validate(check, { firstOnly: true });
+      if (errors.length) return fail(`output of ${formatValidationError(input, check, errors[0])}`);
+    }
+    writeOutput(out, bytes);
+    note(`weft: ${input} → ${out}: ${report.instrumented} function(s) instrumented, ${report.sites} call site(s); ` +
+      `${m.source?.length ?? 0} → ${bytes.length} bytes in ${Math.round(performance.now() - start)} ms`);
+    return 0;
+  });
+};

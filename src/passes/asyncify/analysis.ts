@@ -1,0 +1,245 @@
+/**
+ * Asyncify's module analysis: which functions may change the asyncify state (unwind), so
+ * must be instrumented, and which call sites inside them may unwind.
+ *
+ * A function may unwind if it calls one that may, directly or indirectly. Unlike
+ * Binaryen, indirect calls are narrowed: a `call_indirect` can only reach functions of a
+ * matching (sub)type that its table may hold, and a `call_ref` only functions whose
+ * reference escapes (element segments, globals, exports, `ref.func`). A table that is
+ * neither imported nor exported nor written by any body holds exactly its element
+ * segments. Propagation is a worklist over reverse call edges and call-site classes.
+ */
+import { decodeFunc } from '../../binary/decode.js';
+import { Body } from '../../ir/body.js';
+import { ExternKind, importCount, type Module } from '../../ir/module.js';
+import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
+import type { ModuleContext } from '../../validate/context.js';
+
+export interface AnalysisOptions {
+  /** Import patterns (`module.base`, `*` wildcards) that may unwind; null: every import. */
+  imports: string[] | null;
+  ignoreImports: boolean;
+  ignoreIndirect: boolean;
+  addList: string[];
+  removeList: string[];
+  onlyList: string[] | null;
+  propagateAddList: boolean;
+}
+
+export interface Analysis {
+  /** Per function index (imports first): may unwind. */
+  unwinds: Uint8Array;
+  /** Per function index: instrumented (a defined function that may unwind). */
+  instrument: Uint8Array;
+  /** Per function index: forced by a list, so all its indirect calls count as unwinding. */
+  listed: Uint8Array;
+  /** Does an indirect call site of this class (see classKey) possibly unwind? */
+  hotClass(key: string): boolean;
+  /** Why each instrumented function is, for --verbose. */
+  reasons: Map<number, string>;
+  warnings: string[];
+}
+
+export class AsyncifyError extends Error {}
+
+const TABLE_SET = OP_BY_NAME.get('table.set')!.id;
+const TABLE_FILL = OP_BY_NAME.get('table.fill')!.id;
+const TABLE_GROW = OP_BY_NAME.get('table.grow')!.id;
+const TABLE_COPY = OP_BY_NAME.get('table.copy')!.id;
+const TABLE_INIT = OP_BY_NAME.get('table.init')!.id;
+
+/** The class of an indirect call site: `call_indirect` by table and type, `call_ref` by type. */
+export const classKey = (op: number, typeIndex: number, table: number): string =>
+  op === Op.call_indirect || op === Op.return_call_indirect ? `t${table}:${typeIndex}` : `r:${typeIndex}`;
+
+/** A pattern with `*` wildcards anywhere, as Binaryen matches them. */
+export function wildcard(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+}
+
+export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions): Analysis {
+  const nImports = importCount(m, ExternKind.Func);
+  const n = nImports + m.funcs.length;
+  const warnings: string[] = [];
+  const reasons = new Map<number, string>();
+  const names: string[] = new Array(n);
+  for (let i = 0; i < n; i++) names[i] = m.names?.functions.get(i) ?? '';
+
+  // Lists match function names (the name section), with wildcards.
+  const listSet = (list: string[], what: string): Uint8Array => {
+    const set = new Uint8Array(n);
+    for (const p of list) {
+      const re = wildcard(p);
+      let hit = false;
+      for (let i = 0; i < n; i++) {
+        if (names[i] && re.test(names[i])) {
+          if (i < nImports) throw new AsyncifyError(`--${what}: ${names[i]} is an import; list imports with --imports`);
+          set[i] = 1;
+          hit = true;
+        }
+      }
+      if (!hit) warnings.push(`--${what}: ${p} matches no function`);
+    }
+    return set;
+  };
+  if (o.onlyList && (o.addList.length || o.removeList.length)) {
+    throw new AsyncifyError('--only-list cannot be combined with --add-list or --remove-list');
+  }
+  const add = listSet(o.addList, 'add-list');
+  const remove = listSet(o.removeList, 'remove-list');
+  const only = o.onlyList ? listSet(o.onlyList, 'only-list') : null;
+  for (let i = 0; i < n; i++) {
+    if (add[i] && remove[i]) throw new AsyncifyError(`function ${names[i]} is in both --add-list and --remove-list`);
+  }
+
+  // Imports that may unwind.
+  const unwinds = new Uint8Array(n);
+  const importRes = o.imports?.map(wildcard) ?? null;
+  const usedPatterns = new Uint8Array(o.imports?.length ?? 0);
+  {
+    let fi = 0;
+    for (const imp of m.imports) {
+      if (imp.kind !== ExternKind.Func) continue;
+      const full = `${imp.module}.${imp.name}`;
+      if (!o.ignoreImports && imp.module !== 'asyncify') {
+        if (importRes === null) unwinds[fi] = 1;
+        else {
+          for (let p = 0; p < importRes.length; p++) {
+            if (importRes[p].test(full)) {
+              unwinds[fi] = 1;
+              usedPatterns[p] = 1;
+            }
+          }
+        }
+      }
+      fi++;
+    }
+    if (o.imports) o.imports.forEach((p, i) => usedPatterns[i] || warnings.push(`--imports: ${p} matches no import`));
+  }
+
+  // Scan bodies: direct calls (reverse edges), indirect call classes, table writes.
+  const callers: number[][] = Array.from({ length: n }, () => []);
+  const classUsers = new Map<string, number[]>();
+  const classType = new Map<string, { table: number; type: number; ref: boolean }>();
+  const writtenTables = new Set<number>();
+  const scratch = new Body();
+  for (let d = 0; d < m.funcs.length; d++) {
+    const f = nImports + d;
+    const b = decodeFunc(m, m.funcs[d], scratch);
+    const ops = b.ops;
+    const imm = b.imm;
+    let lastCallee = -1;
+    for (let i = 0; i < b.length; i++) {
+      const op = ops[i];
+      const k = i * 4;
+      if (op === Op.call || op === Op.return_call) {
+        const g = imm[k];
+        if (g !== lastCallee) {
+          const list = callers[g];
+          if (list[list.length - 1] !== f) list.push(f);
+          lastCallee = g;
+        }
+      } else if (op === Op.call_indirect || op === Op.return_call_indirect || op === Op.call_ref || op === Op.return_call_ref) {
+        const ref = op === Op.call_ref || op === Op.return_call_ref;
+        const key = classKey(op, imm[k], imm[k + 1]);
+        let users = classUsers.get(key);
+        if (!users) {
+          classUsers.set(key, (users = []));
+          classType.set(key, { table: ref ? -1 : imm[k + 1], type: imm[k], ref });
+        }
+        if (users[users.length - 1] !== f) users.push(f);
+      } else if (op === TABLE_SET || op === TABLE_FILL || op === TABLE_GROW || op === TABLE_COPY) {
+        writtenTables.add(imm[k]);
+      } else if (op === TABLE_INIT) {
+        writtenTables.add(imm[k + 1]);
+      }
+    }
+  }
+
+  // What each table may hold.
+  const escaped: number[] = [];
+  for (let i = 0; i < n; i++) if (ctx.refs[i]) escaped.push(i);
+  const nTableImports = importCount(m, ExternKind.Table);
+  const exportedTables = new Set(m.exports.filter((e) => e.kind === ExternKind.Table).map((e) => e.index));
+  const tableFuncs = new Map<number, number[]>();
+  const holds = (table: number): number[] => {
+    let list = tableFuncs.get(table);
+    if (list) return list;
+    if (table < nTableImports || exportedTables.has(table) || writtenTables.has(table)) list = escaped;
+    else {
+      const s = new Set<number>();
+      for (const e of m.elems) {
+        if ((e.flags & 1) === 0 && e.table === table) for (const x of e.funcs ?? []) s.add(x);
+        // Expression items and table initializers: any escaped function may be among them.
+        if ((e.flags & 1) === 0 && e.table === table && e.exprs) for (const x of escaped) s.add(x);
+      }
+      if (m.tables[table - nTableImports]?.init) for (const x of escaped) s.add(x);
+      list = [...s];
+    }
+    tableFuncs.set(table, list);
+    return list;
+  };
+
+  // Class membership: which functions each class may call.
+  const memberOf: string[][] = Array.from({ length: n }, () => []);
+  if (!o.ignoreIndirect) {
+    const subCache = new Map<number, boolean>();
+    for (const [key, c] of classType) {
+      subCache.clear();
+      for (const g of c.ref ? escaped : holds(c.table)) {
+        const t = ctx.funcs[g];
+        let ok = subCache.get(t);
+        if (ok === undefined) subCache.set(t, (ok = ctx.types.heapSub(t, c.type)));
+        if (ok) memberOf[g].push(key);
+      }
+    }
+  }
+
+  // Propagation.
+  const hot = new Set<string>();
+  const work: number[] = [];
+  const mark = (f: number, why: string): void => {
+    if (unwinds[f] || remove[f]) return;
+    if (only && !only[f]) return;
+    unwinds[f] = 1;
+    if (f >= nImports) reasons.set(f, why);
+    work.push(f);
+  };
+  const listed = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (unwinds[i]) work.push(i);
+  if (only) {
+    for (let i = nImports; i < n; i++) if (only[i]) {
+      listed[i] = 1;
+      mark(i, 'it is in --only-list');
+    }
+  } else if (o.propagateAddList) {
+    for (let i = nImports; i < n; i++) if (add[i]) {
+      listed[i] = 1;
+      mark(i, 'it is in --add-list');
+    }
+  }
+  while (work.length) {
+    const g = work.pop()!;
+    const gname = names[g] || `${g}`;
+    for (const f of callers[g]) mark(f, `it calls ${gname}`);
+    for (const key of memberOf[g]) {
+      if (hot.has(key)) continue;
+      hot.add(key);
+      const c = classType.get(key)!;
+      const via = c.ref ? `call_ref of type ${c.type}` : `call_indirect of type ${c.type} through table ${c.table}`;
+      for (const f of classUsers.get(key)!) mark(f, `its ${via} may reach ${gname}`);
+    }
+  }
+  if (!only && !o.propagateAddList) {
+    for (let i = nImports; i < n; i++) if (add[i]) {
+      listed[i] = 1;
+      if (!unwinds[i]) {
+        unwinds[i] = 1;
+        reasons.set(i, 'it is in --add-list');
+      }
+    }
+  }
+  const instrument = new Uint8Array(n);
+  for (let i = nImports; i < n; i++) instrument[i] = unwinds[i];
+  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings };
+}

@@ -1,0 +1,526 @@
+/**
+ * Asyncify's per-function rewrite, on weft's structured stack IR (no flattening).
+ *
+ * A call that may unwind is a *site*; sites are numbered in body order. A construct that
+ * contains a site is *hot*, and so is each arm (level) of it that does. In a hot level
+ * with elements E_1..E_n (its sites and hot child constructs, in order) the rewrite is
+ *
+ *     [spill the level's parameters]
+ *     block $L_n ... block $L_1
+ *       global.get $state  if  local.get $idx  br_table (site → $L_j)  end   ;; rewinding?
+ *       [reload the parameters]  run_0  spill S_1
+ *     end $L_1  reload S_1  E_1  run_1  spill S_2
+ *     end $L_2  reload S_2  E_2 ...
+ *
+ * so a normal run only pays for `global.get` + `if` per level entry, while a rewind jumps
+ * straight to the element holding the saved site, skipping all other code: only the
+ * values that element consumes (S_j, the level's operand stack at it) come back, from
+ * spill locals restored with the frame. A site becomes
+ *
+ *     call f   i32.const k  global.get $state  br_if $unwind  drop
+ *
+ * and the whole body is wrapped as
+ *
+ *     if (state == 2) { pos -= SIZE; restore idx and the saved locals }
+ *     block $ret (result R)  block $unwind (result i32)  BODY  br $ret  end
+ *       save idx and the saved locals at pos (trapping first if pos + SIZE > end); pos += SIZE
+ *       zeros of R
+ *     end
+ *
+ * The frame is Binaryen's: the i32 site index at pos, then the saved locals in ascending
+ * local order at their natural sizes. What is saved is the union, over the sites, of the
+ * locals live after the site (weft's liveness, per instruction) and the spill locals read
+ * on the site's rewind path, minus argument spills the callee ignores when rewinding.
+ *
+ * `return_call*` sites become a call, the check and `return` (the frame must stay to be
+ * rewound). Non-defaultable locals become nullable with `ref.as_non_null` at each read,
+ * since the synthetic blocks would break their initialization rule.
+ */
+import { copyInstructions } from '../../cfg/fragment.js';
+import { liveAfter } from '../../analysis/liveness.js';
+import { isOpener, structureOf } from '../../analysis/structure.js';
+import { Body, blockTypeAt } from '../../ir/body.js';
+import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
+import {
+  F32, F64, I32, I64, REF, REF_NULL, V128, isRefType, refHeap, refNullable, refType, type FuncType, type ValType,
+} from '../../ir/types.js';
+import type { ModuleContext } from '../../validate/context.js';
+import { BodyValidator } from '../../validate/func.js';
+import { AsyncifyError, classKey, type Analysis } from './analysis.js';
+
+const id = (name: string): number => OP_BY_NAME.get(name)!.id;
+const REF_AS_NON_NULL = id('ref.as_non_null');
+const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load'), F32_LOAD = id('f32.load'), F64_LOAD = id('f64.load');
+const I32_STORE = id('i32.store'), I64_STORE = id('i64.store'), F32_STORE = id('f32.store'), F64_STORE = id('f64.store');
+const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
+const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I32_GT_U = id('i32.gt_u');
+const I64_ADD = id('i64.add'), I64_SUB = id('i64.sub'), I64_GT_U = id('i64.gt_u');
+const EMPTY_BLOCK = -64;
+
+/** Where the asyncify state lives, and how block types are made. */
+export interface FlowEnv {
+  m: { types: unknown[] };
+  ctx: ModuleContext;
+  analysis: Analysis;
+  stateGlobal: number;
+  dataGlobal: number;
+  memory: number;
+  mem64: boolean;
+  /** A type index for a multi-value block type (params → results), added if needed. */
+  funcTypeIndex(params: ValType[], results: ValType[]): number;
+}
+
+export interface FlowResult {
+  body: Body;
+  sites: number;
+  savedLocals: number;
+  frameBytes: number;
+}
+
+const sizeOf = (t: ValType): number => (t === I64 || t === F64 ? 8 : t === V128 ? 16 : 4);
+const zeroOp = (t: ValType): number =>
+  t === I32 ? Op.i32_const : t === I64 ? Op.i64_const : t === F32 ? Op.f32_const : t === F64 ? Op.f64_const : t === V128 ? Op.v128_const : Op.ref_null;
+
+interface Element {
+  instr: number;
+  first: number;
+  last: number;
+}
+
+/** A level of the body being emitted. */
+interface Level {
+  /** Elements (in order) if the level is hot, else null. */
+  elements: Element[] | null;
+  next: number;
+  depth: number;
+}
+
+/** Rewrites one instrumented function. */
+export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, src: Body): FlowResult {
+  const { ctx, analysis } = env;
+  const n = src.length;
+  const ops = src.ops;
+  const imm = src.imm;
+  const structure = structureOf(src);
+  const { match, last } = structure;
+  const nParams = fn.params.length;
+  const localTypes: ValType[] = [...fn.params, ...src.localTypes()];
+  const nOrig = localTypes.length;
+
+  // 1. The operand stack at every call and opener.
+  const marks = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    if (isOpener(op) || isCall(op)) marks[i] = 1;
+  }
+  const stacks = new Map<number, ValType[]>();
+  const unreachable = new Uint8Array(n);
+  const error = new BodyValidator(ctx).probe(funcIndex, src, marks, (i, stack, sp, floor, unr) => {
+    stacks.set(i, Array.from(stack.subarray(floor, sp)));
+    if (unr) unreachable[i] = 1;
+  });
+  if (error) throw new AsyncifyError(`func ${funcIndex}: invalid body: ${error.message}`);
+
+  // 2. Sites, hot levels and their elements. A level is keyed by the instruction that
+  // starts it: an opener, else/catch/catch_all, or -1 for the function body.
+  const isSite = (i: number): boolean => {
+    const op = ops[i];
+    const k = i * 4;
+    if (op === Op.call || op === Op.return_call) return analysis.unwinds[imm[k]] === 1;
+    if (analysis.listed[funcIndex]) return true;
+    return analysis.hotClass(classKey(op, imm[k], imm[k + 1]));
+  };
+  const sites: number[] = [];
+  const levels = new Map<number, Element[]>();
+  {
+    const open: number[] = []; // level keys of the open levels
+    const dead: boolean[] = [];
+    let curDead = false;
+    let cur = -1;
+    const first = new Map<number, number>(); // opener → first site inside
+    for (let i = 0; i < last; i++) {
+      const op = ops[i];
+      if (isOpener(op)) {
+        open.push(cur);
+        dead.push(curDead);
+        curDead = curDead || unreachable[i] === 1;
+        cur = i;
+      } else if (op === Op.else || op === Op.catch || op === Op.catch_all) {
+        cur = i;
+      } else if (op === Op.end || op === Op.delegate) {
+        cur = open.pop()!;
+        curDead = dead.pop()!;
+      } else if (isCall(op) && !curDead && !unreachable[i] && isSite(i)) {
+        const k = sites.length;
+        sites.push(i);
+        // Register the site in its level, and each enclosing construct in its parent's.
+        let elem: Element = { instr: i, first: k, last: k };
+        let level = cur;
+        for (let d = open.length; ; d--) {
+          let list = levels.get(level);
+          if (!list) levels.set(level, (list = []));
+          const tail = list[list.length - 1];
+          if (tail && tail.instr === elem.instr) tail.last = k;
+          else list.push(elem);
+          if (level < 0) break;
+          const opener = isOpener(ops[level]) ? level : match[level];
+          if (ops[level] === Op.catch || ops[level] === Op.catch_all) {
+            throw new AsyncifyError(`func ${funcIndex}: a call that may unwind inside a legacy catch body is not supported yet`);
+          }
+          if (!first.has(opener)) first.set(opener, k);
+          elem = { instr: opener, first: first.get(opener)!, last: k };
+          level = open[d - 1];
+        }
+      }
+    }
+  }
+
+  // 3. Liveness after each site.
+  const siteMarks = new Uint8Array(n);
+  for (const i of sites) siteMarks[i] = 1;
+  const live = liveAfter(src, nOrig, siteMarks, structure);
+
+  // 4. Emit.
+  const out = new Body(n + 16 + sites.length * 8);
+  const newLocals: ValType[] = [];
+  const addLocal = (t: ValType): number => {
+    newLocals.push(t);
+    return nOrig + newLocals.length - 1;
+  };
+  const nonNull = new Uint8Array(nOrig);
+  for (let x = nParams; x < nOrig; x++) if (isRefType(localTypes[x]) && !refNullable(localTypes[x])) nonNull[x] = 1;
+  const idxLocal = addLocal(I32);
+  const ptrType = env.mem64 ? I64 : I32;
+  const ptrLocal = addLocal(ptrType);
+  const slots = new Map<string, number>();
+  const slot = (depth: number, pos: number, t: ValType, param: boolean): number => {
+    const key = `${depth}:${pos}:${t}:${param ? 1 : 0}`;
+    let x = slots.get(key);
+    if (x === undefined) {
+      slots.set(key, (x = addLocal(isRefType(t) ? refType(true, refHeap(t)) : t)));
+      slotType.set(x, t);
+    }
+    return x;
+  };
+  const slotType = new Map<number, ValType>();
+  // The locals each site needs back when rewinding.
+  const saved = new Set<number>();
+  for (const i of sites) {
+    const s = live.get(i)!;
+    for (let x = 0; x < nOrig; x++) if (s[x >>> 5] & (1 << (x & 31))) saved.add(x);
+  }
+
+  let eDepth = 0;
+  const frames: number[] = []; // emitted index of each original frame
+  const tr = (d: number): number => eDepth - 1 - frames[frames.length - 1 - d];
+  const UNWIND = 1;
+
+  const blockImm = (params: ValType[], results: ValType[]): [number, number] => {
+    if (params.length === 0 && results.length === 0) return [EMPTY_BLOCK, 0];
+    if (params.length === 0 && results.length === 1) return [(results[0] & 0xff) - 0x80, results[0] >> 8];
+    return [env.funcTypeIndex(params, results), 0];
+  };
+
+  // Spill/reload of a level's operand stack.
+  const spill = (types: ValType[], depth: number, param: boolean): number[] => {
+    const xs = types.map((t, p) => slot(depth, p, t, param));
+    for (let p = types.length - 1; p >= 0; p--) out.push(Op.local_set, xs[p]);
+    return xs;
+  };
+  const reload = (types: ValType[], xs: number[]): void => {
+    for (let p = 0; p < types.length; p++) {
+      out.push(Op.local_get, xs[p]);
+      if (isRefType(types[p]) && !refNullable(types[p])) out.push(REF_AS_NON_NULL);
+    }
+  };
+
+  const levelStack: Level[] = [];
+  const startLevel = (key: number, params: ValType[]): void => {
+    const elements = levels.get(key) ?? null;
+    const depth = levelStack.length;
+    levelStack.push({ elements, next: 0, depth });
+    if (!elements) return;
+    const px = params.length ? spill(params, depth, true) : null;
+    for (let j = 0; j < elements.length; j++) {
+      out.push(Op.block, EMPTY_BLOCK);
+      eDepth++;
+    }
+    // Rewinding: jump to the element holding the saved site.
+    out.push(Op.global_get, env.stateGlobal);
+    if (elements.length === 1) {
+      out.push(Op.br_if, 0);
+    } else {
+      out.push(Op.if, EMPTY_BLOCK);
+      out.push(Op.local_get, idxLocal);
+      const a = elements[0].first;
+      if (a !== 0) {
+        out.push(Op.i32_const, a);
+        out.push(I32_SUB);
+      }
+      const targets: number[] = [];
+      for (let j = 0; j < elements.length; j++) for (let c = elements[j].first; c <= elements[j].last; c++) targets.push(j + 1);
+      targets.push(0);
+      out.push(Op.br_table, out.pushExtra(targets), targets.length - 1);
+      out.push(Op.end);
+    }
+    if (px) reload(params, px);
+  };
+
+  const siteArgs = (i: number): { count: number; keep: number } => {
+    const op = ops[i];
+    const k = i * 4;
+    if (op === Op.call || op === Op.return_call) return { count: ctx.types.func(ctx.funcs[imm[k]])!.params.length, keep: 0 };
+    // The table index or function reference picks the callee again when rewinding.
+    return { count: ctx.types.func(imm[k])!.params.length + 1, keep: 1 };
+  };
+
+  // Prologue placeholder: emitted into `body` separately and joined at the end.
+  out.push(Op.block, ...blockImm([], fn.results));
+  out.push(Op.block, (I32 & 0xff) - 0x80);
+  eDepth = 2;
+  frames.push(0);
+  startLevel(-1, []);
+
+  const rewindReads = new Set<number>();
+  for (let i = 0; i <= last; i++) {
+    const op = ops[i];
+    const k = i * 4;
+    const level = levelStack[levelStack.length - 1];
+    const elems = level.elements;
+    if (elems && level.next < elems.length && elems[level.next].instr === i) {
+      const e = elems[level.next++];
+      const types = stacks.get(i)!;
+      const xs = spill(types, level.depth, false);
+      out.push(Op.end);
+      eDepth--;
+      reload(types, xs);
+      // The spills this element's sites read when rewinding.
+      const { count, keep } = isCall(op) ? siteArgs(i) : { count: 0, keep: 0 };
+      for (let p = 0; p < xs.length; p++) {
+        const isArg = p >= xs.length - count && p < xs.length - keep;
+        if (!isArg || !defaultable(types[p])) rewindReads.add(xs[p]);
+      }
+      if (isCall(op)) {
+        emitSite(i, e.first);
+        continue;
+      }
+    }
+    switch (op) {
+      case Op.block:
+      case Op.loop:
+      case Op.if:
+      case Op.try:
+      case Op.try_table: {
+        copyInstructions(src, i, i + 1, out);
+        if (op === Op.try_table) retargetCatches(out.length - 1);
+        frames.push(eDepth++);
+        const bt = blockTypeAt(src, i);
+        startLevel(i, bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params : []);
+        continue;
+      }
+      case Op.else:
+      case Op.catch:
+      case Op.catch_all: {
+        levelStack.pop();
+        out.push(op, imm[k]);
+        const opener = match[i];
+        const bt = blockTypeAt(src, opener);
+        const params = op === Op.else && bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params
+          : op === Op.catch ? ctx.types.func(ctx.tags[imm[k]])!.params : [];
+        startLevel(i, params);
+        continue;
+      }
+      case Op.end:
+        levelStack.pop();
+        if (i === last) {
+          out.push(Op.br, eDepth - 1 - frames[0]);
+          continue;
+        }
+        out.push(Op.end);
+        frames.pop();
+        eDepth--;
+        continue;
+      case Op.delegate:
+        levelStack.pop();
+        frames.pop();
+        eDepth--;
+        out.push(Op.delegate, tr(imm[k]));
+        continue;
+      default:
+        break;
+    }
+    switch (OP_IMM[op]) {
+      case Imm.Label:
+        out.push(op, tr(imm[k]));
+        continue;
+      case Imm.BrOnCast:
+        out.push(op, imm[k], tr(imm[k + 1]), imm[k + 2], imm[k + 3]);
+        continue;
+      case Imm.BrTable: {
+        const start = imm[k];
+        const count = imm[k + 1];
+        const targets: number[] = [];
+        for (let j = 0; j <= count; j++) targets.push(tr(src.extra[start + j]));
+        out.push(op, out.pushExtra(targets), count);
+        continue;
+      }
+      case Imm.Local:
+        out.push(op, imm[k]);
+        if (op !== Op.local_set && nonNull[imm[k]]) out.push(REF_AS_NON_NULL);
+        continue;
+      default:
+        copyInstructions(src, i, i + 1, out);
+    }
+  }
+  // Close $unwind: the site index is on the stack.
+  out.push(Op.end);
+
+  function retargetCatches(at: number): void {
+    // Catch labels are relative to the frames outside the try_table (not yet pushed).
+    const kk = at * 4;
+    const start = out.imm[kk + 2];
+    for (let j = 0; j < out.imm[kk + 3]; j++) out.extra[start + j * 3 + 2] = tr(out.extra[start + j * 3 + 2]);
+  }
+
+  function emitSite(i: number, k: number): void {
+    const op = ops[i];
+    const tail = op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
+    const callOp = op === Op.return_call ? Op.call : op === Op.return_call_indirect ? Op.call_indirect : op === Op.return_call_ref ? Op.call_ref : op;
+    out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
+    out.push(Op.i32_const, k);
+    out.push(Op.global_get, env.stateGlobal);
+    out.push(Op.br_if, eDepth - 1 - UNWIND);
+    out.push(Op.drop);
+    if (tail) out.push(Op.return);
+  }
+
+  function defaultable(t: ValType): boolean {
+    return !isRefType(t) || refNullable(t);
+  }
+
+  // 5. The frame: site index, then the saved locals in ascending order.
+  for (const x of rewindReads) saved.add(x);
+  const order = [...saved].sort((a, b) => a - b);
+  const offsets: number[] = [];
+  let size = 4;
+  for (const x of order) {
+    const t = x < nOrig ? localTypes[x] : slotType.get(x)!;
+    if (isRefType(t)) {
+      throw new AsyncifyError(`func ${funcIndex}: a reference-typed value (local ${x}) is live across a call that may unwind; not supported yet`);
+    }
+    offsets.push(size);
+    size += sizeOf(t);
+  }
+  const typeOf = (x: number): ValType => (x < nOrig ? localTypes[x] : slotType.get(x)!);
+  const flags = 2 | (env.memory !== 0 ? 0x40 : 0);
+  const mem = env.memory;
+  const memop = (o: number, offset: number, align = 2): void => {
+    out.push(o, align | (mem !== 0 ? 0x40 : 0), mem, offset, 0);
+  };
+  const ptrConst = (v: number): void => {
+    if (env.mem64) out.push(Op.i64_const, v, 0);
+    else out.push(Op.i32_const, v);
+  };
+  const loadPtr = env.mem64 ? I64_LOAD : I32_LOAD;
+  const storePtr = env.mem64 ? I64_STORE : I32_STORE;
+  const endOffset = env.mem64 ? 8 : 4;
+  const ptrAlign = env.mem64 ? 3 : 2;
+  void flags;
+
+  // Save: trap before writing past `end`.
+  out.push(Op.local_set, idxLocal);
+  out.push(Op.global_get, env.dataGlobal);
+  memop(loadPtr, 0, ptrAlign);
+  out.push(Op.local_tee, ptrLocal);
+  ptrConst(size);
+  out.push(env.mem64 ? I64_ADD : I32_ADD);
+  out.push(Op.global_get, env.dataGlobal);
+  memop(loadPtr, endOffset, ptrAlign);
+  out.push(env.mem64 ? I64_GT_U : I32_GT_U);
+  out.push(Op.if, EMPTY_BLOCK);
+  out.push(Op.unreachable);
+  out.push(Op.end);
+  out.push(Op.local_get, ptrLocal);
+  out.push(Op.local_get, idxLocal);
+  memop(I32_STORE, 0);
+  for (let j = 0; j < order.length; j++) {
+    const t = typeOf(order[j]);
+    out.push(Op.local_get, ptrLocal);
+    out.push(Op.local_get, order[j]);
+    memop(storeOp(t), offsets[j]);
+  }
+  out.push(Op.global_get, env.dataGlobal);
+  out.push(Op.local_get, ptrLocal);
+  ptrConst(size);
+  out.push(env.mem64 ? I64_ADD : I32_ADD);
+  memop(storePtr, 0, ptrAlign);
+  for (const t of fn.results) pushZero(out, t);
+  out.push(Op.end); // $ret
+  out.push(Op.end); // the function
+
+  // Prologue: restore when rewinding.
+  const pro = new Body(8 + order.length * 3);
+  const pm = (o: number, offset: number, align = 2): void => {
+    pro.push(o, align | (mem !== 0 ? 0x40 : 0), mem, offset, 0);
+  };
+  pro.push(Op.global_get, env.stateGlobal);
+  pro.push(Op.i32_const, 2);
+  pro.push(I32_EQ);
+  pro.push(Op.if, EMPTY_BLOCK);
+  pro.push(Op.global_get, env.dataGlobal);
+  pro.push(Op.global_get, env.dataGlobal);
+  pm(loadPtr, 0, ptrAlign);
+  if (env.mem64) pro.push(Op.i64_const, size, 0);
+  else pro.push(Op.i32_const, size);
+  pro.push(env.mem64 ? I64_SUB : I32_SUB);
+  pro.push(Op.local_tee, ptrLocal);
+  pm(storePtr, 0, ptrAlign);
+  pro.push(Op.local_get, ptrLocal);
+  pm(I32_LOAD, 0);
+  pro.push(Op.local_set, idxLocal);
+  for (let j = 0; j < order.length; j++) {
+    pro.push(Op.local_get, ptrLocal);
+    pm(loadOp(typeOf(order[j])), offsets[j]);
+    pro.push(Op.local_set, order[j]);
+  }
+  pro.push(Op.end);
+  copyInstructions(out, 0, out.length, pro);
+
+  // Locals: the originals (non-defaultable ones made nullable), then the new ones.
+  const decl: ValType[] = [];
+  for (let x = nParams; x < nOrig; x++) decl.push(nonNull[x] ? refType(true, refHeap(localTypes[x])) : localTypes[x]);
+  decl.push(...newLocals);
+  pro.locals = runs(decl);
+  return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
+}
+
+function isCall(op: number): boolean {
+  return op === Op.call || op === Op.call_indirect || op === Op.call_ref
+    || op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
+}
+
+function storeOp(t: ValType): number {
+  return t === I32 ? I32_STORE : t === I64 ? I64_STORE : t === F32 ? F32_STORE : t === F64 ? F64_STORE : V128_STORE;
+}
+function loadOp(t: ValType): number {
+  return t === I32 ? I32_LOAD : t === I64 ? I64_LOAD : t === F32 ? F32_LOAD : t === F64 ? F64_LOAD : V128_LOAD;
+}
+
+/** Pushes the zero (or null) of a type. */
+export function pushZero(b: Body, t: ValType): void {
+  const op = zeroOp(t);
+  if (op === Op.ref_null) b.push(op, refHeap(t));
+  else b.push(op, 0, 0, 0, 0);
+}
+
+/** [count, type] runs of a local list. */
+function runs(types: ValType[]): number[] {
+  const out: number[] = [];
+  for (const t of types) {
+    if (out.length && out[out.length - 1] === t) out[out.length - 2]++;
+    else out.push(1, t);
+  }
+  return out;
+}
+
+export { REF, REF_NULL };

@@ -1,0 +1,206 @@
+/**
+ * Asyncify: lets synchronous wasm suspend at an import the host implements
+ * asynchronously, unwinding its call stack into linear memory, and later rewinding it
+ * and continuing as if the import had returned.
+ *
+ * ## The ABI (Binaryen's, exactly, so existing runtimes drive our output unchanged)
+ *
+ * Exports added:
+ *   asyncify_start_unwind(ptr)  state = 1, data = ptr   (then the import returns)
+ *   asyncify_stop_unwind()      state = 0
+ *   asyncify_start_rewind(ptr)  state = 2, data = ptr   (then the host calls the same export again)
+ *   asyncify_stop_rewind()      state = 0               (the import, re-entered, returns its result)
+ *   asyncify_get_state()        0 normal, 1 unwinding, 2 rewinding
+ * each checking the buffer header at `data`, `{current, end}` (i32 at 0/4, or i64 at 0/8
+ * with memory64), and trapping if current > end. Frames grow up from `current`. While
+ * unwinding, functions return zeros; the frame is the i32 site index followed by the
+ * saved locals. The state lives in globals `__asyncify_state` / `__asyncify_data`
+ * (`--export-globals` exports them).
+ *
+ * ## How it works
+ *
+ * 1. The analysis (analysis.ts) finds the functions that may unwind: the listed imports
+ *    and, transitively, their callers, through direct calls and through indirect calls
+ *    narrowed by type and by what tables and references can actually hold.
+ * 2. Each of them is rewritten (flow.ts) on the structured IR: no flattening, the
+ *    operand stack is spilled only where a site needs it, and a rewind jumps straight
+ *    to the saved site with one `br_table` per level. Only what is live is saved.
+ * 3. Every other function body is left untouched, so it is written back byte-for-byte.
+ *
+ * Unlike Binaryen, overflow is caught before a frame is written (not at the next control
+ * call), `try_table`, `return_call*` and `call_indirect`/`call_ref` narrowing are handled,
+ * and multi-value, v128 and memory64 work.
+ */
+import { decodeFunc } from '../../binary/decode.js';
+import { Body } from '../../ir/body.js';
+import { ExternKind, importCount, type Module } from '../../ir/module.js';
+import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
+import { I32, I64, type ValType } from '../../ir/types.js';
+import { checkModule } from '../../validate/module.js';
+import { analyze, AsyncifyError, type AnalysisOptions } from './analysis.js';
+import { asyncifyBody, type FlowEnv } from './flow.js';
+
+export { AsyncifyError } from './analysis.js';
+
+export interface AsyncifyOptions {
+  /** Imports that may unwind (`module.base`, `*` wildcards); default: every import. */
+  imports?: string[];
+  ignoreImports?: boolean;
+  ignoreIndirect?: boolean;
+  addList?: string[];
+  removeList?: string[];
+  onlyList?: string[];
+  propagateAddList?: boolean;
+  /** Name of the exported memory to keep the buffer in, when there are several. */
+  memory?: string;
+  /** Export `__asyncify_state` and `__asyncify_data`. */
+  exportGlobals?: boolean;
+  /** Receives why each function is instrumented. */
+  verbose?: (line: string) => void;
+  /** Receives warnings (list entries that match nothing). */
+  warn?: (line: string) => void;
+}
+
+export interface AsyncifyReport {
+  instrumented: number;
+  sites: number;
+  /** Largest frame, in bytes. */
+  maxFrame: number;
+}
+
+const id = (name: string): number => OP_BY_NAME.get(name)!.id;
+const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load');
+const I32_GT_U = id('i32.gt_u'), I64_GT_U = id('i64.gt_u');
+
+/** Transforms `m` in place. */
+export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyReport {
+  const checked = checkModule(m);
+  if ('error' in checked) throw new AsyncifyError(`the input is invalid: ${checked.error.message}`);
+  const ctx = checked.ctx;
+  const o: AnalysisOptions = {
+    imports: options.imports ?? null,
+    ignoreImports: options.ignoreImports ?? false,
+    ignoreIndirect: options.ignoreIndirect ?? false,
+    addList: options.addList ?? [],
+    removeList: options.removeList ?? [],
+    onlyList: options.onlyList ?? null,
+    propagateAddList: options.propagateAddList ?? false,
+  };
+  for (const e of m.exports) {
+    if (e.name.startsWith('asyncify_')) throw new AsyncifyError(`the module already exports ${e.name}: is it asyncified already?`);
+  }
+  const analysis = analyze(m, ctx, o);
+  for (const w of analysis.warnings) options.warn?.(w);
+
+  // The memory the buffer lives in.
+  const nMemImports = importCount(m, ExternKind.Memory);
+  const nMemories = nMemImports + m.memories.length;
+  let memory = 0;
+  if (options.memory !== undefined) {
+    const e = m.exports.find((x) => x.kind === ExternKind.Memory && x.name === options.memory);
+    if (!e) throw new AsyncifyError(`--memory ${options.memory}: the module exports no memory of that name`);
+    memory = e.index;
+  } else if (nMemories > 1) {
+    const e = m.exports.find((x) => x.kind === ExternKind.Memory && x.name === 'memory');
+    if (!e) throw new AsyncifyError('the module has several memories: name the one for the asyncify buffer with --memory NAME');
+    memory = e.index;
+  } else if (nMemories === 0) {
+    m.memories.push({ min: 1n, max: 1n, addr64: false, shared: false, pageSizeLog2: null });
+  }
+  const memLimits = memory < nMemImports
+    ? (m.imports.filter((i) => i.kind === ExternKind.Memory)[memory] as { memory: { addr64: boolean } }).memory
+    : m.memories[memory - nMemImports];
+  const mem64 = memLimits.addr64;
+  const ptr: ValType = mem64 ? I64 : I32;
+
+  // State globals, appended so no index moves.
+  const nGlobalImports = importCount(m, ExternKind.Global);
+  const stateGlobal = nGlobalImports + m.globals.length;
+  m.globals.push({ type: I32, mutable: true, init: { bytes: Uint8Array.of(0x41, 0, 0x0b), offset: 0 } });
+  const dataGlobal = stateGlobal + 1;
+  m.globals.push({ type: ptr, mutable: true, init: { bytes: Uint8Array.of(mem64 ? 0x42 : 0x41, 0, 0x0b), offset: 0 } });
+
+  const funcTypeIndex = (params: ValType[], results: ValType[]): number => {
+    const same = (a: ValType[], b: ValType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+    for (const g of m.recGroups) {
+      if (g.count !== 1) continue;
+      const t = m.types[g.start];
+      if (t.comp.kind === 'func' && t.final && t.supers.length === 0 && same(t.comp.params, params) && same(t.comp.results, results)) return g.start;
+    }
+    const index = m.types.length;
+    m.types.push({ final: true, supers: [], comp: { kind: 'func', params, results }, explicit: false });
+    m.recGroups.push({ start: index, count: 1, explicit: false });
+    return index;
+  };
+
+  const env: FlowEnv = { m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex };
+  const nFuncImports = importCount(m, ExternKind.Func);
+  let instrumented = 0;
+  let sites = 0;
+  let maxFrame = 0;
+  const scratch = new Body();
+  for (let d = 0; d < m.funcs.length; d++) {
+    const f = nFuncImports + d;
+    if (!analysis.instrument[f]) continue;
+    const fn = ctx.types.func(ctx.funcs[f])!;
+    if (fn.results.some((t) => ((t & 0xff) === 0x64))) {
+      throw new AsyncifyError(`func ${f}: results of non-nullable reference type are not supported yet`);
+    }
+    const r = asyncifyBody(env, f, fn, decodeFunc(m, m.funcs[d], scratch));
+    m.funcs[d].body = r.body;
+    instrumented++;
+    sites += r.sites;
+    maxFrame = Math.max(maxFrame, r.frameBytes);
+    if (options.verbose) {
+      const name = m.names?.functions.get(f) ?? `${f}`;
+      options.verbose(`[asyncify] ${name} is instrumented: ${analysis.reasons.get(f) ?? 'it may unwind'} (${r.sites} site(s), frame ${r.frameBytes} B)`);
+    }
+  }
+
+  // The control exports.
+  const voidType = funcTypeIndex([], []);
+  const ptrType = funcTypeIndex([ptr], []);
+  const stateType = funcTypeIndex([], [I32]);
+  const memarg = (b: Body, op: number, offset: number): void => {
+    b.push(op, (mem64 ? 3 : 2) | (memory !== 0 ? 0x40 : 0), memory, offset, 0);
+  };
+  const control = (name: string, state: number | null, setData: boolean): void => {
+    const b = new Body();
+    if (state !== null) {
+      b.push(Op.i32_const, state);
+      b.push(Op.global_set, stateGlobal);
+      if (setData) {
+        b.push(Op.local_get, 0);
+        b.push(Op.global_set, dataGlobal);
+      }
+      // current > end: the buffer overflowed (or was set up wrong).
+      b.push(Op.global_get, dataGlobal);
+      memarg(b, mem64 ? I64_LOAD : I32_LOAD, 0);
+      b.push(Op.global_get, dataGlobal);
+      memarg(b, mem64 ? I64_LOAD : I32_LOAD, mem64 ? 8 : 4);
+      b.push(mem64 ? I64_GT_U : I32_GT_U);
+      b.push(Op.if, -64);
+      b.push(Op.unreachable);
+      b.push(Op.end);
+    } else {
+      b.push(Op.global_get, stateGlobal);
+    }
+    b.push(Op.end);
+    const index = nFuncImports + m.funcs.length;
+    m.funcs.push({ type: state === null ? stateType : setData ? ptrType : voidType, body: b, raw: null, offset: 0 });
+    m.exports.push({ name, kind: ExternKind.Func, index });
+    m.names?.functions.set(index, name);
+  };
+  control('asyncify_start_unwind', 1, true);
+  control('asyncify_stop_unwind', 0, false);
+  control('asyncify_start_rewind', 2, true);
+  control('asyncify_stop_rewind', 0, false);
+  control('asyncify_get_state', null, false);
+  if (options.exportGlobals) {
+    m.exports.push({ name: '__asyncify_state', kind: ExternKind.Global, index: stateGlobal });
+    m.exports.push({ name: '__asyncify_data', kind: ExternKind.Global, index: dataGlobal });
+  }
+  m.names?.globals.set(stateGlobal, '__asyncify_state');
+  m.names?.globals.set(dataGlobal, '__asyncify_data');
+  return { instrumented, sites, maxFrame };
+}
