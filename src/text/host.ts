@@ -43,7 +43,8 @@ export const isRefName = (t: string): boolean => t in REF_TYPES;
  * returns whether they are null as an i32 in their slot.
  */
 export const isOpaqueRef = (t: string): boolean => t === 'exnref' || t === 'nullexnref';
-const passesJS = (t: string): boolean => isRefName(t) && !isOpaqueRef(t);
+/** A reference a thunk takes from or gives to JS. */
+export const passesJS = (t: string): boolean => isRefName(t) && !isOpaqueRef(t);
 
 /** One scratch memory shared by all thunks; every call writes and reads it synchronously. */
 const scratch = new WA.Memory({ initial: 1 });

@@ -1285,8 +1285,9 @@ export class ModuleParser {
     // The element list: `func x*`, `reftype expr*`, or (active, implicit table) bare `x*`.
     const next = lex.next();
     let elem: Elem;
-    // Table 0 takes the short forms (flags 0 and 4), as in the spec's and WABT's encoders.
-    const flagsBase = mode === 'passive' ? 1 : mode === 'declare' ? 3 : table !== 0 ? 2 : 0;
+    // Table 0 takes the short forms (flags 0 and 4) unless written `(table 0)`, so binary →
+    // text → binary loses nothing.
+    const flagsBase = mode === 'passive' ? 1 : mode === 'declare' ? 3 : table !== 0 || explicitTable ? 2 : 0;
     if (next === Tok.Atom && lex.keyword() === KW.func) {
       elem = { flags: flagsBase, table, offset, type: refType(false, heapFromCode(HeapCode.func)), funcs: this.funcIndices(), exprs: null };
     } else if (next === Tok.Atom && VALTYPE[lex.keyword() & 2047] || next === Tok.LParen) {
@@ -1328,8 +1329,8 @@ export class ModuleParser {
     if (kw === KW.memory) {
       memory = legacy >= 0 ? legacy : this.index(Space.Memory);
       if (legacy < 0) this.rparen();
-      // Memory 0 takes the short form, as in the spec's and WABT's encoders.
-      flags = memory === 0 ? 0 : 2;
+      // An explicit `(memory 0)` keeps the explicit form, so binary → text → binary loses nothing.
+      flags = memory === 0 && legacy >= 0 ? 0 : 2;
       offset = this.offsetExpr();
     } else if (kw === KW.offset) {
       flags = 0;
@@ -1471,8 +1472,8 @@ export class ModuleParser {
       this.a = this.b = this.c = this.d = 0;
       op = this.immediates(op);
       i = this.body.push(op, this.a, this.b, this.c, this.d);
-      if (USES_DATA[op]) this.usesData = true;
     }
+    if (USES_DATA[op]) this.usesData = true;
     if (hint >= 0) this.hints.push({ index: i, value: hint });
   }
 
@@ -1940,7 +1941,8 @@ export class ModuleParser {
     } else {
       lex.unread();
     }
-    this.a = align | (mem > 0 ? 0x40 : 0);
+    // An explicit memory index, even 0, keeps the multi-memory form (flag 0x40).
+    this.a = align | (mem >= 0 ? 0x40 : 0);
     this.b = mem > 0 ? mem : 0;
   }
 
@@ -2090,9 +2092,10 @@ export class ModuleParser {
   private claimName(field: (typeof NAME_FIELDS)[number], index: number): void {
     const lex = this.lex;
     const anns = lex.annotations;
-    if (anns.length === this.annotationsFrom) return;
+    // Peek first: the annotations after the id are recorded when the lexer passes them.
     lex.next();
     lex.unread();
+    if (anns.length === this.annotationsFrom) return;
     const limit = lex.start;
     for (let i = this.annotationsFrom; i < anns.length; i++) {
       const a = anns[i];

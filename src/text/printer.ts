@@ -500,7 +500,8 @@ class Printer {
   }
   private memarg(imm: Int32Array, k: number, natural: number): string {
     const flags = imm[k] & 0xff;
-    let s = imm[k + 1] !== 0 ? ` ${this.ref(this.memories, imm[k + 1])}` : '';
+    // Memory 0 is printed when the binary names it (flag 0x40), so the text keeps that form.
+    let s = imm[k + 1] !== 0 || (flags & 0x40) !== 0 ? ` ${this.ref(this.memories, imm[k + 1])}` : '';
     if (imm[k + 2] !== 0 || imm[k + 3] !== 0) s += ` offset=${u64Text(imm[k + 2], imm[k + 3])}`;
     const align = flags & ~0x40;
     if (align !== natural) s += ` align=${align < 31 ? 1 << align : (1n << BigInt(align)).toString()}`;

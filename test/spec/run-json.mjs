@@ -4,9 +4,13 @@
 // function, loads its arguments from a scratch memory and stores its results back there.
 // Calling through wasm instead of the JS API keeps i64, v128 and NaN payloads bit-exact:
 // JS cannot pass v128 at all and does not promise to preserve NaN bits of f32/f64.
+// The thunks and the engine plumbing live in src/text/host.ts, shared with `weft wast`.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import {
+  describeError, isRefName, makeSpectest, nan32Matches, nan64Matches, passesJS, scratchBytes, scratchView, SLOT, thunkFor, trapMatches,
+} from '../../dist/src/text/host.js';
 
 /**
  * @typedef {{ type: string, value?: string | string[] | null, lane_type?: string }} Value
@@ -17,117 +21,8 @@ import path from 'node:path';
  *   action?: Action, expected?: Value[], either?: Value[], text?: string, module_type?: string }} Command
  */
 
-const NUM_TYPES = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
-const REF_TYPES = {
-  funcref: 0x70, externref: 0x6f, anyref: 0x6e, eqref: 0x6d, i31ref: 0x6c, structref: 0x6b,
-  arrayref: 0x6a, exnref: 0x69, nullref: 0x71, nullexternref: 0x72, nullfuncref: 0x73,
-};
-// [load opcode bytes, store opcode bytes]
-const MEM_OPS = {
-  i32: [[0x28], [0x36]], i64: [[0x29], [0x37]], f32: [[0x2a], [0x38]], f64: [[0x2b], [0x39]],
-  v128: [[0xfd, 0x00], [0xfd, 0x0b]],
-};
-const SLOT = 16; // bytes per argument/result slot in the scratch memory
-
-// Spec trap texts -> V8 messages that mean the same trap. Instantiation-time segment
-// failures surface under the same spec texts (assert_uninstantiable).
-const TRAP_MESSAGES = [
-  ['unreachable', /unreachable/],
-  ['integer divide by zero', /divide by zero|remainder by zero/],
-  ['integer overflow', /divide result unrepresentable|float unrepresentable in integer range/],
-  ['invalid conversion to integer', /float unrepresentable in integer range/],
-  ['out of bounds memory access', /memory access out of bounds|data segment .*out of bounds/],
-  ['out of bounds table access', /table index is out of bounds|(table|element segment) .*out of bounds/],
-  ['undefined element', /table index is out of bounds|invalid index into function table/],
-  // V8 reports a null table entry like a signature mismatch.
-  ['uninitialized element', /null function|signature mismatch/],
-  ['indirect call type mismatch', /signature mismatch/],
-  ['unaligned atomic', /unaligned/],
-];
-
-/** One scratch memory shared by all thunks; every call writes and reads it synchronously. */
-const scratch = new WebAssembly.Memory({ initial: 1 });
-const view = new DataView(scratch.buffer);
-/** @type {Map<string, WebAssembly.Module>} thunk module per signature */
-const thunkModules = new Map();
-/** @type {WeakMap<Function, Map<string, Function>>} thunk entry point per target and signature */
-const thunkInstances = new WeakMap();
-
-/** @param {number} n */
-function uleb(n) {
-  const out = [];
-  do {
-    const b = n & 0x7f;
-    n >>>= 7;
-    out.push(n ? b | 0x80 : b);
-  } while (n);
-  return out;
-}
-/** @param {number[][]} items */
-const vec = (items) => [...uleb(items.length), ...items.flat()];
-/** @param {string} s */
-const name = (s) => vec([...new TextEncoder().encode(s)].map((b) => [b]));
-/** @param {number} id @param {number[]} body */
-const section = (id, body) => [id, ...uleb(body.length), ...body];
-const isRef = (/** @type {string} */ t) => t in REF_TYPES;
-function typeCode(/** @type {string} */ t) {
-  const code = NUM_TYPES[t] ?? REF_TYPES[t];
-  if (code === undefined) throw new Error(`unsupported value type ${t}`);
-  return code;
-}
-const funcType = (/** @type {string[]} */ ps, /** @type {string[]} */ rs) =>
-  [0x60, ...vec(ps.map((t) => [typeCode(t)])), ...vec(rs.map((t) => [typeCode(t)]))];
-
-/**
- * Thunk: (import "t" "f" (func params -> results)) (import "t" "mem" (memory 1))
- * (func (export "run") (param <ref params>) (result <ref results>)) which loads numeric
- * arguments from slot i, calls f, stores numeric results to slot j and returns the references.
- * @param {string[]} params @param {string[]} results
- */
-function buildThunk(params, results) {
-  const refParams = params.filter(isRef);
-  const memarg = (/** @type {number} */ slot) => [0x00, ...uleb(slot * SLOT)];
-  const code = [];
-  let refIndex = 0;
-  params.forEach((t, i) => {
-    if (isRef(t)) code.push(0x20, ...uleb(refIndex++));
-    else code.push(0x41, 0x00, ...MEM_OPS[t][0], ...memarg(i));
-  });
-  code.push(0x10, 0x00);
-  const local = (/** @type {number} */ j) => uleb(refParams.length + j);
-  for (let j = results.length - 1; j >= 0; j--) code.push(0x21, ...local(j));
-  results.forEach((t, j) => {
-    if (!isRef(t)) code.push(0x41, 0x00, 0x20, ...local(j), ...MEM_OPS[t][1], ...memarg(j));
-  });
-  results.forEach((t, j) => {
-    if (isRef(t)) code.push(0x20, ...local(j));
-  });
-  code.push(0x0b);
-  const body = [...vec(results.map((t) => [1, typeCode(t)])), ...code];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([funcType(params, results), funcType(refParams, results.filter(isRef))])),
-    ...section(2, vec([[...name('t'), ...name('f'), 0x00, 0x00], [...name('t'), ...name('mem'), 0x02, 0x00, 0x01]])),
-    ...section(3, vec([[0x01]])),
-    ...section(7, vec([[...name('run'), 0x00, 0x01]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
-}
-
-/** @param {Function} fn @param {string[]} params @param {string[]} results */
-function thunkFor(fn, params, results) {
-  const key = `${params}->${results}`;
-  let byKey = thunkInstances.get(fn);
-  if (!byKey) thunkInstances.set(fn, (byKey = new Map()));
-  let run = byKey.get(key);
-  if (!run) {
-    let mod = thunkModules.get(key);
-    if (!mod) thunkModules.set(key, (mod = new WebAssembly.Module(buildThunk(params, results))));
-    run = /** @type {Function} */ (new WebAssembly.Instance(mod, { t: { f: fn, mem: scratch } }).exports.run);
-    byKey.set(key, run);
-  }
-  return run;
-}
+const view = scratchView;
+const isRef = isRefName;
 
 const LANES = {
   i8: [1, 'getUint8', 'setUint8'], i16: [2, 'getUint16', 'setUint16'], i32: [4, 'getUint32', 'setUint32'],
@@ -147,15 +42,7 @@ function writeBits(/** @type {string} */ t, /** @type {number} */ at, /** @type 
 /** @param {string} t @param {string} bits @param {string} pattern */
 function matchesBits(t, bits, pattern) {
   if (!pattern.startsWith('nan:')) return bits === pattern;
-  const canonical = pattern === 'nan:canonical';
-  if (t === 'f32') {
-    const b = Number(bits);
-    return canonical ? (b & 0x7fffffff) === 0x7fc00000 : (b & 0x7fc00000) === 0x7fc00000;
-  }
-  const b = BigInt(bits);
-  return canonical
-    ? (b & 0x7fffffffffffffffn) === 0x7ff8000000000000n
-    : (b & 0x7ff8000000000000n) === 0x7ff8000000000000n;
+  return t === 'f32' ? nan32Matches(Number(bits), pattern) : nan64Matches(BigInt(bits), pattern);
 }
 
 /**
@@ -223,40 +110,6 @@ function matches(r, exp, refs) {
 function describeExpected(v) {
   if (v.type === 'v128') return `v128:${v.lane_type}[${/** @type {string[]} */ (v.value).join(' ')}]`;
   return `${v.type}:${v.value}`;
-}
-
-/** Short deterministic description of an error; byte offsets are dropped so re-encoded binaries compare equal. */
-function describeError(/** @type {unknown} */ e) {
-  if (e instanceof WebAssembly.Exception) return 'exception';
-  if (!(e instanceof Error)) return `thrown ${typeof e}`;
-  if (e instanceof RangeError && /call stack/i.test(e.message)) return 'exhaustion';
-  const kind = e instanceof WebAssembly.RuntimeError ? 'trap'
-    : e instanceof WebAssembly.CompileError ? 'compile-error'
-    : e instanceof WebAssembly.LinkError ? 'link-error'
-    : e.name;
-  return `${kind}: ${e.message.replace(/ ?@\+\d+/g, '')}`;
-}
-
-/** @param {string} detail @param {string | undefined} text */
-function trapMatches(detail, text) {
-  if (!detail.startsWith('trap: ')) return false;
-  const entry = TRAP_MESSAGES.find(([prefix]) => text?.startsWith(prefix));
-  return !entry || entry[1].test(detail);
-}
-
-function makeSpectest() {
-  const print = () => {};
-  const global = (/** @type {string} */ value, /** @type {number | bigint} */ init) =>
-    new WebAssembly.Global({ value: /** @type {WebAssembly.ValueType} */ (value), mutable: false }, init);
-  return {
-    print, print_i32: print, print_i64: print, print_f32: print, print_f64: print,
-    print_i32_f32: print, print_f64_f64: print,
-    global_i32: global('i32', 666), global_i64: global('i64', 666n),
-    global_f32: global('f32', 666.6), global_f64: global('f64', 666.6),
-    table: new WebAssembly.Table({ element: 'anyfunc', initial: 10, maximum: 20 }),
-    memory: new WebAssembly.Memory({ initial: 1, maximum: 2 }),
-    shared_memory: new WebAssembly.Memory({ initial: 1, maximum: 2, shared: true }),
-  };
 }
 
 /** Commands that only check the front end; a differential run has nothing to execute for them. */
@@ -334,7 +187,7 @@ export async function runScript(jsonPath, { loadBinary }) {
           /** @type {string[]} */ (a.value).forEach((lane, k) => writeBits(a.lane_type, i * SLOT + k * size, lane));
         } else if (!isRef(a.type)) writeBits(a.type, i * SLOT, /** @type {string} */ (a.value));
       });
-      return run(...args.filter((a) => isRef(a.type)).map((a) => refs.toJS(a)));
+      return run(...args.filter((a) => passesJS(a.type)).map((a) => refs.toJS(a)));
     });
   }
 
@@ -349,11 +202,11 @@ export async function runScript(jsonPath, { loadBinary }) {
     } catch (e) {
       return { error: describeError(e) };
     }
-    const refResults = resultTypes.filter((r) => isRef(r.type)).length > 1 ? [...returned] : [returned];
+    const refResults = resultTypes.filter((r) => passesJS(r.type)).length > 1 ? [...returned] : [returned];
     return {
       results: resultTypes.map(({ type }, j) => {
-        if (isRef(type)) return { type, ref: refResults.shift() };
-        if (type === 'v128') return { type, lanes: new Uint8Array(scratch.buffer.slice(j * SLOT, j * SLOT + 16)) };
+        if (isRef(type)) return { type, ref: passesJS(type) ? refResults.shift() : scratchView.getInt32(j * SLOT, true) ? null : 'exnref' };
+        if (type === 'v128') return { type, lanes: scratchBytes(j * SLOT, 16) };
         return { type, bits: readBits(type, j * SLOT) };
       }),
     };
