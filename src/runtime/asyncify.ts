@@ -33,7 +33,8 @@ import { WA, isThenable, type AnyFunction, type Imports, type WasmInstance, type
 
 const NORMAL = 0, UNWINDING = 1, REWINDING = 2;
 const PAGE = 65536;
-const MIN_GUARD = 16384;
+/** A buffer and its guard take at least a page: an unwind of up to ~64 KiB is always recoverable. */
+const MIN_BYTES = PAGE;
 
 /** An unwind ran past its buffer and the guard after it; memory beyond may be overwritten. */
 export class AsyncifyOverflowError extends Error {
@@ -115,7 +116,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
       if (r.size >= size) return r;
       release(r.base); // smaller than the size unwinds now need
     }
-    const { base, ptr, bytes } = alloc(hdr() + size + Math.max(size, MIN_GUARD));
+    const { base, ptr, bytes } = alloc(Math.max(MIN_BYTES, hdr() + 2 * size));
     return { base, ptr, data: ptr + hdr(), size, limit: ptr + bytes };
   }
 
@@ -263,7 +264,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
         const pages = Math.ceil(bytes / PAGE);
         let first: number;
         try {
-          first = memory.grow(pages);
+          first = Number(memory.grow(ptr(pages) as number)); // memory64 takes and gives BigInts
         } catch (e) {
           throw new Error(`weft/runtime: cannot grow memory by ${pages} page(s) for an Asyncify buffer (${(e as Error).message}); export malloc and free, or raise the memory's maximum`);
         }
