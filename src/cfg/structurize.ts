@@ -212,7 +212,8 @@ const I32_EQZ = opId('i32.eqz'), I32_EQ = opId('i32.eq'), I32_NE = opId('i32.ne'
 
 /** Largest br_table the switch lowering writes, and how sparse its values may be. */
 const MAX_TABLE = 1 << 16;
-const tableFits = (span: number, values: number): boolean => span <= MAX_TABLE && span <= 2 * values + 8;
+// A table entry costs about a byte; comparing one value against the scratch local about six.
+const tableFits = (span: number, values: number): boolean => span <= MAX_TABLE && span <= 6 * values + 16;
 
 class Emitter {
   readonly stream: number[] = [];
@@ -313,9 +314,17 @@ class Emitter {
         this.branch(x, s.succs[first]);
         return;
       case Term.Cond:
+        if (last === first + 1) {
+          this.twoWay(x);
+          return;
+        }
         break;
       case Term.Switch:
         this.selector(v);
+        if (plan === Plan.Eq) {
+          this.twoWay(x);
+          return;
+        }
         if (plan === Plan.Drop) {
           this.op(Op.drop);
           this.branch(x, s.succs[last]);
@@ -445,6 +454,45 @@ class Emitter {
     if (this.g.term[v] !== Term.Switch) return false;
     const values = this.g.values[this.g.data[v]];
     return values.length === 1 && values[0].length === 1 && values[0][0] === 0 && arm === 0;
+  }
+
+  /**
+   * A node with one arm A and a default D. Of the two branches, the one that is a
+   * fallthrough costs nothing and the other is a `br_if`; the test is written in the sense
+   * that needs no i32.eqz where there is a choice.
+   */
+  private twoWay(x: number): void {
+    const s = this.s;
+    const a = s.succs[s.succStart[x]];
+    const d = s.succs[s.succStart[x] + 1];
+    const aIn = this.inline(x, a), dIn = this.inline(x, d);
+    const negFree = this.negationFree(x, 0);
+    const ft = this.ft();
+    if (aIn && dIn) {
+      this.chain(x, 0);
+    } else if (aIn) {
+      if (d === ft && !negFree) {
+        this.condition(x, 0, false);
+        this.open(Frame.If, -1);
+        this.push(Task.End);
+      } else {
+        this.condition(x, 0, true);
+        this.brIf(this.target(x, d));
+      }
+      this.push(Task.Tree, a);
+    } else if (dIn) {
+      this.condition(x, 0, false);
+      this.brIf(this.target(x, a));
+      this.push(Task.Tree, d);
+    } else if (a === ft || (negFree && d !== ft)) {
+      this.condition(x, 0, true);
+      this.brIf(this.target(x, d));
+      if (a !== ft) this.br(this.target(x, a));
+    } else {
+      this.condition(x, 0, false);
+      this.brIf(this.target(x, a));
+      if (d !== ft) this.br(this.target(x, d));
+    }
   }
 
   /** x's switch as a br_table over [base, max]; values below base are out of range. */

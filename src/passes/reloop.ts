@@ -172,6 +172,9 @@ export class Relooper {
   private nextLocal = 0;
   private selLocal = -1;
   private returnBlock = -1;
+  /** Loads at the end of `code` that start the current block and no instruction has followed yet. */
+  private loads = 0;
+  private readonly tail = new Body(64);
 
   constructor(private readonly m: Module, private readonly options: ReloopOptions = {}) {
     for (const imp of m.imports) if (imp.kind === ExternKind.Func) this.funcTypes.push(this.funcType(imp.type));
@@ -204,7 +207,16 @@ export class Relooper {
     let runStart = 0;
     let dead = 0; // > 0: skipping dead code, nesting depth + 1
     const flush = (i: number): void => {
-      if (runStart < i) copyInstructions(body, runStart, i, code);
+      // A carried value dropped right away (br_if's value on the fallthrough): not loaded at all.
+      while (runStart < i && this.loads > 0 && ops[runStart] === DROP) {
+        code.length--;
+        this.loads--;
+        runStart++;
+      }
+      if (runStart < i) {
+        copyInstructions(body, runStart, i, code);
+        this.loads = 0;
+      }
       runStart = i + 1;
     };
     /** The block a branch to frame f goes to (the function's frame: the return block). */
@@ -462,6 +474,7 @@ export class Relooper {
   private startBlock(b: number): void {
     this.codeStart[b] = this.code.length;
     this.entryTypes[b].forEach((t, i) => this.code.push(Op.local_get, this.carry(t, i)));
+    this.loads = this.entryTypes[b].length;
   }
 
   private carry(t: ValType, position: number): number {
@@ -512,11 +525,23 @@ export class Relooper {
       // The whole block computes the selector.
       this.codeEnd[b] = this.codeStart[b];
     } else {
-      if (this.selLocal < 0) this.selLocal = this.alloc(I32);
-      code.push(Op.local_set, this.selLocal);
-      this.store(types, drops);
-      this.codeEnd[b] = code.length;
-      code.push(Op.local_get, this.selLocal);
+      const s = this.selectorStart(b);
+      if (s >= 0) {
+        // Store the carried values before the code that computes the selector on top of them.
+        const tail = this.tail;
+        tail.reset();
+        copyInstructions(code, s, code.length, tail);
+        code.length = s;
+        this.store(types, drops);
+        this.codeEnd[b] = code.length;
+        copyInstructions(tail, 0, tail.length, code);
+      } else {
+        if (this.selLocal < 0) this.selLocal = this.alloc(I32);
+        code.push(Op.local_set, this.selLocal);
+        this.store(types, drops);
+        this.codeEnd[b] = code.length;
+        code.push(Op.local_get, this.selLocal);
+      }
     }
     if (this.codeEnd[b] === this.codeStart[b] && code.length === this.codeStart[b]) {
       throw new Unsupported('empty selector');
@@ -524,6 +549,23 @@ export class Relooper {
     this.selEnd[b] = code.length;
     this.endKind[b] = End.Switch;
     this.succ[b] = [...targets, def];
+  }
+
+  /**
+   * Where the code that pushes b's last value (the selector) starts, if that code takes
+   * nothing from below: walking back, the point where no value is owed any more. -1 if
+   * there is none within b's code.
+   */
+  private selectorStart(b: number): number {
+    const { ops, imm } = this.code;
+    let owed = 1;
+    for (let j = this.code.length - 1; j >= this.codeStart[b]; j--) {
+      const [pops, pushes] = this.arity(ops[j], j * 4, imm);
+      if (pushes > owed) return -1;
+      owed += pops - pushes;
+      if (owed === 0) return j;
+    }
+    return -1;
   }
 
   private hasElse(body: Body, i: number): boolean {
