@@ -1,0 +1,212 @@
+// Behaviour cases for the asyncify tests: each module sleeps (an async import) inside a
+// different construct. `calls` are run in order on one instance; the asyncified run must
+// log and return exactly what the untransformed run does, and must really suspend.
+// `node: 26` marks modules that need V8 features Node 20 lacks (GC, exnref, memory64).
+export const CASES = [
+  {
+    name: 'straight-line code',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $x i32) (result i32)
+        (call $log (local.get $x))
+        (call $sleep (i32.const 1))
+        (local.set $x (i32.mul (local.get $x) (i32.const 7)))
+        (call $sleep (i32.const 2))
+        (call $log (local.get $x))
+        (i32.add (local.get $x) (i32.const 1))))`,
+    calls: [['run', 3], ['run', 5]],
+    expect: [22, 36],
+  },
+  {
+    name: 'locals of every type and operand-stack values live across the call',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log_i64" (func $log_i64 (param i64)))
+      (import "env" "log_f32" (func $log_f32 (param f32)))
+      (import "env" "log_f64" (func $log_f64 (param f64)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $a i32) (param $b i64) (result f64)
+        (local $f f32) (local $d f64) (local $v v128) (local $dead i32)
+        (local.set $f (f32.const 1.5))
+        (local.set $d (f64.const -2.25))
+        (local.set $v (i32x4.splat (local.get $a)))
+        ;; values of four types on the stack below the call, one consumed after it
+        (i64.add (local.get $b) (i64.const 1))
+        (f32.mul (local.get $f) (f32.const 2))
+        (f64.add (local.get $d) (f64.const 1))
+        (i32.add (local.get $a) (call $sleep (i32.const 7)))
+        (call $log)
+        (call $log_f64)
+        (call $log_f32)
+        (call $log_i64)
+        (call $log (i32x4.extract_lane 2 (local.get $v)))
+        (call $log_i64 (local.get $b))
+        (f64.add (local.get $d) (f64.convert_i32_s (call $sleep (local.get $a))))))`,
+    calls: [['run', 41, 1234567890123n]],
+  },
+  {
+    name: 'loops, br_table, if/else and recursion',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func $fact (export "fact") (param $n i32) (result i32)
+        (if (result i32) (i32.le_s (local.get $n) (i32.const 1))
+          (then (i32.const 1))
+          (else
+            (call $sleep (local.get $n))
+            (i32.mul (local.get $n) (call $fact (i32.sub (local.get $n) (i32.const 1)))))))
+      (func (export "fact_loop") (param $n i32) (result i32)
+        (local $acc i32)
+        (local.set $acc (i32.const 1))
+        (block $done
+          (loop $l
+            (br_if $done (i32.le_s (local.get $n) (i32.const 1)))
+            (call $sleep (local.get $n))
+            (local.set $acc (i32.mul (local.get $acc) (local.get $n)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $l)))
+        (local.get $acc))
+      (func (export "switch") (param $k i32) (result i32)
+        (local $r i32)
+        (block $d (block $c (block $b (block $a
+          (br_table $a $b $c $d (local.get $k)))
+          (call $sleep (i32.const 10)) (local.set $r (i32.const 100)) (br $d))
+          (call $sleep (i32.const 11)) (local.set $r (i32.const 200)) (br $d))
+          (local.set $r (i32.const 300)) (call $sleep (i32.const 12)))
+        (call $sleep (i32.const 13))
+        (i32.add (local.get $r) (local.get $k)))
+      (func (export "if_else") (param $x i32) (param $y i32) (result i32)
+        (if (result i32) (local.get $x)
+          (then (call $sleep (i32.const 1)) (i32.add (local.get $y) (i32.const 10)))
+          (else (call $sleep (i32.const 2)) (call $sleep (i32.const 3)) (i32.sub (local.get $y) (i32.const 10))))))`,
+    calls: [['fact', 5], ['fact_loop', 5], ['switch', 0], ['switch', 1], ['switch', 2], ['switch', 9], ['if_else', 1, 1000], ['if_else', 0, 2000]],
+    expect: [120, 120, 100, 201, 302, 9, 1010, 1990],
+  },
+  {
+    name: 'call_indirect through a table, and return_call',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (type $ii (func (param i32) (result i32)))
+      (table 3 funcref)
+      (elem (i32.const 0) $double $sleepy $triple)
+      (func $double (type $ii) (i32.mul (local.get 0) (i32.const 2)))
+      (func $triple (type $ii) (i32.mul (local.get 0) (i32.const 3)))
+      (func $sleepy (type $ii) (call $sleep (local.get 0)) (i32.add (local.get 0) (i32.const 1)))
+      (func (export "indirect") (param $i i32) (param $x i32) (result i32)
+        (i32.add (i32.const 1000) (call_indirect (type $ii) (local.get $x) (local.get $i))))
+      (func $count (param $n i32) (param $acc i32) (result i32)
+        (if (i32.eqz (local.get $n)) (then (return (local.get $acc))))
+        (call $sleep (local.get $n))
+        (return_call $count (i32.sub (local.get $n) (i32.const 1)) (i32.add (local.get $acc) (local.get $n))))
+      (func (export "tail") (param $n i32) (result i32) (return_call $count (local.get $n) (i32.const 0)))
+      (func (export "tail_indirect") (param $x i32) (result i32)
+        (return_call_indirect (type $ii) (local.get $x) (i32.const 1))))`,
+    calls: [['indirect', 0, 5], ['indirect', 1, 5], ['indirect', 2, 5], ['tail', 10], ['tail_indirect', 41]],
+    expect: [1010, 1006, 1015, 55, 42],
+  },
+  {
+    name: 'multi-value results and i64 parameters and results',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "sleep64" (func $sleep64 (param i64) (result i64)))
+      (memory (export "memory") 1)
+      (func $pair (param $a i64) (result i64 i32)
+        (call $sleep (i32.const 5))
+        (i64.mul (local.get $a) (i64.const 3))
+        (i32.wrap_i64 (call $sleep64 (local.get $a))))
+      (func (export "run") (param $a i64) (result i64)
+        (local $x i64) (local $y i32)
+        (call $pair (local.get $a))
+        (local.set $y)
+        (local.set $x)
+        (block (result i64 i32)
+          (call $sleep (i32.const 6))
+          (local.get $x)
+          (local.get $y))
+        (drop)
+        (i64.add (i64.extend_i32_u (local.get $y)))))`,
+    calls: [['run', 1n << 40n], ['run', -7n]],
+  },
+  {
+    name: 'legacy try/catch: a suspension inside the try body',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (tag $e (param i32))
+      (func $maythrow (param $x i32)
+        (call $sleep (local.get $x))
+        (if (i32.gt_s (local.get $x) (i32.const 5)) (then (throw $e (local.get $x)))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $r i32)
+        (try
+          (do (call $maythrow (local.get $x)) (call $sleep (i32.const 1)) (local.set $r (i32.const 1)))
+          (catch $e (local.set $r (i32.add (i32.const 100))))
+          (catch_all (local.set $r (i32.const -1))))
+        (call $log (local.get $r))
+        (local.get $r)))`,
+    calls: [['run', 3], ['run', 9]],
+    expect: [1, 109],
+  },
+  {
+    name: 'try_table and throw_ref',
+    node: 26,
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (tag $e (param i32))
+      (func $maythrow (param $x i32)
+        (call $sleep (local.get $x))
+        (if (i32.gt_s (local.get $x) (i32.const 5)) (then (throw $e (local.get $x)))))
+      (func (export "run") (param $x i32) (result i32)
+        (block $caught (result i32)
+          (try_table (catch $e $caught)
+            (call $maythrow (local.get $x))
+            (call $sleep (i32.const 2)))
+          (i32.const 0))
+        (call $sleep (i32.const 3))
+        (i32.const 1000)
+        (i32.add)))`,
+    calls: [['run', 3], ['run', 8]],
+    expect: [1000, 1008],
+  },
+  {
+    name: 'calling other exports while unwound, and a deep stack',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (global $g (mut i32) (i32.const 0))
+      (func (export "bump") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
+      (func $deep (param $n i32) (result i32)
+        (if (result i32) (i32.eqz (local.get $n))
+          (then (call $sleep (i32.const 0)) (global.get $g))
+          (else (i32.add (local.get $n) (call $deep (i32.sub (local.get $n) (i32.const 1)))))))
+      (func (export "run") (param $n i32) (result i32) (call $deep (local.get $n))))`,
+    calls: [['run', 50], ['bump'], ['run', 3]],
+  },
+  {
+    name: 'a memory64 module',
+    node: 26,
+    mem64: true,
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") i64 1)
+      (func (export "run") (param $x i32) (result i32)
+        (local $p i64)
+        (local.set $p (i64.const 4096))
+        (i32.store (local.get $p) (local.get $x))
+        (call $sleep (i32.const 1))
+        (i32.add (i32.load (local.get $p)) (local.get $x))))`,
+    calls: [['run', 21]],
+    expect: [42],
+  },
+];

@@ -1,0 +1,74 @@
+// Runs the behaviour cases (cases.mjs) in this Node: assembles each module with
+// binaryen.js, asyncifies it with weft, validates the output with weft and V8, runs both
+// and compares. Prints a JSON report. Usage: node run-cases.mjs [--all]
+// (without --all, only the cases Node 20 can execute).
+import binaryen from 'binaryen';
+import { readModule, writeModule, validate } from '../../dist/src/index.js';
+import { asyncify } from '../../dist/src/passes/asyncify/index.js';
+import { CASES } from './cases.mjs';
+import { host } from './driver.mjs';
+
+const all = process.argv.includes('--all');
+const show = (v) => (typeof v === 'bigint' ? `${v}n` : Array.isArray(v) ? v.map(show) : v);
+
+export function assemble(wat) {
+  const mod = binaryen.parseText(wat);
+  // WebAssembly 3.0's features (Features.All would add later proposals' encodings).
+  const F = binaryen.Features;
+  mod.setFeatures(F.Atomics | F.MutableGlobals | F.NontrappingFPToInt | F.SIMD128 | F.BulkMemory | F.SignExt | F.ExceptionHandling
+    | F.TailCall | F.ReferenceTypes | F.Multivalue | F.GC | F.Memory64 | F.RelaxedSIMD | F.ExtendedConst | F.MultiMemory);
+  if (!mod.validate()) throw new Error('binaryen: invalid test module');
+  const bytes = mod.emitBinary().slice();
+  mod.dispose();
+  return bytes;
+}
+
+export function weftAsyncify(bytes, options = {}) {
+  const m = readModule(bytes);
+  const report = asyncify(m, options);
+  const out = writeModule(m);
+  const errors = validate(readModule(out));
+  if (errors.length) throw new Error(`weft rejects its own output: func ${errors[0].func}: ${errors[0].message}`);
+  return { out, report };
+}
+
+async function runAll(bytes, c) {
+  const h = await host(bytes, { mem64: !!c.mem64 });
+  const results = [];
+  for (const [name, ...args] of c.calls) {
+    try {
+      results.push(show(h.call(name, ...args)));
+    } catch (e) {
+      results.push(`trap: ${e.message}`);
+    }
+  }
+  return { results, log: h.log, sleeps: h.sleeps };
+}
+
+const report = [];
+for (const c of CASES) {
+  if (c.node === 26 && !all) continue;
+  const entry = { name: c.name, ok: false };
+  report.push(entry);
+  try {
+    const bytes = assemble(c.wat);
+    const { out, report: r } = weftAsyncify(bytes, c.options);
+    entry.instrumented = r.instrumented;
+    entry.sites = r.sites;
+    if (!WebAssembly.validate(out)) throw new Error('V8 rejects the output');
+    const plain = await runAll(bytes, c);
+    const asy = await runAll(out, c);
+    entry.plain = plain.results;
+    entry.async = asy.results;
+    entry.sleeps = asy.sleeps;
+    const same = JSON.stringify(plain) === JSON.stringify(asy);
+    const expected = !c.expect || JSON.stringify(plain.results) === JSON.stringify(c.expect.map(show));
+    if (!same) entry.error = `differs: plain ${JSON.stringify(plain)} vs asyncified ${JSON.stringify(asy)}`;
+    else if (!expected) entry.error = `unexpected results ${JSON.stringify(plain.results)}, expected ${JSON.stringify(c.expect.map(show))}`;
+    else if (asy.sleeps === 0) entry.error = 'never suspended';
+    else entry.ok = true;
+  } catch (e) {
+    entry.error = e.stack;
+  }
+}
+console.log(JSON.stringify(report, null, 1));
