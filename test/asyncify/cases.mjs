@@ -209,4 +209,55 @@ export const CASES = [
     calls: [['run', 21]],
     expect: [42],
   },
+  {
+    name: 'reference-typed locals live across a suspension (externref, funcref)',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (import "env" "log_ref" (func $log_ref (param externref)))
+      (memory (export "memory") 1)
+      (type $ii (func (param i32) (result i32)))
+      (table $t 2 funcref)
+      (elem (table $t) (i32.const 0) func $inc $dec)
+      (func $inc (type $ii) (i32.add (local.get 0) (i32.const 1)))
+      (func $dec (type $ii) (i32.sub (local.get 0) (i32.const 1)))
+      (func (export "run") (param $x externref) (param $i i32) (result externref)
+        (local $f funcref) (local $y externref)
+        (local.set $f (table.get $t (local.get $i)))
+        (local.set $y (local.get $x))
+        (call $sleep (i32.const 1))
+        (call $log_ref (local.get $y))
+        (table.set $t (i32.const 1) (local.get $f))
+        (call $log (call_indirect $t (type $ii) (i32.const 10) (i32.const 1)))
+        (call $sleep (i32.const 2))
+        (local.get $x)))`,
+    calls: [['run', 'hello', 0], ['run', 'world', 1]],
+    expect: ['hello', 'world'],
+  },
+  {
+    name: 'call_ref, and GC references live across a suspension',
+    node: 26,
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (type $ii (func (param i32) (result i32)))
+      (type $box (struct (field (mut i32))))
+      (elem declare func $sleepy $plain)
+      (func $sleepy (type $ii) (call $sleep (local.get 0)) (i32.mul (local.get 0) (i32.const 3)))
+      (func $plain (type $ii) (i32.add (local.get 0) (i32.const 7)))
+      (func $apply (param $f (ref $ii)) (param $b (ref $box)) (result i32)
+        (call $sleep (i32.const 100))
+        (struct.set $box 0 (local.get $b) (call_ref $ii (struct.get $box 0 (local.get $b)) (local.get $f)))
+        (call $sleep (i32.const 101))
+        (struct.get $box 0 (local.get $b)))
+      (func (export "run") (param $k i32) (result i32)
+        (local $b (ref null $box))
+        (local.set $b (struct.new $box (local.get $k)))
+        (i32.add
+          (call $apply (select (result (ref $ii)) (ref.func $sleepy) (ref.func $plain) (local.get $k)) (ref.as_non_null (local.get $b)))
+          (struct.get $box 0 (local.get $b)))))`,
+    calls: [['run', 5], ['run', 0]],
+    expect: [30, 14],
+  },
 ];

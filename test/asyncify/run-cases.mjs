@@ -3,6 +3,7 @@
 // and compares. Prints a JSON report. Usage: node run-cases.mjs [--all]
 // (without --all, only the cases Node 20 can execute).
 import binaryen from 'binaryen';
+import { pathToFileURL } from 'node:url';
 import { readModule, writeModule, validate } from '../../dist/src/index.js';
 import { asyncify } from '../../dist/src/passes/asyncify/index.js';
 import { CASES } from './cases.mjs';
@@ -45,6 +46,7 @@ async function runAll(bytes, c) {
   return { results, log: h.log, sleeps: h.sleeps };
 }
 
+async function main() {
 const report = [];
 for (const c of CASES) {
   if (c.node === 26 && !all) continue;
@@ -72,3 +74,6 @@ for (const c of CASES) {
   }
 }
 console.log(JSON.stringify(report, null, 1));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -42,7 +42,7 @@ import { isOpener, structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt } from '../../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
 import {
-  F32, F64, I32, I64, REF, REF_NULL, V128, isRefType, refHeap, refNullable, refType, type FuncType, type ValType,
+  F32, F64, I32, I64, V128, isRefType, refHeap, refNullable, refType, type FuncType, type HeapType, type ValType,
 } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
@@ -55,6 +55,9 @@ const I32_STORE = id('i32.store'), I64_STORE = id('i64.store'), F32_STORE = id('
 const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
 const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I32_GT_U = id('i32.gt_u');
 const I64_ADD = id('i64.add'), I64_SUB = id('i64.sub'), I64_GT_U = id('i64.gt_u');
+const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
+const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
+const I32_LT_U = id('i32.lt_u'), I32_EQZ = id('i32.eqz');
 const EMPTY_BLOCK = -64;
 
 /** Where the asyncify state lives, and how block types are made. */
@@ -68,6 +71,10 @@ export interface FlowEnv {
   mem64: boolean;
   /** A type index for a multi-value block type (params → results), added if needed. */
   funcTypeIndex(params: ValType[], results: ValType[]): number;
+  /** The table that holds saved references of a hierarchy (by its top heap type), added if needed. */
+  refTable(top: HeapType): { table: number; heap: HeapType };
+  /** Globals of the reference slot stack: next free slot, slots in use. */
+  refGlobals(): { top: number; live: number };
 }
 
 export interface FlowResult {
@@ -197,7 +204,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, src:
     const key = `${depth}:${pos}:${t}:${param ? 1 : 0}`;
     let x = slots.get(key);
     if (x === undefined) {
-      slots.set(key, (x = addLocal(isRefType(t) ? refType(true, refHeap(t)) : t)));
+      slots.set(key, (x = addLocal(isRefType(t) ? nullableOf(t) : t)));
       slotType.set(x, t);
     }
     return x;
@@ -398,97 +405,175 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, src:
     return !isRefType(t) || refNullable(t);
   }
 
-  // 5. The frame: site index, then the saved locals in ascending order.
+  // 5. The frame: site index, then the saved numeric locals in ascending order, then (if
+  // any references are saved) the base of their slots in the reference tables.
   for (const x of rewindReads) saved.add(x);
+  const typeOf = (x: number): ValType => (x < nOrig ? localTypes[x] : slotType.get(x)!);
   const order = [...saved].sort((a, b) => a - b);
+  const numeric = order.filter((x) => !isRefType(typeOf(x)));
+  const refs = order.filter((x) => isRefType(typeOf(x)));
   const offsets: number[] = [];
   let size = 4;
-  for (const x of order) {
-    const t = x < nOrig ? localTypes[x] : slotType.get(x)!;
-    if (isRefType(t)) {
-      throw new AsyncifyError(`func ${funcIndex}: a reference-typed value (local ${x}) is live across a call that may unwind; not supported yet`);
-    }
+  for (const x of numeric) {
     offsets.push(size);
-    size += sizeOf(t);
+    size += sizeOf(typeOf(x));
   }
-  const typeOf = (x: number): ValType => (x < nOrig ? localTypes[x] : slotType.get(x)!);
-  const flags = 2 | (env.memory !== 0 ? 0x40 : 0);
+  const baseOffset = size;
+  if (refs.length) size += 4;
+  const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
+  const rg = refs.length ? env.refGlobals() : null;
+  const baseLocal = refs.length ? addLocal(I32) : -1;
   const mem = env.memory;
-  const memop = (o: number, offset: number, align = 2): void => {
-    out.push(o, align | (mem !== 0 ? 0x40 : 0), mem, offset, 0);
+  const memop = (b: Body, o: number, offset: number, align = 2): void => {
+    b.push(o, align | (mem !== 0 ? 0x40 : 0), mem, offset, 0);
   };
-  const ptrConst = (v: number): void => {
-    if (env.mem64) out.push(Op.i64_const, v, 0);
-    else out.push(Op.i32_const, v);
+  const ptrConst = (b: Body, v: number): void => {
+    if (env.mem64) b.push(Op.i64_const, v, 0);
+    else b.push(Op.i32_const, v);
   };
   const loadPtr = env.mem64 ? I64_LOAD : I32_LOAD;
   const storePtr = env.mem64 ? I64_STORE : I32_STORE;
   const endOffset = env.mem64 ? 8 : 4;
   const ptrAlign = env.mem64 ? 3 : 2;
-  void flags;
+  const slotAddr = (b: Body, j: number): void => {
+    b.push(Op.local_get, baseLocal);
+    if (j) {
+      b.push(Op.i32_const, j);
+      b.push(I32_ADD);
+    }
+  };
 
   // Save: trap before writing past `end`.
   out.push(Op.local_set, idxLocal);
   out.push(Op.global_get, env.dataGlobal);
-  memop(loadPtr, 0, ptrAlign);
+  memop(out, loadPtr, 0, ptrAlign);
   out.push(Op.local_tee, ptrLocal);
-  ptrConst(size);
+  ptrConst(out, size);
   out.push(env.mem64 ? I64_ADD : I32_ADD);
   out.push(Op.global_get, env.dataGlobal);
-  memop(loadPtr, endOffset, ptrAlign);
+  memop(out, loadPtr, endOffset, ptrAlign);
   out.push(env.mem64 ? I64_GT_U : I32_GT_U);
   out.push(Op.if, EMPTY_BLOCK);
   out.push(Op.unreachable);
   out.push(Op.end);
   out.push(Op.local_get, ptrLocal);
   out.push(Op.local_get, idxLocal);
-  memop(I32_STORE, 0);
-  for (let j = 0; j < order.length; j++) {
-    const t = typeOf(order[j]);
+  memop(out, I32_STORE, 0);
+  for (let j = 0; j < numeric.length; j++) {
     out.push(Op.local_get, ptrLocal);
-    out.push(Op.local_get, order[j]);
-    memop(storeOp(t), offsets[j]);
+    out.push(Op.local_get, numeric[j]);
+    memop(out, storeOp(typeOf(numeric[j])), offsets[j]);
+  }
+  if (rg) {
+    // References go to slots [base, base + n) of per-hierarchy tables, grown on demand.
+    out.push(Op.global_get, rg.top);
+    out.push(Op.local_tee, baseLocal);
+    out.push(Op.i32_const, refs.length);
+    out.push(I32_ADD);
+    out.push(Op.global_set, rg.top);
+    out.push(Op.global_get, rg.live);
+    out.push(Op.i32_const, refs.length);
+    out.push(I32_ADD);
+    out.push(Op.global_set, rg.live);
+    out.push(Op.local_get, ptrLocal);
+    out.push(Op.local_get, baseLocal);
+    memop(out, I32_STORE, baseOffset);
+    for (const t of new Set(refTables)) {
+      out.push(TABLE_SIZE, t.table);
+      out.push(Op.global_get, rg.top);
+      out.push(I32_LT_U);
+      out.push(Op.if, EMPTY_BLOCK);
+      out.push(Op.ref_null, t.heap);
+      out.push(Op.global_get, rg.top);
+      out.push(TABLE_SIZE, t.table);
+      out.push(I32_SUB);
+      out.push(TABLE_GROW, t.table);
+      out.push(Op.drop);
+      out.push(Op.end);
+    }
+    for (let j = 0; j < refs.length; j++) {
+      slotAddr(out, j);
+      out.push(Op.local_get, refs[j]);
+      out.push(TABLE_SET, refTables[j].table);
+    }
   }
   out.push(Op.global_get, env.dataGlobal);
   out.push(Op.local_get, ptrLocal);
-  ptrConst(size);
+  ptrConst(out, size);
   out.push(env.mem64 ? I64_ADD : I32_ADD);
-  memop(storePtr, 0, ptrAlign);
+  memop(out, storePtr, 0, ptrAlign);
   for (const t of fn.results) pushZero(out, t);
   out.push(Op.end); // $ret
   out.push(Op.end); // the function
 
   // Prologue: restore when rewinding.
   const pro = new Body(8 + order.length * 3);
-  const pm = (o: number, offset: number, align = 2): void => {
-    pro.push(o, align | (mem !== 0 ? 0x40 : 0), mem, offset, 0);
-  };
   pro.push(Op.global_get, env.stateGlobal);
   pro.push(Op.i32_const, 2);
   pro.push(I32_EQ);
   pro.push(Op.if, EMPTY_BLOCK);
   pro.push(Op.global_get, env.dataGlobal);
   pro.push(Op.global_get, env.dataGlobal);
-  pm(loadPtr, 0, ptrAlign);
-  if (env.mem64) pro.push(Op.i64_const, size, 0);
-  else pro.push(Op.i32_const, size);
+  memop(pro, loadPtr, 0, ptrAlign);
+  ptrConst(pro, size);
   pro.push(env.mem64 ? I64_SUB : I32_SUB);
   pro.push(Op.local_tee, ptrLocal);
-  pm(storePtr, 0, ptrAlign);
+  memop(pro, storePtr, 0, ptrAlign);
   pro.push(Op.local_get, ptrLocal);
-  pm(I32_LOAD, 0);
+  memop(pro, I32_LOAD, 0);
   pro.push(Op.local_set, idxLocal);
-  for (let j = 0; j < order.length; j++) {
+  for (let j = 0; j < numeric.length; j++) {
     pro.push(Op.local_get, ptrLocal);
-    pm(loadOp(typeOf(order[j])), offsets[j]);
-    pro.push(Op.local_set, order[j]);
+    memop(pro, loadOp(typeOf(numeric[j])), offsets[j]);
+    pro.push(Op.local_set, numeric[j]);
+  }
+  if (rg) {
+    pro.push(Op.local_get, ptrLocal);
+    memop(pro, I32_LOAD, baseOffset);
+    pro.push(Op.local_set, baseLocal);
+    for (let j = 0; j < refs.length; j++) {
+      const x = refs[j];
+      const t = typeOf(x);
+      const { table, heap } = refTables[j];
+      slotAddr(pro, j);
+      pro.push(TABLE_GET, table);
+      // Back to the local's own type: params keep theirs; other locals are nullable here.
+      const nonNullable = x < nParams && !refNullable(t);
+      const h = refHeap(t);
+      if (h !== heap) pro.push(nonNullable ? REF_CAST : REF_CAST_NULL, h);
+      else if (nonNullable) pro.push(REF_AS_NON_NULL);
+      pro.push(Op.local_set, x);
+      // Release the slot.
+      slotAddr(pro, j);
+      pro.push(Op.ref_null, heap);
+      pro.push(TABLE_SET, table);
+    }
+    // Slots are freed in stack order; when none is in use the stack restarts at 0.
+    pro.push(Op.global_get, rg.live);
+    pro.push(Op.i32_const, refs.length);
+    pro.push(I32_SUB);
+    pro.push(Op.global_set, rg.live);
+    pro.push(Op.global_get, rg.live);
+    pro.push(I32_EQZ);
+    pro.push(Op.if, EMPTY_BLOCK);
+    pro.push(Op.i32_const, 0);
+    pro.push(Op.global_set, rg.top);
+    pro.push(Op.else);
+    slotAddr(pro, refs.length);
+    pro.push(Op.global_get, rg.top);
+    pro.push(I32_EQ);
+    pro.push(Op.if, EMPTY_BLOCK);
+    pro.push(Op.local_get, baseLocal);
+    pro.push(Op.global_set, rg.top);
+    pro.push(Op.end);
+    pro.push(Op.end);
   }
   pro.push(Op.end);
   copyInstructions(out, 0, out.length, pro);
 
   // Locals: the originals (non-defaultable ones made nullable), then the new ones.
   const decl: ValType[] = [];
-  for (let x = nParams; x < nOrig; x++) decl.push(nonNull[x] ? refType(true, refHeap(localTypes[x])) : localTypes[x]);
+  for (let x = nParams; x < nOrig; x++) decl.push(nonNull[x] ? nullableOf(localTypes[x]) : localTypes[x]);
   decl.push(...newLocals);
   pro.locals = runs(decl);
   return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
@@ -504,6 +589,13 @@ function storeOp(t: ValType): number {
 }
 function loadOp(t: ValType): number {
   return t === I32 ? I32_LOAD : t === I64 ? I64_LOAD : t === F32 ? F32_LOAD : t === F64 ? F64_LOAD : V128_LOAD;
+}
+
+/** The nullable form of a reference type; shorthands (externref...) where they exist, for older engines. */
+function nullableOf(t: ValType): ValType {
+  if (refNullable(t)) return t;
+  const h = refHeap(t);
+  return h < 0 ? h + 0x80 : refType(true, h);
 }
 
 /** Pushes the zero (or null) of a type. */
@@ -523,4 +615,3 @@ function runs(types: ValType[]): number[] {
   return out;
 }
 
-export { REF, REF_NULL };

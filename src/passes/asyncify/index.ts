@@ -35,7 +35,7 @@ import { decodeFunc } from '../../binary/decode.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Module } from '../../ir/module.js';
 import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
-import { I32, I64, type ValType } from '../../ir/types.js';
+import { I32, I64, type HeapType, type ValType } from '../../ir/types.js';
 import { checkModule } from '../../validate/module.js';
 import { analyze, AsyncifyError, type AnalysisOptions } from './analysis.js';
 import { asyncifyBody, type FlowEnv } from './flow.js';
@@ -133,7 +133,33 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     return index;
   };
 
-  const env: FlowEnv = { m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex };
+  // Saved references live in tables (one per hierarchy), slots handed out as a stack.
+  const nTableImports = importCount(m, ExternKind.Table);
+  const refTables = new Map<HeapType, number>();
+  const refTable = (heap: HeapType): { table: number; heap: HeapType } => {
+    let table = refTables.get(heap);
+    if (table === undefined) {
+      table = nTableImports + m.tables.length;
+      // The shorthand (funcref, externref, ...) so engines without typed references read it.
+      m.tables.push({ type: heap + 0x80, limits: { min: 0n, max: null, addr64: false, shared: false, pageSizeLog2: null }, init: null });
+      refTables.set(heap, table);
+    }
+    return { table, heap };
+  };
+  let refGlobalIndices: { top: number; live: number } | null = null;
+  const refGlobals = (): { top: number; live: number } => {
+    if (!refGlobalIndices) {
+      const top = nGlobalImports + m.globals.length;
+      m.globals.push({ type: I32, mutable: true, init: { bytes: Uint8Array.of(0x41, 0, 0x0b), offset: 0 } });
+      m.globals.push({ type: I32, mutable: true, init: { bytes: Uint8Array.of(0x41, 0, 0x0b), offset: 0 } });
+      refGlobalIndices = { top, live: top + 1 };
+      m.names?.globals.set(top, '__asyncify_ref_top');
+      m.names?.globals.set(top + 1, '__asyncify_ref_live');
+    }
+    return refGlobalIndices;
+  };
+
+  const env: FlowEnv = { m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals };
   const nFuncImports = importCount(m, ExternKind.Func);
   let instrumented = 0;
   let sites = 0;
