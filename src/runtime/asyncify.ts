@@ -28,10 +28,11 @@
  */
 import { asyncifyCommand, zeroOf, type ModuleFacts } from './analysis.js';
 import type { Backend } from './backend.js';
-import { trackCall, type CallOrder } from './order.js';
+import type { CallOrder } from './order.js';
 import { WA, isThenable, type AnyFunction, type Imports, type WasmInstance, type WasmMemory } from './wasm.js';
 
-const NORMAL = 0, UNWINDING = 1, REWINDING = 2;
+const NORMAL = 0, UNWINDING = 1;
+const UNSET = Symbol('unset');
 const PAGE = 65536;
 /** A buffer and its guard take at least a page: an unwind of up to ~64 KiB is always recoverable. */
 const MIN_BYTES = PAGE;
@@ -56,6 +57,8 @@ interface Region {
 }
 
 interface Call {
+  /** Its CallOrder sequence number. */
+  seq: number;
   region: Region | null;
   /** The async import that suspended the call, for messages. */
   key: string;
@@ -96,7 +99,15 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
   /** Calls running on the JS stack now, innermost last; an import belongs to the last. */
   const active: Call[] = [];
 
-  const mem = () => (view && view.buffer === memory.buffer ? view : (view = new DataView(memory.buffer)));
+  /** True between our start_rewind and the import's stop_rewind (saves a get_state call per import). */
+  let rewinding = false;
+  // A view of memory, renewed when growth detached it (length 0) or made it too short
+  // (newRegion drops it): cheaper than the memory.buffer accessor on every round trip.
+  let bytes = new Uint8Array(0);
+  const mem = () => {
+    if (!view || bytes.length === 0) view = new DataView((bytes = new Uint8Array(memory.buffer)).buffer);
+    return view;
+  };
   const hdr = () => (wide ? 16 : 8);
   const ptr = (n: number): Ptr => (wide ? BigInt(n) : n);
   const readPos = (r: Region) => (wide ? Number(mem().getBigUint64(r.ptr, true)) : mem().getUint32(r.ptr, true));
@@ -117,13 +128,17 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
       release(r.base); // smaller than the size unwinds now need
     }
     const { base, ptr, bytes } = alloc(Math.max(MIN_BYTES, hdr() + 2 * size));
-    return { base, ptr, data: ptr + hdr(), size, limit: ptr + bytes };
+    const r = { base, ptr, data: ptr + hdr(), size, limit: ptr + bytes };
+    view = null; // memory may have grown
+    writeHeader(r, r.data, r.data + r.size);
+    return r;
   }
 
   function unwind(call: Call): void {
-    const r = (call.region ??= newRegion());
-    writeHeader(r, r.data, r.data + r.size);
-    ax.asyncify_start_unwind(ptr(r.ptr));
+    // A buffer's header is written when it is made and after a move or a reset; a finished
+    // rewind leaves pos back at data, so a pooled buffer is ready as it is.
+    call.region ??= newRegion();
+    ax.asyncify_start_unwind(ptr(call.region.ptr));
   }
 
   /** After the export returned unwinding: stop the unwind, moving the frames if they overflowed. */
@@ -149,6 +164,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
     while (size < 2 * used) size *= 2;
     const bigger = newRegion();
     new Uint8Array(memory.buffer).copyWithin(bigger.data, r.data, pos);
+    writeHeader(r, r.data, r.data + r.size); // back to the state a pooled buffer has
     writeHeader(bigger, bigger.data + used, bigger.data + bigger.size);
     release(r.base);
     call.region = bigger;
@@ -161,6 +177,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
     if (call.region) writeHeader(call.region, call.region.data, call.region.data + call.region.size);
     if (state === UNWINDING) ax.asyncify_stop_unwind();
     else ax.asyncify_stop_rewind();
+    rewinding = false;
   }
 
   /** One entry into wasm: the first call, or a rewind. */
@@ -187,6 +204,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
   function finish(call: Call): void {
     if (call.pending) Promise.resolve(call.pending).then(undefined, () => {}); // abandoned by an error
     call.pending = null;
+    order.end(call.seq);
     if (call.region) pool.push(call.region);
     call.region = null;
   }
@@ -204,6 +222,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
         }
         if (!order.ready(call.mark)) await order.wait(call.mark);
         ax.asyncify_start_rewind(ptr(call.region!.ptr));
+        rewinding = true;
         result = enter(call, fn, args);
       }
       return result;
@@ -215,9 +234,11 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
   return {
     name: 'asyncify',
     wrapImport(key, fn) {
+      let zero: unknown = UNSET;
       return (...args: unknown[]) => {
-        if (ax.asyncify_get_state() === REWINDING) {
+        if (rewinding) {
           ax.asyncify_stop_rewind();
+          rewinding = false;
           const call = active[active.length - 1];
           const r = call.resume!;
           call.resume = null;
@@ -236,7 +257,8 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
         call.mark = mark;
         call.key = key;
         unwind(call);
-        return zeros.has(key) ? zeros.get(key) : false; // false converts to 0, 0n and externref
+        if (zero === UNSET) zero = zeros.has(key) ? zeros.get(key) : false; // false converts to 0, 0n and externref
+        return zero;
       };
     },
     bind(instance: WasmInstance, imports: Imports, facts: ModuleFacts | null) {
@@ -272,19 +294,18 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
       };
     },
     wrapExport(_name, fn) {
-      return (...args: unknown[]) =>
-        trackCall(order, () => {
-          const call: Call = { region: null, key: '', pending: null, mark: 0, resume: null };
-          try {
-            const first = enter(call, fn, args);
-            if (call.pending) return resumeLoop(call, fn, args, first);
-            finish(call);
-            return Promise.resolve(first);
-          } catch (e) {
-            finish(call);
-            throw e;
-          }
-        });
+      return (...args: unknown[]) => {
+        const call: Call = { seq: order.begin(), region: null, key: '', pending: null, mark: 0, resume: null };
+        try {
+          const first = enter(call, fn, args);
+          if (call.pending) return resumeLoop(call, fn, args, first);
+          finish(call);
+          return Promise.resolve(first);
+        } catch (e) {
+          finish(call);
+          return Promise.reject(e);
+        }
+      };
     },
   };
 }
