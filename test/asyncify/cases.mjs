@@ -260,4 +260,36 @@ export const CASES = [
     calls: [['run', 5], ['run', 0]],
     expect: [30, 14],
   },
+  {
+    name: 'legacy try/catch: suspensions inside catch and catch_all bodies',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (tag $e (param i32))
+      (tag $f)
+      (func $thrower (param $x i32)
+        (if (i32.eq (local.get $x) (i32.const 1)) (then (throw $e (i32.const 77))))
+        (if (i32.eq (local.get $x) (i32.const 2)) (then (throw $f))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $r i32)
+        (block $out
+          (try (result i32)
+            (do (call $thrower (local.get $x)) (call $sleep (i32.const 5)) (i32.const 10))
+            (catch $e
+              (call $sleep (i32.const 6))
+              (local.set $r)
+              (br_if $out (i32.eq (local.get $r) (i32.const 0)))
+              (call $sleep (local.get $r))
+              (i32.add (local.get $r) (i32.const 1)))
+            (catch_all
+              (call $sleep (i32.const 7))
+              (i32.const 20)))
+          (local.set $r)
+          (call $log (local.get $r)))
+        (call $sleep (i32.const 8))
+        (local.get $r)))`,
+    calls: [['run', 0], ['run', 1], ['run', 2]],
+    expect: [10, 78, 20],
+  },
 ];

@@ -47,6 +47,7 @@ import {
 import type { ModuleContext } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { AsyncifyError, classKey, type Analysis } from './analysis.js';
+import { hoistCatches } from './catches.js';
 
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
 const REF_AS_NON_NULL = id('ref.as_non_null');
@@ -103,8 +104,9 @@ interface Level {
 }
 
 /** Rewrites one instrumented function. */
-export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, src: Body): FlowResult {
+export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
   const { ctx, analysis } = env;
+  const src = hoistHotCatches(env, funcIndex, input);
   const n = src.length;
   const ops = src.ops;
   const imm = src.imm;
@@ -130,13 +132,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, src:
 
   // 2. Sites, hot levels and their elements. A level is keyed by the instruction that
   // starts it: an opener, else/catch/catch_all, or -1 for the function body.
-  const isSite = (i: number): boolean => {
-    const op = ops[i];
-    const k = i * 4;
-    if (op === Op.call || op === Op.return_call) return analysis.unwinds[imm[k]] === 1;
-    if (analysis.listed[funcIndex]) return true;
-    return analysis.hotClass(classKey(op, imm[k], imm[k + 1]));
-  };
+  const isSite = (i: number): boolean => siteCall(analysis, funcIndex, src, i);
   const sites: number[] = [];
   const levels = new Map<number, Element[]>();
   {
@@ -577,6 +573,28 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, src:
   decl.push(...newLocals);
   pro.locals = runs(decl);
   return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
+}
+
+/** Is the call at i one that may unwind? */
+function siteCall(analysis: Analysis, funcIndex: number, b: Body, i: number): boolean {
+  const op = b.ops[i];
+  const k = i * 4;
+  if (op === Op.call || op === Op.return_call) return analysis.unwinds[b.imm[k]] === 1;
+  if (analysis.listed[funcIndex]) return true;
+  return analysis.hotClass(classKey(op, b.imm[k], b.imm[k + 1]));
+}
+
+/** Moves legacy catch bodies that contain sites out of their catch clauses (catches.ts). */
+function hoistHotCatches(env: FlowEnv, funcIndex: number, b: Body): Body {
+  let any = false;
+  for (let i = 0; i < b.length && !any; i++) any = b.ops[i] === Op.catch || b.ops[i] === Op.catch_all;
+  if (!any) return b;
+  const { match } = structureOf(b);
+  const hot = (t: number, first: number): boolean => {
+    for (let i = first; i < match[t]; i++) if (isCall(b.ops[i]) && siteCall(env.analysis, funcIndex, b, i)) return true;
+    return false;
+  };
+  return hoistCatches(b, env.ctx, hot) ?? b;
 }
 
 function isCall(op: number): boolean {
