@@ -14,12 +14,15 @@
  * Buffers. Every call that suspends owns a buffer until it finishes, so calls can be
  * suspended at once (nested or not) without their frames interleaving; finished calls'
  * buffers are pooled, so steady state allocates nothing. A buffer is a header {pos, end}
- * (i32, or i64 under memory64), `size` usable bytes, then a guard of at least as many
- * bytes that the runtime also owns. The pass checks for overflow only at the next
- * asyncify_* call, after it has written past `end`: when an unwind lands in the guard,
- * the runtime moves the saved frames to a buffer twice as large (frames hold no
- * addresses, so they can move) and carries on; later unwinds use the larger size. Only
- * an unwind that runs past the guard too is an error (AsyncifyOverflowError).
+ * (i32, or i64 under memory64) and at least 64 KiB of room, of which the current `size`
+ * (stackSize, default 4 KiB) is what unwinds are expected to need; `end` marks the whole
+ * room. When an unwind saves more than `size`, the runtime doubles `size` past it and moves
+ * the saved frames to a buffer whose room is twice the new size (frames hold no
+ * addresses, so they can move), and carries on: the buffer grows before it can run out.
+ * An unwind larger than the whole room at once is an AsyncifyOverflowError, not a
+ * trap in the middle of user code: Binaryen's pass traps at the next asyncify_* call after
+ * writing past `end`, weft's as it would pass it; either way the call fails cleanly and
+ * the instance stays usable.
  *
  * Where buffers live: if the module exports `malloc` and `free`, they come from it.
  * Otherwise the runtime grows memory 0 by whole pages that it then owns; a module that
@@ -121,16 +124,23 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
     }
   };
 
+  /** Whether a buffer has room for twice the current size (taking that size if so). */
+  function fits(r: Region): boolean {
+    if (r.limit - r.data < 2 * size) return false;
+    r.size = size;
+    return true;
+  }
+
   function newRegion(): Region {
     while (pool.length) {
       const r = pool.pop()!;
-      if (r.size >= size) return r;
+      if (fits(r)) return r;
       release(r.base); // smaller than the size unwinds now need
     }
     const { base, ptr, bytes } = alloc(Math.max(MIN_BYTES, hdr() + 2 * size));
     const r = { base, ptr, data: ptr + hdr(), size, limit: ptr + bytes };
     view = null; // memory may have grown
-    writeHeader(r, r.data, r.data + r.size);
+    writeHeader(r, r.data, r.limit);
     return r;
   }
 
@@ -151,21 +161,21 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
       reset(call);
       throw new Error(`weft/runtime: async import ${key} suspended, but no wasm frame saved itself: the module was not asyncified with ${key} among its async imports; run ${asyncifyCommand(options.async ?? [key])}`);
     }
-    if (pos <= r.data + r.size) return ax.asyncify_stop_unwind();
     if (pos > r.limit) {
       reset(call);
       throw new AsyncifyOverflowError(
-        `weft/runtime: an unwind saved ${pos - r.data} bytes, more than its buffer (${r.size}) and guard (${r.limit - r.data - r.size}); memory after the buffer may be overwritten. Pass a larger stackSize.`,
+        `weft/runtime: an unwind saved ${pos - r.data} bytes, more than its buffer's ${r.limit - r.data}; memory after the buffer may be overwritten. Pass a larger stackSize.`,
       );
     }
-    writeHeader(r, pos, pos); // passes the pass's check; the frames are intact in the guard
     ax.asyncify_stop_unwind();
     const used = pos - r.data;
-    while (size < 2 * used) size *= 2;
+    if (used <= r.size) return;
+    while (size < used) size *= 2;
+    if (fits(r)) return;
     const bigger = newRegion();
     new Uint8Array(memory.buffer).copyWithin(bigger.data, r.data, pos);
-    writeHeader(r, r.data, r.data + r.size); // back to the state a pooled buffer has
-    writeHeader(bigger, bigger.data + used, bigger.data + bigger.size);
+    writeHeader(r, r.data, r.limit); // back to the state a pooled buffer has
+    writeHeader(bigger, bigger.data + used, bigger.limit);
     release(r.base);
     call.region = bigger;
   }
@@ -174,7 +184,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
   function reset(call: Call): void {
     const state = ax.asyncify_get_state();
     if (state === NORMAL) return;
-    if (call.region) writeHeader(call.region, call.region.data, call.region.data + call.region.size);
+    if (call.region) writeHeader(call.region, call.region.data, call.region.limit);
     if (state === UNWINDING) ax.asyncify_stop_unwind();
     else ax.asyncify_stop_rewind();
     rewinding = false;
@@ -189,9 +199,9 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
     } catch (e) {
       const state = ax.asyncify_get_state();
       reset(call);
-      // Nothing but frame saving runs while unwinding: a trap then is a store past memory's end.
+      // Nothing but frame saving runs while unwinding: a trap then is the buffer running out.
       if (state === UNWINDING && e instanceof Error && e.name === 'RuntimeError') {
-        throw new AsyncifyOverflowError(`weft/runtime: an unwind ran past the end of memory (${e.message}); pass a larger stackSize`);
+        throw new AsyncifyOverflowError(`weft/runtime: an unwind ran past its buffer (${call.region ? call.region.limit - call.region.data : 0} bytes) and trapped (${e.message}); pass a larger stackSize`);
       }
       throw e;
     } finally {

@@ -1,7 +1,7 @@
 // The Asyncify transforms the runtime tests run against: each is
 // { name, asyncify(bytes, imports) => Uint8Array } or { name, unavailable }. binaryen.js
-// (npm `binaryen`) always; weft's own pass once dist/src/passes/asyncify.js exports a
-// usable API. WEFT_ASYNCIFIERS=name,name picks some.
+// (npm `binaryen`) always; weft's own pass (dist/src/passes/asyncify/index.js) when it
+// is built and exports a usable API. WEFT_ASYNCIFIERS=name,name picks some.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -53,26 +53,26 @@ function binaryenAsyncifier(name, optimize) {
  * returns bytes, or taking (module, { imports }) that returns or edits a weft Module.
  */
 async function weftAsyncifier() {
-  const file = `${ROOT}dist/src/passes/asyncify.js`;
   const name = 'weft asyncify';
-  if (!existsSync(file)) return { name, unavailable: 'dist/src/passes/asyncify.js not built yet' };
+  const file = [`${ROOT}dist/src/passes/asyncify/index.js`, `${ROOT}dist/src/passes/asyncify.js`].find((f) => existsSync(f));
+  if (!file) return { name, unavailable: 'dist/src/passes/asyncify/index.js not built yet' };
   let mod;
   try {
     mod = await import(pathToFileURL(file).href);
   } catch (e) {
-    return { name, unavailable: `dist/src/passes/asyncify.js fails to load: ${e.message}` };
+    return { name, unavailable: `${file} fails to load: ${e.message}` };
   }
   const fn = [mod.asyncifyBytes, mod.asyncify, mod.asyncifyModule, mod.default].find((f) => typeof f === 'function');
-  if (!fn) return { name, unavailable: `dist/src/passes/asyncify.js exports no asyncify function (has ${Object.keys(mod).join(', ')})` };
+  if (!fn) return { name, unavailable: `${file} exports no asyncify function (has ${Object.keys(mod).join(', ')})` };
   const { readModule, writeModule } = await import(pathToFileURL(`${ROOT}dist/src/index.js`).href);
   const attempt = (bytes, imports) => {
     const errors = [];
-    for (const input of [() => bytes, () => readModule(bytes)]) {
+    for (const input of [() => readModule(bytes), () => bytes]) {
       try {
         const m = input();
         const out = fn(m, { imports });
         const result = out instanceof Uint8Array ? out : writeModule(out && typeof out === 'object' && 'funcs' in out ? out : m);
-        if (WebAssembly.Module.exports(new WebAssembly.Module(result)).some((e) => e.name === ASYNCIFY_EXPORT)) return result;
+        if (readModule(result).exports.some((e) => e.name === ASYNCIFY_EXPORT)) return result; // (not compiled: the engine may lack a feature)
         errors.push('output has no asyncify exports');
       } catch (e) {
         errors.push(e.message);

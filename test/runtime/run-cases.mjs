@@ -31,11 +31,15 @@ for (const backend of backends) {
 for (const v of variants) {
   const built = {};
   const bytes = (key) => {
-    if (!built[key]) throw new Error(`module ${key} not built`);
+    if (built[key] instanceof Error) throw built[key];
     return built[key];
   };
   for (const [key, m] of Object.entries(MODULES)) {
-    built[key] = v.transform ? await v.transform.asyncify(plainBytes[key], m.async) : plainBytes[key];
+    try {
+      built[key] = v.transform ? await v.transform.asyncify(plainBytes[key], m.async) : plainBytes[key];
+    } catch (e) {
+      built[key] = new Error(`${v.asyncifier} failed on module ${key}: ${e.message}`);
+    }
   }
   const ctx = {
     backend: v.backend,
