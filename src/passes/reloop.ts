@@ -52,8 +52,8 @@ import { Cfg } from '../cfg/cfg.js';
 import { copyInstructions } from '../cfg/fragment.js';
 import { Body, blockTypeAt } from '../ir/body.js';
 import { ExternKind, type Module } from '../ir/module.js';
-import { OPS, Op, OP_BY_NAME } from '../ir/opcodes.js';
-import { I32, REF, type FuncType, type ValType } from '../ir/types.js';
+import { Imm, OPS, OP_IMM, Op, OP_BY_NAME } from '../ir/opcodes.js';
+import { F32, F64, I32, I64, REF, V128, type FuncType, type ValType } from '../ir/types.js';
 
 export interface ReloopOptions {
   /** Keep a function's original body when the rendering is larger (default false). */
@@ -102,7 +102,6 @@ for (const name of ['try', 'try_table', 'catch', 'catch_all', 'delegate', 'rethr
 for (const name of ['br_on_null', 'br_on_non_null', 'br_on_cast', 'br_on_cast_fail']) UNSUPPORTED.set(opId(name), 'br_on_* branches');
 
 const STRUCT_NEW = opId('struct.new'), ARRAY_NEW_FIXED = opId('array.new_fixed');
-const TAIL_CALLS = new Set([Op.return_call, Op.return_call_indirect, Op.return_call_ref]);
 
 /** Reloops every defined function of `m` in place (bodies it cannot handle stay as they were). */
 export function reloopModule(m: Module, options: ReloopOptions = {}): ReloopStats {
@@ -144,9 +143,9 @@ interface Frame {
   target: number;
   /** Types a branch to it carries. */
   labelTypes: readonly ValType[];
-  /** Types on the stack at its end. */
+  /** Types it leaves on top of its base at its end. */
   results: readonly ValType[];
-  /** Stack height at its start (below its params). */
+  /** Stack height at its start (params and an if's condition taken off). */
   base: number;
   /** For an if: its else arm's block, or -1 when it has none. */
   elseBlock: number;
@@ -155,9 +154,15 @@ interface Frame {
 /** How a basic block ends. */
 const enum End { Open, Exit, Jump, Switch }
 
+/** A stack slot whose type the walk does not track (references, mostly): it cannot be carried. */
+const UNKNOWN = -1;
+const LETTER_TYPE: Record<string, ValType> = { i: I32, I: I64, f: F32, F: F64, V: V128 };
+
 /** Reloops one function body at a time against a module's types. */
 export class Relooper {
   private readonly funcTypes: FuncType[] = [];
+  private readonly globalTypes: ValType[] = [];
+  private readonly memory64: boolean[] = [];
   // Per basic block: its code in `code` [codeStart, codeEnd), then its selector [codeEnd, selEnd).
   private code = new Body(1024);
   private codeStart: number[] = [];
@@ -166,25 +171,50 @@ export class Relooper {
   private endKind: End[] = [];
   /** Jump: [target]; Switch: [target per value...], then default target. */
   private succ: number[][] = [];
-  private entryTypes: (readonly ValType[])[] = [];
+  /** Per Switch successor slot: edge code relocating carried values ([from, to) in `code`), or none. */
+  private edgeCode: (number[] | null)[][] = [];
+  /** The stack a block starts with (types by position), and the position from which it loads it. */
+  private entry: (readonly ValType[])[] = [];
+  private visible: number[] = [];
+  /** The lowest stack height each block reaches, from the measuring walk. */
+  private lowWater: number[] = [];
+  private measuring = false;
   private carries = new Map<string, number>();
   private locals: number[] = [];
+  private localTypes: ValType[] = [];
   private nextLocal = 0;
   private selLocal = -1;
   private returnBlock = -1;
   /** Loads at the end of `code` that start the current block and no instruction has followed yet. */
   private loads = 0;
   private readonly tail = new Body(64);
+  /** The operand stack's types. */
+  private st: ValType[] = [];
+  private cur = -1;
 
   constructor(private readonly m: Module, private readonly options: ReloopOptions = {}) {
-    for (const imp of m.imports) if (imp.kind === ExternKind.Func) this.funcTypes.push(this.funcType(imp.type));
+    for (const imp of m.imports) {
+      if (imp.kind === ExternKind.Func) this.funcTypes.push(this.funcType(imp.type));
+      else if (imp.kind === ExternKind.Global) this.globalTypes.push(imp.global.type);
+      else if (imp.kind === ExternKind.Memory) this.memory64.push(imp.memory.addr64);
+    }
     for (const f of m.funcs) this.funcTypes.push(this.funcType(f.type));
+    for (const g of m.globals) this.globalTypes.push(g.type);
+    for (const mem of m.memories) this.memory64.push(mem.addr64);
   }
 
   /** The rendered body, or why the function is left as it was. */
   reloop(body: Body, typeIndex: number): Body | string {
     try {
-      return this.run(body, this.funcType(typeIndex));
+      const fn = this.funcType(typeIndex);
+      // First walk: how low each block takes the stack, so that the second one loads
+      // exactly the carried values a block uses, and leaves the ones below in their locals.
+      this.measuring = true;
+      this.lowWater.length = 0;
+      this.walk(body, fn);
+      this.measuring = false;
+      this.walk(body, fn);
+      return this.render(body, fn);
     } catch (e) {
       if (e instanceof Unsupported) return e.message;
       throw e;
@@ -193,17 +223,18 @@ export class Relooper {
 
   private funcType(index: number): FuncType {
     const t = this.m.types[index]?.comp;
-    if (!t || t.kind !== 'func') throw new Error(`type ${index} is not a function type`);
+    if (!t || t.kind !== 'func') throw new Unsupported(`type ${index} is not a function type`);
     return t;
   }
 
-  private run(body: Body, fn: FuncType): Body {
+  private walk(body: Body, fn: FuncType): void {
     this.reset(body, fn);
     const { ops, imm } = body;
     const code = this.code;
+    const st = this.st;
     const frames: Frame[] = [{ kind: 'func', target: -1, labelTypes: fn.results, results: fn.results, base: 0, elseBlock: -1 }];
-    let cur = this.newBlock([]);
-    let h = 0;
+    this.cur = this.newBlock([]);
+    this.startBlock(this.cur);
     let runStart = 0;
     let dead = 0; // > 0: skipping dead code, nesting depth + 1
     const flush = (i: number): void => {
@@ -225,13 +256,27 @@ export class Relooper {
         if (this.returnBlock < 0) this.returnBlock = this.newBlock(fn.results);
         return this.returnBlock;
       }
-      if (f.target < 0) f.target = this.newBlock(f.labelTypes);
+      if (f.target < 0) f.target = this.newBlock([...st.slice(0, f.base), ...f.labelTypes]);
       return f.target;
     };
     const frameAt = (depth: number): Frame => {
       const f = frames[frames.length - 1 - depth];
       if (!f) throw new Unsupported('invalid branch depth');
       return f;
+    };
+    const blockResults = (i: number): readonly ValType[] => {
+      const bt = blockTypeAt(body, i);
+      if (bt.kind === 'empty') return [];
+      if (bt.kind === 'value') return [bt.type];
+      const t = this.funcType(bt.typeIndex);
+      if (t.params.length) throw new Unsupported('block parameters');
+      return t.results;
+    };
+    /** Control continues in `b` (or nowhere, -1: dead code up to the frame's else or end). */
+    const enter = (b: number): void => {
+      this.cur = b;
+      if (b >= 0) this.startBlock(b);
+      else dead = 1;
     };
 
     for (let i = 0; i < body.length; i++) {
@@ -245,194 +290,206 @@ export class Relooper {
           runStart = i + 1;
           continue;
         }
-        // Back at the frame's else/end with the current block dead: handled below.
+        // Back at the frame's else or end: handled below, with no current block.
       }
       const why = UNSUPPORTED.get(op);
       if (why) throw new Unsupported(why);
+      const cur = this.cur;
       switch (op) {
-        case Op.block: case Op.loop: case Op.if: {
-          const bt = blockTypeAt(body, i);
-          let results: readonly ValType[] = [];
-          if (bt.kind === 'value') results = [bt.type];
-          else if (bt.kind === 'func') {
-            const t = this.funcType(bt.typeIndex);
-            if (t.params.length) throw new Unsupported('block parameters');
-            results = t.results;
-          }
+        case Op.block: {
           flush(i);
-          if (op === Op.block) {
-            frames.push({ kind: 'block', target: -1, labelTypes: results, results, base: h, elseBlock: -1 });
-          } else if (op === Op.loop) {
-            this.requireHeight(h, 0, 'values on the stack at a loop');
-            const head = this.newBlock([]);
-            this.jump(cur, head);
-            cur = head;
-            this.startBlock(cur);
-            frames.push({ kind: 'loop', target: head, labelTypes: [], results, base: 0, elseBlock: -1 });
-          } else {
-            this.requireHeight(h, 1, 'values under an if');
-            h = 0;
-            const f: Frame = { kind: 'if', target: -1, labelTypes: results, results, base: 0, elseBlock: -1 };
-            frames.push(f);
-            const then = this.newBlock([]);
-            const hasElse = this.hasElse(body, i);
-            if (hasElse) f.elseBlock = this.newBlock([]);
-            this.switchOnSelector(cur, [hasElse ? f.elseBlock : targetOf(f)], then, []);
-            cur = then;
-            this.startBlock(cur);
-          }
+          const results = blockResults(i);
+          frames.push({ kind: 'block', target: -1, labelTypes: results, results, base: st.length, elseBlock: -1 });
+          break;
+        }
+        case Op.loop: {
+          flush(i);
+          const results = blockResults(i);
+          const head = this.newBlock(st.slice());
+          this.leave(cur, head, st.length, 0);
+          frames.push({ kind: 'loop', target: head, labelTypes: [], results, base: st.length, elseBlock: -1 });
+          enter(head);
+          break;
+        }
+        case Op.if: {
+          flush(i);
+          const results = blockResults(i);
+          this.pop(1);
+          const f: Frame = { kind: 'if', target: -1, labelTypes: results, results, base: st.length, elseBlock: -1 };
+          frames.push(f);
+          const then = this.newBlock(st.slice());
+          if (this.hasElse(body, i)) f.elseBlock = this.newBlock(st.slice());
+          this.switchOnSelector(cur, [f.elseBlock >= 0 ? f.elseBlock : targetOf(f)], then);
+          enter(then);
           break;
         }
         case Op.else: {
           const f = frames[frames.length - 1];
           if (cur >= 0) {
             flush(i);
-            this.requireHeight(h, f.results.length, 'values held across else');
-            this.leave(cur, targetOf(f), f.results, 0);
+            this.leave(cur, targetOf(f), st.length, 0);
           }
-          cur = f.elseBlock;
-          this.startBlock(cur);
           runStart = i + 1;
-          h = 0;
-          dead = 0;
+          st.length = f.base;
+          enter(f.elseBlock);
           break;
         }
         case Op.end: {
           const f = frames.pop()!;
+          if (cur >= 0) flush(i);
+          else runStart = i + 1;
           if (f.kind === 'func') {
-            if (cur >= 0) {
-              flush(i);
-              this.exit(cur);
-            }
+            if (cur >= 0) this.exit(cur, fn.results.length);
             if (i !== body.length - 1) throw new Unsupported('code after the function end');
             break;
           }
-          if (cur >= 0) flush(i);
-          else runStart = i + 1;
-          if (f.kind === 'loop') {
-            // Not a branch target: control falls out of the loop into the same basic block.
-            if (cur >= 0) this.requireHeight(h, f.results.length, 'loop results');
-            else dead = 1;
+          if (f.kind === 'loop' || (f.kind === 'block' && f.target < 0)) {
+            // Not a branch target: control falls out into the same basic block.
+            if (cur < 0) {
+              st.length = f.base;
+              for (const t of f.results) st.push(t);
+              dead = 1;
+            }
             break;
           }
-          if (f.target < 0 && f.kind === 'block') {
-            // No branch targets the block: it is not a cut.
-            if (cur >= 0) this.requireHeight(h, f.base + f.results.length, 'block results');
-            else dead = 1;
-            break;
-          }
-          if (cur >= 0) {
-            this.requireHeight(h, f.results.length, 'values held across a block that is branched to');
-            this.leave(cur, targetOf(f), f.results, 0);
-          }
-          if (f.kind === 'block' && f.base !== 0) throw new Unsupported('values held across a block that is branched to');
-          cur = f.target;
-          if (cur >= 0) this.startBlock(cur);
-          else dead = 1;
-          h = f.results.length;
+          if (cur >= 0) this.leave(cur, targetOf(f), st.length, 0);
+          st.length = f.base;
+          for (const t of f.results) st.push(t);
+          enter(f.target);
           break;
         }
         case Op.br: {
-          if (cur < 0) break;
           flush(i);
           const f = frameAt(imm[k]);
-          if (f.kind === 'func' && h === f.labelTypes.length) this.exit(cur);
-          else this.leave(cur, targetOf(f), f.labelTypes, h - f.labelTypes.length);
-          cur = -1;
-          dead = 1;
+          const a = f.labelTypes.length;
+          if (f.kind === 'func') this.exit(cur, a);
+          else this.leave(cur, targetOf(f), f.base, a);
+          enter(-1);
           break;
         }
         case Op.br_if: {
-          if (cur < 0) break;
           flush(i);
           const f = frameAt(imm[k]);
-          const types = f.labelTypes;
-          this.requireHeight(h, types.length + 1, 'values under br_if');
-          const next = this.newBlock(types);
-          this.switchOnSelector(cur, [next], targetOf(f), types);
-          cur = next;
-          this.startBlock(cur);
-          h = types.length;
+          this.pop(1);
+          const target = targetOf(f);
+          const next = this.newBlock(st.slice());
+          this.switchOnSelector(cur, [next], target, this.relocation(f, target));
+          enter(next);
           break;
         }
         case Op.br_table: {
-          if (cur < 0) break;
           flush(i);
           const n = imm[k + 1];
           const at = imm[k];
           const def = frameAt(body.extra[at + n]);
-          const types = def.labelTypes;
+          this.pop(1);
           const targets: number[] = [];
-          for (let j = 0; j < n; j++) {
+          const moves: (number[] | null)[] = [];
+          for (let j = 0; j <= n; j++) {
             const f = frameAt(body.extra[at + j]);
-            if (!sameTypes(f.labelTypes, types)) throw new Unsupported('br_table targets of different types');
-            targets.push(targetOf(f));
+            if (!sameTypes(f.labelTypes, def.labelTypes)) throw new Unsupported('br_table targets of different types');
+            const t = targetOf(f);
+            if (j < n) targets.push(t);
+            moves.push(this.relocation(f, t));
           }
-          if (h < types.length + 1) throw new Unsupported('stack underflow at br_table');
-          this.switchOnSelector(cur, targets, targetOf(def), types, h - 1 - types.length);
-          cur = -1;
-          dead = 1;
+          this.switchOnSelector(cur, targets, targetOf(def), moves[n], moves);
+          enter(-1);
           break;
         }
         case Op.return: {
-          if (cur < 0) break;
           flush(i);
-          // Values below the results: the return itself drops them.
-          if (h !== fn.results.length) code.push(Op.return);
-          this.exit(cur);
-          cur = -1;
-          dead = 1;
+          this.exit(cur, fn.results.length);
+          enter(-1);
           break;
         }
         case Op.unreachable: case Op.throw: case Op.throw_ref:
         case Op.return_call: case Op.return_call_indirect: case Op.return_call_ref: {
-          if (cur < 0) break;
           flush(i);
           copyInstructions(body, i, i + 1, code);
-          this.exit(cur);
-          cur = -1;
-          dead = 1;
-          if (TAIL_CALLS.has(op)) this.arity(op, k, imm);
+          this.exit(cur, -1);
+          enter(-1);
           break;
         }
-        default: {
-          if (cur < 0) break;
-          const [pops, pushes] = this.arity(op, k, imm);
-          if (h < pops) throw new Unsupported('stack underflow');
-          h += pushes - pops;
-        }
+        default:
+          this.step(op, k, imm, body.extra);
       }
     }
     if (this.returnBlock >= 0) {
+      this.cur = this.returnBlock;
       this.startBlock(this.returnBlock);
-      this.exit(this.returnBlock);
+      this.exit(this.returnBlock, fn.results.length);
     }
-    return this.render(body, fn);
   }
 
   private reset(body: Body, fn: FuncType): void {
     this.code.reset();
     this.codeStart.length = this.codeEnd.length = this.selEnd.length = 0;
-    this.endKind.length = this.succ.length = this.entryTypes.length = 0;
+    this.endKind.length = this.succ.length = this.edgeCode.length = this.entry.length = this.visible.length = 0;
     this.carries.clear();
+    this.st.length = 0;
     this.locals = body.locals.slice();
-    let n = fn.params.length;
+    this.localTypes = fn.params.slice();
     for (let i = 0; i < body.locals.length; i += 2) {
       const t = body.locals[i + 1];
       if ((t & 0xff) === REF) throw new Unsupported('non-nullable locals');
-      n += body.locals[i];
+      for (let n = 0; n < body.locals[i]; n++) this.localTypes.push(t);
     }
-    this.nextLocal = n;
+    this.nextLocal = this.localTypes.length;
     this.selLocal = -1;
     this.returnBlock = -1;
   }
 
-  private requireHeight(h: number, want: number, why: string): void {
-    if (h !== want) throw new Unsupported(why);
+  /** Pops n values, noting how low the current block takes the stack. */
+  private pop(n: number): void {
+    const st = this.st;
+    if (st.length < n) throw new Unsupported('stack underflow');
+    st.length -= n;
+    const b = this.cur;
+    if (this.measuring && st.length < this.lowWater[b]) this.lowWater[b] = st.length;
   }
 
-  /** Pops and pushes of a non-control instruction. */
-  private arity(op: number, k: number, imm: Int32Array): [number, number] {
+  /** Runs a non-control instruction on the type stack. */
+  private step(op: number, k: number, imm: Int32Array, extra: Int32Array): void {
+    const st = this.st;
+    const info = OPS[op];
+    if (info.params !== null) {
+      this.pop(info.params.length);
+      for (const c of info.results!) {
+        if (c !== 'a') st.push(LETTER_TYPE[c]);
+        else st.push(this.memory64[OP_IMM[op] === Imm.Mem ? imm[k] : imm[k + 1]] ? I64 : I32);
+      }
+      return;
+    }
+    switch (op) {
+      case Op.local_get:
+        st.push(this.localTypes[imm[k]] ?? UNKNOWN);
+        return;
+      case Op.local_tee:
+        this.pop(1);
+        st.push(this.localTypes[imm[k]] ?? UNKNOWN);
+        return;
+      case Op.global_get:
+        st.push(this.globalTypes[imm[k]] ?? UNKNOWN);
+        return;
+      case Op.select: {
+        const t = st[st.length - 3];
+        this.pop(3);
+        st.push(t ?? UNKNOWN);
+        return;
+      }
+      case Op.select_t:
+        this.pop(3);
+        st.push(imm[k + 1] === 1 ? extra[imm[k]] : UNKNOWN);
+        return;
+    }
+    const [pops, results] = this.effect(op, k, imm);
+    this.pop(pops);
+    if (typeof results === 'number') for (let j = 0; j < results; j++) st.push(UNKNOWN);
+    else for (const t of results) st.push(t);
+  }
+
+  /** Pops and results (types, or a count of untracked ones) of a non-control instruction. */
+  private effect(op: number, k: number, imm: Int32Array): [number, readonly ValType[] | number] {
     const info = OPS[op];
     if (info.params !== null) return [info.params.length, info.results!.length];
     const fixed = FIXED.get(op);
@@ -441,11 +498,11 @@ export class Relooper {
       case Op.call: case Op.return_call: {
         const t = this.funcTypes[imm[k]];
         if (!t) throw new Unsupported('unknown function');
-        return [t.params.length, t.results.length];
+        return [t.params.length, t.results];
       }
       case Op.call_indirect: case Op.return_call_indirect: case Op.call_ref: case Op.return_call_ref: {
         const t = this.funcType(imm[k]);
-        return [t.params.length + 1, t.results.length];
+        return [t.params.length + 1, t.results];
       }
       case STRUCT_NEW: {
         const t = this.m.types[imm[k]]?.comp;
@@ -465,21 +522,29 @@ export class Relooper {
     this.selEnd.push(-1);
     this.endKind.push(End.Open);
     this.succ.push([]);
-    this.entryTypes.push(entry);
-    if (b === 0) this.startBlock(0);
+    this.edgeCode.push([]);
+    this.entry.push(entry);
+    if (this.measuring) {
+      this.lowWater.push(entry.length);
+      this.visible.push(entry.length);
+    } else this.visible.push(Math.min(entry.length, this.lowWater[b]));
     return b;
   }
 
-  /** Starts b's code: the loads of the values it receives. */
+  /** Starts b's code: the loads of the values it uses from the stack it starts with. */
   private startBlock(b: number): void {
+    const entry = this.entry[b];
     this.codeStart[b] = this.code.length;
-    this.entryTypes[b].forEach((t, i) => this.code.push(Op.local_get, this.carry(t, i)));
-    this.loads = this.entryTypes[b].length;
+    this.st.length = 0;
+    for (const t of entry) this.st.push(t);
+    for (let p = this.visible[b]; p < entry.length; p++) this.code.push(Op.local_get, this.carry(entry[p], p));
+    this.loads = entry.length - this.visible[b];
   }
 
   private carry(t: ValType, position: number): number {
-    if ((t & 0xff) === REF) throw new Unsupported('non-nullable values carried between blocks');
-    const key = `${t}:${position}`;
+    if (this.measuring) return 0;
+    if (t === UNKNOWN || (t & 0xff) === REF) throw new Unsupported('values of untracked or non-nullable types carried between blocks');
+    const key = `${position}:${t}`;
     let x = this.carries.get(key);
     if (x === undefined) this.carries.set(key, (x = this.alloc(t)));
     return x;
@@ -492,37 +557,78 @@ export class Relooper {
     return this.nextLocal++;
   }
 
-  /** Stores the `types` on top of the stack in their carries, then drops `drops` values below. */
-  private store(types: readonly ValType[], drops: number): void {
-    for (let i = types.length - 1; i >= 0; i--) this.code.push(Op.local_set, this.carry(types[i], i));
-    for (let i = 0; i < drops; i++) this.code.push(DROP);
+  /**
+   * Stores the current block's physical stack for a branch to a target that keeps the
+   * values below `base` in place and takes the top `arity` values to `base`..: those in
+   * between are dropped.
+   */
+  private store(base: number, arity: number): void {
+    const st = this.st;
+    const vis = this.visible[this.cur];
+    const h = st.length;
+    // Values that move must be loaded; values that stay (in place or dropped) may stay in their locals.
+    if (this.measuring && h - arity !== base && arity > 0 && h - arity < this.lowWater[this.cur]) this.lowWater[this.cur] = h - arity;
+    for (let i = arity - 1; i >= 0; i--) {
+      const p = h - arity + i;
+      if (p >= vis) this.code.push(Op.local_set, this.carry(st[p], base + i));
+      else if (p !== base + i) throw new Unsupported('a branch value moved from below the visible stack');
+    }
+    for (let p = h - arity - 1; p >= vis; p--) {
+      if (p >= base) this.code.push(DROP);
+      else this.code.push(Op.local_set, this.carry(st[p], p));
+    }
   }
 
-  private exit(b: number): void {
+  /**
+   * The current block ends by control leaving: `n` values (the function's results) on
+   * top of a stack that holds nothing else, or -1 when its code ends in a transfer itself.
+   */
+  private exit(b: number, n: number): void {
+    if (n >= 0) {
+      this.pop(n);
+      // The results must be all the block holds: else leave by an explicit return.
+      if (this.st.length > this.visible[b] && !this.measuring) this.code.push(Op.return);
+    }
     this.codeEnd[b] = this.selEnd[b] = this.code.length;
     this.endKind[b] = End.Exit;
   }
 
-  /** b ends passing `types` to `to`. */
-  private leave(b: number, to: number, types: readonly ValType[], drops: number): void {
-    this.store(types, drops);
-    this.jump(b, to);
-  }
-
-  private jump(b: number, to: number): void {
+  /** The current block ends in a jump to `to`, keeping the stack below `base` and moving `arity` values onto it. */
+  private leave(b: number, to: number, base: number, arity: number): void {
+    this.store(base, arity);
     this.codeEnd[b] = this.selEnd[b] = this.code.length;
     this.endKind[b] = End.Jump;
     this.succ[b] = [to];
   }
 
   /**
-   * b ends in a switch on the i32 on top of the stack (`targets[v]` for v, else `def`),
-   * with `types` carried below it and `drops` values below those.
+   * Edge code for a conditional branch to frame f (block `target`), whose stack the
+   * branching block stored as it stands: the branch values move down to the target's
+   * base over the values the branch drops. Null when they are in place already.
    */
-  private switchOnSelector(b: number, targets: number[], def: number, types: readonly ValType[], drops = 0): void {
+  private relocation(f: Frame, target: number): number[] | null {
+    if (this.measuring) return null;
+    const a = f.labelTypes.length;
+    const h = this.st.length;
+    const base = f.kind === 'func' ? 0 : f.base;
+    if (h - a === base) return null;
+    const entry = this.entry[target];
+    const moves: number[] = [];
+    for (let i = 0; i < a; i++) moves.push(this.carry(this.st[h - a + i], h - a + i), this.carry(entry[base + i], base + i));
+    return moves;
+  }
+
+  /**
+   * b ends in a switch on the i32 it computed last (`targets[v]` for v, else `def`),
+   * storing its stack as it stands below that for all successors. `moves`: per target
+   * slot (and the default, last), the relocation edge code, or `defMove` for a two-way branch.
+   */
+  private switchOnSelector(b: number, targets: number[], def: number, defMove: number[] | null = null, moves: (number[] | null)[] | null = null): void {
     const code = this.code;
-    if (types.length === 0 && drops === 0) {
-      // The whole block computes the selector.
+    const st = this.st;
+    const vis = this.visible[b];
+    if (st.length <= vis) {
+      // Nothing to store: the whole block computes the selector.
       this.codeEnd[b] = this.codeStart[b];
     } else {
       const s = this.selectorStart(b);
@@ -532,23 +638,24 @@ export class Relooper {
         tail.reset();
         copyInstructions(code, s, code.length, tail);
         code.length = s;
-        this.store(types, drops);
+        this.store(st.length, 0);
         this.codeEnd[b] = code.length;
         copyInstructions(tail, 0, tail.length, code);
       } else {
         if (this.selLocal < 0) this.selLocal = this.alloc(I32);
         code.push(Op.local_set, this.selLocal);
-        this.store(types, drops);
+        this.store(st.length, 0);
         this.codeEnd[b] = code.length;
         code.push(Op.local_get, this.selLocal);
       }
     }
-    if (this.codeEnd[b] === this.codeStart[b] && code.length === this.codeStart[b]) {
+    if (this.codeEnd[b] === this.codeStart[b] && code.length === this.codeStart[b] && !this.measuring) {
       throw new Unsupported('empty selector');
     }
     this.selEnd[b] = code.length;
     this.endKind[b] = End.Switch;
     this.succ[b] = [...targets, def];
+    this.edgeCode[b] = moves ?? [...targets.map(() => null), defMove];
   }
 
   /**
@@ -560,7 +667,8 @@ export class Relooper {
     const { ops, imm } = this.code;
     let owed = 1;
     for (let j = this.code.length - 1; j >= this.codeStart[b]; j--) {
-      const [pops, pushes] = this.arity(ops[j], j * 4, imm);
+      const [pops, results] = this.effect(ops[j], j * 4, imm);
+      const pushes = typeof results === 'number' ? results : results.length;
       if (pushes > owed) return -1;
       owed += pops - pushes;
       if (owed === 0) return j;
@@ -585,6 +693,10 @@ export class Relooper {
     const code = this.code;
     const n = this.codeStart.length;
     const ids: number[] = [];
+    const move = (moves: number[] | null) =>
+      moves === null ? undefined : (out: Body) => {
+        for (let i = 0; i < moves.length; i += 2) out.push(Op.local_get, moves[i]), out.push(Op.local_set, moves[i + 1]);
+      };
     for (let b = 0; b < n; b++) {
       if (this.codeStart[b] < 0 || this.endKind[b] === End.Open) {
         // Never started (no path reaches it) or never ended: unreachable, an empty exit.
@@ -600,16 +712,20 @@ export class Relooper {
       const succ = this.succ[b];
       if (this.endKind[b] === End.Jump) cfg.addBranch(ids[b], ids[succ[0]]);
       else if (this.endKind[b] === End.Switch) {
-        const byTarget = new Map<number, number[]>();
-        const def = succ[succ.length - 1];
-        for (let v = 0; v < succ.length - 1; v++) {
-          if (succ[v] === def) continue;
-          const vs = byTarget.get(succ[v]);
+        const edges = this.edgeCode[b];
+        const def = succ.length - 1;
+        // Cases grouped by target (and edge code): a br_table's repeated labels become one case.
+        const groups = new Map<string, number[]>();
+        const keyOf = (v: number): string => `${succ[v]}:${edges[v]?.join() ?? ''}`;
+        for (let v = 0; v < def; v++) {
+          const key = keyOf(v);
+          if (key === keyOf(def)) continue;
+          const vs = groups.get(key);
           if (vs) vs.push(v);
-          else byTarget.set(succ[v], [v]);
+          else groups.set(key, [v]);
         }
-        for (const [to, values] of byTarget) cfg.addCase(ids[b], ids[to], { values });
-        cfg.addCase(ids[b], ids[def]);
+        for (const values of groups.values()) cfg.addCase(ids[b], ids[succ[values[0]]], { values, code: move(edges[values[0]]) });
+        cfg.addCase(ids[b], ids[succ[def]], { code: move(edges[def]) });
       }
     }
     const out = new Body(body.length + 16);
