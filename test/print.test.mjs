@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Body, decodeFunc, emptyModule, emptyNames, OPS, readModule, refType, writeModule } from '../dist/src/index.js';
 import { moduleDiff } from '../dist/src/ir/equal.js';
+import { parseModule } from '../dist/src/text/parser.js';
 import { printModule } from '../dist/src/text/printer.js';
 import { node26 } from '../scripts/node26.mjs';
 import { DECODES, haveSuite, NO_SUITE, scripts, SUITE_WAST } from './suite.mjs';
@@ -370,6 +371,18 @@ function hintTargets(m) {
   }
   return out;
 }
+
+test('names, custom sections and branch hints survive weft print → weft parse', () => {
+  const m = annotatedModule();
+  for (const folded of [false, true]) {
+    const back = readModule(writeModule(parseModule(printModule(m, { folded }))));
+    assert.equal(moduleDiff(normalize(annotatedModule(), { wabt: false }), normalize(back, { wabt: false })), null, folded ? 'folded' : 'flat');
+    // Checked as bytes too: the branch-hint section's offsets, the custom sections' contents.
+    const customs = (x) => x.customs.filter((c) => c.name !== 'name').map((c) => [c.name, Buffer.from(c.bytes).toString('hex')]);
+    assert.deepEqual(customs(back), customs(m));
+    assert.deepEqual([...back.names.functions], [[0, 'imp'], [1, 'a b'], [2, 'dup'], [3, 'dup']]);
+  }
+});
 
 test('names and branch hints survive reassembly by binaryen', { skip: !binaryen && 'npm binaryen (devDependency) unavailable' }, () => {
   const m = annotatedModule();

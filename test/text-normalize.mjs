@@ -1,7 +1,8 @@
 // What the text format cannot say, for tests that compare a module with what an assembler
 // makes of its printed text (print.test.mjs against WABT/binaryen, text-roundtrip against
 // weft's own parser).
-import { Body, decodeFunc, refType } from '../dist/src/index.js';
+import { Body, decodeFunc, OP_BY_NAME, refType } from '../dist/src/index.js';
+import { OP_IMM } from '../dist/src/ir/opcodes.js';
 import { decodeExpr } from '../dist/src/binary/decode.js';
 
 const SECTION_ORDER = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
@@ -14,13 +15,18 @@ const scratch = new Body();
  * - The name section: its position, subsection order and entry order (text gives names
  *   in index order), and whether an empty one or empty per-function maps exist.
  * - A custom section placed after an empty known section (text has no empty sections):
- *   its anchor becomes the nearest non-empty section before it.
+ *   its anchor becomes the nearest non-empty section before it. The branch-hint section
+ *   (said inline, in the bodies) goes just before the code.
  * - Element and data segment encodings the text leaves to the assembler: an explicit
  *   table or memory index 0, and (WABT, pre-3.0) funcref segments whose items are all
- *   `ref.func`, which WABT writes in the function-index form. `{ segments: false }` keeps
- *   these, for an assembler that keeps what the printer says.
+ *   `ref.func`, which WABT writes in the function-index form.
+ * - Instruction encodings the text leaves open, where WABT takes the short form: a
+ *   memarg's explicit memory 0, a block type `(type x)` that a value type can say, an
+ *   empty `else`.
+ * `{ wabt: false }` keeps the last two groups, for an assembler (weft's) that keeps what
+ * the printer says.
  */
-export function normalize(m, { segments = true } = {}) {
+export function normalize(m, { wabt = true } = {}) {
   for (const f of m.funcs) f.body = decodeFunc(m, f, new Body());
   m.hasDataCount = false;
   const n = m.names;
@@ -40,11 +46,14 @@ export function normalize(m, { segments = true } = {}) {
     10: m.funcs.length, 11: m.datas.length,
   };
   for (const c of m.customs) {
+    // Branch hints are said inline, in the bodies: the text puts their section just before the code.
+    if (c.name === 'metadata.code.branch_hint') c.after = 12;
     let r = SECTION_ORDER.indexOf(c.after);
     while (r >= 0 && !present[SECTION_ORDER[r]]) r--;
     c.after = r < 0 ? 0 : SECTION_ORDER[r];
   }
-  if (!segments) return m;
+  if (!wabt) return m;
+  for (const f of m.funcs) shortForms(m, f.body);
   for (const d of m.datas) if (d.flags === 2 && d.memory === 0) d.flags = 0;
   for (const e of m.elems) {
     if (e.exprs && e.type === 0x70) {
@@ -59,3 +68,32 @@ export function normalize(m, { segments = true } = {}) {
   return m;
 }
 
+
+const ELSE = OP_BY_NAME.get('else').id;
+const END = OP_BY_NAME.get('end').id;
+// Immediate kinds (Imm is a const enum: no runtime object), by an op of each kind.
+const [MEMARG, MEMARG_LANE, BLOCK, TRY_TABLE] = ['i32.load', 'v128.load8_lane', 'block', 'try_table'].map((n) => OP_BY_NAME.get(n).imm);
+
+/** WABT's choices among equivalent encodings, applied to a decoded body in place. */
+function shortForms(m, b) {
+  let j = 0;
+  for (let i = 0; i < b.length; i++) {
+    const op = b.ops[i];
+    if (op === ELSE && b.ops[i + 1] === END) continue;
+    const k = i * 4;
+    const kind = OP_IMM[op];
+    if ((kind === MEMARG || kind === MEMARG_LANE) && (b.imm[k] & 0x40) && b.imm[k + 1] === 0) b.imm[k] &= ~0x40;
+    if ((kind === BLOCK || kind === TRY_TABLE) && b.imm[k] >= 0) {
+      const { comp } = m.types[b.imm[k]];
+      if (comp.kind === 'func' && comp.params.length === 0 && comp.results.length <= 1) {
+        const t = comp.results[0];
+        b.imm[k] = t === undefined ? -64 : (t & 0xff) - 0x80;
+        b.imm[k + 1] = t === undefined ? 0 : t >> 8;
+      }
+    }
+    b.ops[j] = op;
+    b.imm.copyWithin(j * 4, k, k + 4);
+    j++;
+  }
+  b.length = j;
+}

@@ -183,6 +183,9 @@ export class ModuleParser {
   private localTypeAt = 0;
   private localNames: NameMap | null = null;
   private labels: (string | null)[] = [];
+  /** Block instructions so far in the function, and the names of their labels. */
+  private labelOrd = 0;
+  private labelNames: NameMap | null = null;
   private labelTop = 0;
   private hints: Hint[] = [];
   private hintSections: { func: number; hints: { offset: number; value: number }[] }[] = [];
@@ -976,11 +979,17 @@ export class ModuleParser {
     this.hints.length = 0;
     this.labels[0] = null;
     this.labelTop = 1;
+    this.labelOrd = 0;
+    this.labelNames = null;
     this.instrs(false);
     body.push(Op.end);
     this.inFunc = false;
     this.flushHints(false);
     if (this.localNames) this.names.locals.set(index, this.localNames);
+    if (this.labelNames) {
+      this.names.labels.set(index, this.labelNames);
+      this.hasNames = true;
+    }
     funcEntry.raw = this.encodeFunc(body, index);
   }
 
@@ -1403,6 +1412,9 @@ export class ModuleParser {
 
   private pushLabel(name: string | null): void {
     this.labels[this.labelTop++] = name;
+    // The name section numbers labels by their block instructions, in order.
+    const ord = this.labelOrd++;
+    if (name !== null && this.inFunc) (this.labelNames ??= new Map()).set(ord, name);
   }
 
   private labelIndex(): number {

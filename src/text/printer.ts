@@ -290,6 +290,25 @@ function assignIds(map: NameMap | undefined, count: number, space: string): Ids 
   return { ids, renamed };
 }
 
+/**
+ * Label ids by block ordinal. Unlike other spaces, labels may repeat a name (an inner one
+ * shadows), so names are kept as they are; ids used twice go into `repeated`, for
+ * branches to fall back to depths when shadowed.
+ */
+function labelIds(map: NameMap | undefined, count: number, repeated: Set<string>): (string | undefined)[] | null {
+  if (!map || map.size === 0) return null;
+  const ids: (string | undefined)[] = [];
+  const seen = new Set<string>();
+  for (const [i, name] of map) {
+    if (i >= count || name === '') continue;
+    const id = idText(name);
+    ids[i] = id;
+    if (seen.has(id)) repeated.add(id);
+    seen.add(id);
+  }
+  return ids;
+}
+
 // ---- branch hints -------------------------------------------------------------------------
 
 /** Branch hints of one function: instruction indices (ascending) and their annotations. */
@@ -368,6 +387,8 @@ class Printer {
   // Per-function state.
   private locals: (string | undefined)[] | null = null;
   private labelIds: (string | undefined)[] | null = null;
+  /** Label ids used more than once in the function (labels may shadow: names stay as they are). */
+  private shadowable = new Set<string>();
   /** Label ordinals (block-starting instructions, in order) of the enclosing blocks. */
   private labelStack = new Int32Array(64);
   private sp = 0;
@@ -475,8 +496,13 @@ class Printer {
   private label(depth: number): string {
     const ids = this.labelIds;
     if (ids !== null && depth >= 0 && depth < this.sp) {
-      const id = ids[this.labelStack[this.sp - 1 - depth]];
-      if (id !== undefined) return id;
+      const stack = this.labelStack;
+      const id = ids[stack[this.sp - 1 - depth]];
+      if (id !== undefined) {
+        // A label inside the target with the same id would capture the reference.
+        if (this.shadowable.has(id)) for (let j = 0; j < depth; j++) if (ids[stack[this.sp - 1 - j]] === id) return String(depth);
+        return id;
+      }
     }
     return String(depth >>> 0);
   }
@@ -687,7 +713,7 @@ class Printer {
       }
     }
     if (run) this.put(`\n    (local${run})`);
-    this.labelIds = assignIds(n?.labels.get(index), b.length, 'label')?.ids ?? null;
+    this.labelIds = labelIds(n?.labels.get(index), b.length, (this.shadowable = new Set()));
     this.sp = 0;
     this.nextLabel = 0;
     const hints = this.hints?.get(index) ?? null;
