@@ -3,10 +3,14 @@
 // default, from the npm registry) runs JSPI, on untransformed and asyncified modules, and
 // Asyncify again. Each runs as a child with --expose-gc (the leak case measures the heap).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { node26 } from '../scripts/node26.mjs';
+import { asyncifiers } from './runtime/asyncifiers.mjs';
 
 const script = fileURLToPath(new URL('./runtime/run-cases.mjs', import.meta.url));
 
@@ -55,3 +59,46 @@ runs.forEach((run, i) => {
   }
 });
 if (!n26) test('JSPI backend (Node 26)', { skip: why26 }, () => {});
+
+// The example: examples/async-io.wasm read lines and slept through examples/async-run.mjs,
+// asyncified by the weft CLI (the README's command) and by binaryen.js for Node 20, and
+// untransformed under Node 26's JSPI.
+const EXAMPLE = fileURLToPath(new URL('../examples/async-io.wasm', import.meta.url));
+const RUNNER = fileURLToPath(new URL('../examples/async-run.mjs', import.meta.url));
+const WEFT = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+const EXAMPLE_IMPORTS = ['env.sleep', 'wasi_snapshot_preview1.fd_read'];
+const GREETING = 'Who is there? Hello, Ada\nWho is there? Hello, Grace Hopper\nWho is there? \n';
+
+function runExample(node, wasm) {
+  const r = spawnSync(node, [RUNNER, wasm], { input: 'Ada\nGrace Hopper\n', encoding: 'utf8', timeout: 30_000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+test('example: weft asyncify, then examples/async-run.mjs sleeps and reads stdin (Node 20, Asyncify)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-example-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'async-io.asyncified.wasm');
+  const cli = spawnSync(process.execPath, [WEFT, 'asyncify', EXAMPLE, '-o', out, '--imports', EXAMPLE_IMPORTS.join(',')], { encoding: 'utf8' });
+  if (cli.status !== 0) return t.skip(`weft asyncify is not usable yet: ${cli.stderr.trim().split('\n')[0]}`);
+  const r = runExample(process.execPath, out);
+  assert.equal(r.stdout, GREETING, r.stderr);
+  assert.match(r.stderr, /asyncify backend[\s\S]*main returned 2/);
+});
+
+test('example: a binaryen.js-asyncified build under Node 20, and the plain one tells what to run', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-example-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'async-io.asyncified.wasm');
+  writeFileSync(out, await (await asyncifiers())[0].asyncify(readFileSync(EXAMPLE), EXAMPLE_IMPORTS));
+  const r = runExample(process.execPath, out);
+  assert.equal(r.stdout, GREETING, r.stderr);
+  const plain = runExample(process.execPath, EXAMPLE);
+  assert.equal(plain.status, 1);
+  assert.match(plain.stderr, /no JSPI.*weft asyncify .*async-io\.wasm -o OUT\.wasm --imports env\.sleep,wasi_snapshot_preview1\.fd_read/);
+});
+
+test('example: the untransformed module under Node 26 (JSPI)', { skip: !n26 && why26 }, () => {
+  const r = runExample(n26, EXAMPLE);
+  assert.equal(r.stdout, GREETING, r.stderr);
+  assert.match(r.stderr, /jspi backend[\s\S]*main returned 2/);
+});
