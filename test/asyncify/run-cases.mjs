@@ -19,6 +19,7 @@ export function assemble(wat) {
   mod.setFeatures(F.Atomics | F.MutableGlobals | F.NontrappingFPToInt | F.SIMD128 | F.BulkMemory | F.SignExt | F.ExceptionHandling
     | F.TailCall | F.ReferenceTypes | F.Multivalue | F.GC | F.Memory64 | F.RelaxedSIMD | F.ExtendedConst | F.MultiMemory);
   if (!mod.validate()) throw new Error('binaryen: invalid test module');
+  binaryen.setDebugInfo(true); // keep the name section
   const bytes = mod.emitBinary().slice();
   mod.dispose();
   return bytes;

@@ -65,6 +65,9 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions): Anal
   const names: string[] = new Array(n);
   for (let i = 0; i < n; i++) names[i] = m.names?.functions.get(i) ?? '';
 
+  const funcImports = m.imports.filter((i) => i.kind === ExternKind.Func);
+  const importName = (f: number): string => (f < nImports ? `${funcImports[f].module}.${funcImports[f].name}` : '');
+
   // Lists match function names (the name section), with wildcards.
   const listSet = (list: string[], what: string): Uint8Array => {
     const set = new Uint8Array(n);
@@ -220,7 +223,7 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions): Anal
   }
   while (work.length) {
     const g = work.pop()!;
-    const gname = names[g] || `${g}`;
+    const gname = g < nImports ? `import ${importName(g)}` : names[g] || `function ${g}`;
     for (const f of callers[g]) mark(f, `it calls ${gname}`);
     for (const key of memberOf[g]) {
       if (hot.has(key)) continue;

@@ -36,7 +36,7 @@ import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Module } from '../../ir/module.js';
 import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
 import { I32, I64, type HeapType, type ValType } from '../../ir/types.js';
-import { checkModule } from '../../validate/module.js';
+import { checkModule, validate } from '../../validate/module.js';
 import { analyze, AsyncifyError, type AnalysisOptions } from './analysis.js';
 import { asyncifyBody, type FlowEnv } from './flow.js';
 
@@ -74,6 +74,12 @@ const I32_GT_U = id('i32.gt_u'), I64_GT_U = id('i64.gt_u');
 
 /** Transforms `m` in place. */
 export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyReport {
+  // The rewrite relies on valid input (it types the operand stack with the validator).
+  const invalid = validate(m, { firstOnly: true })[0];
+  if (invalid) {
+    const where = invalid.func < 0 ? '' : `func ${invalid.func}${m.names?.functions.has(invalid.func) ? ` ${m.names.functions.get(invalid.func)}` : ''} `;
+    throw new AsyncifyError(`the input is invalid: ${where}at 0x${invalid.offset.toString(16)}: ${invalid.message}`);
+  }
   const checked = checkModule(m);
   if ('error' in checked) throw new AsyncifyError(`the input is invalid: ${checked.error.message}`);
   const ctx = checked.ctx;

@@ -1,0 +1,157 @@
+// The Asyncify ABI at its edges: coroutines with their own buffers, interleaved; a buffer
+// too small (trap, nothing written past `end`); the CLI's options, errors and warnings.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { assemble, weftAsyncify } from './asyncify/run-cases.mjs';
+
+const CLI = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
+
+// A generator: each `next` call yields the next value of its own counter, suspending
+// between values; three of them run interleaved, each on its own buffer.
+const COROUTINE = `(module
+  (import "env" "yield" (func $yield (param i32)))
+  (memory (export "memory") 1)
+  (func (export "gen") (param $start i32) (param $step i32)
+    (local $i i32) (local $x i32)
+    (local.set $x (local.get $start))
+    (loop $l
+      (call $yield (local.get $x))
+      (local.set $x (i32.add (local.get $x) (local.get $step)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 5))))))`;
+
+test('coroutines with their own buffers, interleaved', async () => {
+  const { out } = weftAsyncify(assemble(COROUTINE), { imports: ['env.yield'] });
+  let e;
+  let current = null;
+  const yielded = [];
+  const { instance } = await WebAssembly.instantiate(out, {
+    env: {
+      yield: (v) => {
+        if (e.asyncify_get_state() === 2) {
+          e.asyncify_stop_rewind();
+          return;
+        }
+        yielded.push([current.id, v]);
+        e.asyncify_start_unwind(current.data);
+      },
+    },
+  });
+  e = instance.exports;
+  const view = new DataView(e.memory.buffer);
+  const coros = [[0, 1], [100, 10], [1000, -7]].map(([start, step], id) => {
+    const data = 1000 * (id + 1);
+    view.setUint32(data, data + 8, true);
+    view.setUint32(data + 4, data + 1000, true);
+    return { id, start, step, data, started: false, done: false };
+  });
+  // Round-robin: resume each in turn until all are done.
+  for (let round = 0; coros.some((c) => !c.done); round++) {
+    for (const c of coros) {
+      if (c.done) continue;
+      current = c;
+      if (c.started) e.asyncify_start_rewind(c.data);
+      c.started = true;
+      e.gen(c.start, c.step);
+      if (e.asyncify_get_state() === 1) e.asyncify_stop_unwind();
+      else c.done = true;
+    }
+    assert.ok(round < 10);
+  }
+  const expected = [];
+  for (let i = 0; i < 5; i++) for (const c of coros) expected.push([c.id, c.start + i * c.step]);
+  assert.deepEqual(yielded, expected);
+  for (const c of coros) assert.equal(view.getUint32(c.data, true), c.data + 8, 'each buffer is back at its start');
+});
+
+test('a buffer too small traps before writing past its end', async () => {
+  const wat = `(module
+    (import "env" "sleep" (func $sleep))
+    (memory (export "memory") 1)
+    (func $deep (param $n i32) (param $a i64) (param $b i64) (result i64)
+      (if (result i64) (i32.eqz (local.get $n))
+        (then (call $sleep) (i64.add (local.get $a) (local.get $b)))
+        (else (i64.add (local.get $a)
+          (call $deep (i32.sub (local.get $n) (i32.const 1)) (local.get $b) (local.get $a))))))
+    (func (export "run") (param $n i32) (result i64) (call $deep (local.get $n) (i64.const 1) (i64.const 2))))`;
+  const { out, report } = weftAsyncify(assemble(wat));
+  assert.ok(report.maxFrame > 8);
+  let e;
+  const { instance } = await WebAssembly.instantiate(out, { env: { sleep: () => e.asyncify_start_unwind(64) } });
+  e = instance.exports;
+  const bytes = new Uint8Array(e.memory.buffer);
+  bytes.fill(0xaa, 72, 4096);
+  const view = new DataView(e.memory.buffer);
+  const end = 72 + 50; // room for a few frames, not twenty
+  view.setUint32(64, 72, true);
+  view.setUint32(68, end, true);
+  assert.throws(() => e.run(20), (err) => err instanceof WebAssembly.RuntimeError && /unreachable/.test(err.message));
+  for (let i = end; i < 4096; i++) assert.equal(bytes[i], 0xaa, `byte ${i} past the end was written`);
+  assert.ok(view.getUint32(64, true) <= end, 'current never passes end');
+});
+
+function cli(args) {
+  return spawnSync(process.execPath, [CLI, 'asyncify', ...args], { encoding: 'utf8' });
+}
+
+test('weft asyncify: wasm-opt spellings, lists, warnings and clear errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'weft-asyncify-'));
+  const input = join(dir, 'in.wasm');
+  writeFileSync(input, assemble(`(module
+    (import "env" "sleep" (func $sleep))
+    (import "env" "other" (func $other))
+    (memory (export "memory") 1)
+    (func $a (export "a") (call $sleep))
+    (func $b (export "b") (call $other))
+    (func $c (export "c") (call $a)))`));
+  const output = join(dir, 'out.wasm');
+  // Only env.sleep unwinds: a and c are instrumented, b is not.
+  let r = cli([input, '-o', output, '--pass-arg=asyncify-imports@env.sleep', '--verbose']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /\[asyncify\] a is instrumented: it calls import env\.sleep/);
+  assert.match(r.stderr, /\[asyncify\] c is instrumented: it calls a/);
+  assert.doesNotMatch(r.stderr, /\] b is instrumented/);
+  assert.ok(WebAssembly.validate(readFileSync(output)));
+  // A list entry that matches nothing is a warning.
+  r = cli([input, '-o', output, '--imports', 'env.sleep,env.nothing*', '--remove-list', 'zzz']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: --imports: env\.nothing\* matches no import/);
+  assert.match(r.stderr, /warning: --remove-list: zzz matches no function/);
+  // @file lists.
+  const list = join(dir, 'list.txt');
+  writeFileSync(list, 'env.other\n');
+  r = cli([input, '-o', output, '--imports', `@${list}`, '--verbose']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /\] b is instrumented/);
+  // Errors: exit 1, one line, no stack, no output file.
+  const bad = join(dir, 'bad.wasm');
+  for (const [args, message] of [
+    [['--add-list', 'a', '--remove-list', 'a'], /function a is in both --add-list and --remove-list/],
+    [['--only-list', 'a', '--add-list', 'c'], /--only-list cannot be combined with --add-list or --remove-list/],
+    [['--memory', 'nope'], /--memory nope: the module exports no memory of that name/],
+    [['--pass-arg=asyncify-bogus'], /unknown pass argument asyncify-bogus/],
+  ]) {
+    r = cli([input, '-o', bad, ...args]);
+    assert.equal(r.status, 1, `${args}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+    assert.ok(!existsSync(bad));
+  }
+  // An invalid module is refused with the validator's message.
+  const invalid = join(dir, 'invalid.wasm');
+  // (func (result i32)) with an empty body
+  writeFileSync(invalid, Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7f, 3, 2, 1, 0, 10, 4, 1, 2, 0, 0x0b));
+  r = cli([invalid, '-o', bad]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^error: .*invalid\.wasm: the input is invalid: func 0 at 0x18: type mismatch/);
+  assert.ok(!existsSync(bad));
+  // Asyncifying twice is refused.
+  r = cli([output, '-o', bad]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /already exports asyncify_/);
+  execFileSync('rm', ['-rf', dir]);
+});
