@@ -40,15 +40,18 @@ export interface ModuleFacts {
   memoryImport: { module: string; name: string } | null;
 }
 
-/**
- * Matches `module.name` against patterns like `env.sleep`, `env.fetch_*` or `*.read`: `*`
- * matches any run of characters (the dot between module and name included).
- */
-export function importMatcher(patterns: readonly string[]): (module: string, name: string) => boolean {
+/** A test of names against patterns like `env.fetch_*`: `*` matches any run of characters. */
+export function globMatcher(patterns: readonly string[]): (text: string) => boolean {
   if (!patterns.length) return () => false;
   const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`^(?:${patterns.map((p) => p.split('*').map(escape).join('.*')).join('|')})$`);
-  return (module, name) => re.test(`${module}.${name}`);
+  return (text) => re.test(text);
+}
+
+/** Matches imports, as `module.name`, against patterns (`env.sleep`, `env.fetch_*`, `*.read`). */
+export function importMatcher(patterns: readonly string[]): (module: string, name: string) => boolean {
+  const test = globMatcher(patterns);
+  return (module, name) => test(`${module}.${name}`);
 }
 
 export function analyze(bytes: Uint8Array, isAsync: (module: string, name: string) => boolean): ModuleFacts {

@@ -37,10 +37,10 @@ import { WA, isThenable, type AnyFunction, type Imports, type WasmInstance, type
 const NORMAL = 0, UNWINDING = 1;
 const UNSET = Symbol('unset');
 const PAGE = 65536;
-/** A buffer and its guard take at least a page: an unwind of up to ~64 KiB is always recoverable. */
+/** A buffer's room is at least a page: an unwind of up to ~64 KiB always fits. */
 const MIN_BYTES = PAGE;
 
-/** An unwind ran past its buffer and the guard after it; memory beyond may be overwritten. */
+/** An unwind saved more than its buffer's whole room at once. */
 export class AsyncifyOverflowError extends Error {
   constructor(message: string) {
     super(message);
@@ -55,7 +55,7 @@ interface Region {
   ptr: number;
   data: number;
   size: number;
-  /** End of the memory the runtime owns for this region (guard included). */
+  /** End of the buffer's room, and the `end` its header gives the module. */
   limit: number;
 }
 
@@ -174,7 +174,6 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
     if (fits(r)) return;
     const bigger = newRegion();
     new Uint8Array(memory.buffer).copyWithin(bigger.data, r.data, pos);
-    writeHeader(r, r.data, r.limit); // back to the state a pooled buffer has
     writeHeader(bigger, bigger.data + used, bigger.limit);
     release(r.base);
     call.region = bigger;
@@ -206,6 +205,10 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
       throw e;
     } finally {
       active.pop();
+    }
+    if (rewinding) {
+      reset(call);
+      throw new Error('weft/runtime: a rewind returned without reaching the import that suspended; the module and its asyncify_* exports disagree');
     }
     if (call.pending) stopUnwind(call, call.key);
     return result;

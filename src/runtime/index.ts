@@ -26,7 +26,7 @@
  * WebAssembly.Module, whose bytes JS cannot read, every function export returns a Promise
  * unless `asyncExports` says otherwise.
  */
-import { analyze, asyncifyCommand, importMatcher, type ModuleFacts } from './analysis.js';
+import { analyze, asyncifyCommand, globMatcher, importMatcher, type ModuleFacts } from './analysis.js';
 import { asyncifyBackend } from './asyncify.js';
 import type { Backend, BackendName } from './backend.js';
 import { jspiBackend } from './jspi.js';
@@ -99,8 +99,7 @@ export async function instantiate<E = Record<string, unknown>>(
 
   let suspending: (name: string) => boolean;
   if (options.asyncExports) {
-    const m = importMatcher(options.asyncExports.map((p) => `.${p}`));
-    suspending = (name) => m('', name);
+    suspending = globMatcher(options.asyncExports);
   } else if (facts) suspending = (name) => facts.suspending.has(name);
   else suspending = (name) => !name.startsWith('asyncify_');
 
