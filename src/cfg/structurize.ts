@@ -470,20 +470,19 @@ class Emitter {
     const ft = this.ft();
     if (aIn && dIn) {
       this.chain(x, 0);
-    } else if (aIn) {
-      if (d === ft && !negFree) {
-        this.condition(x, 0, false);
+    } else if (aIn || dIn) {
+      // One arm inline, the other a label. If the label is where control goes anyway, an
+      // `if` around the inline arm needs no block for it; else a br_if to it.
+      const inl = aIn ? a : d, label = aIn ? d : a;
+      if (label === ft) {
+        this.condition(x, 0, !aIn);
         this.open(Frame.If, -1);
         this.push(Task.End);
       } else {
-        this.condition(x, 0, true);
-        this.brIf(this.target(x, d));
+        this.condition(x, 0, aIn);
+        this.brIf(this.target(x, label));
       }
-      this.push(Task.Tree, a);
-    } else if (dIn) {
-      this.condition(x, 0, false);
-      this.brIf(this.target(x, a));
-      this.push(Task.Tree, d);
+      this.push(Task.Tree, inl);
     } else if (a === ft || (negFree && d !== ft)) {
       this.condition(x, 0, true);
       this.brIf(this.target(x, d));

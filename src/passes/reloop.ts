@@ -554,6 +554,7 @@ export class Relooper {
     const locals = this.locals;
     if (locals.length && locals[locals.length - 1] === t) locals[locals.length - 2]++;
     else locals.push(1, t);
+    this.localTypes.push(t);
     return this.nextLocal++;
   }
 
@@ -739,8 +740,159 @@ export class Relooper {
     // Code that ends in a construct leaves no results: every path in it returned.
     if (fn.results.length && out.length && out.ops[out.length - 1] === Op.end) out.push(Op.unreachable);
     out.push(Op.end);
-    return result.body;
+    return this.stackCarries(result.body);
   }
+
+  /**
+   * Puts carried values back on the operand stack where the structured output allows it,
+   * undoing what splitting the body into [] → [] blocks cost:
+   *
+   *  - `if … local.set c else … local.set c end local.get c` becomes `if (result t) … end`
+   *    when no branch targets the if;
+   *  - `local.set c; R; local.get c`, where R is code that takes nothing from the stack,
+   *    leaves nothing, and whose branches stay inside it, loses the set and the get: the
+   *    value waits under R (R's constructs cannot see it).
+   *
+   * Both rely on what carries are: every path from a set of c reaches the one get that
+   * reads it (the block loading it) before any other read, and after that get c is dead
+   * until set again.
+   */
+  private stackCarries(body: Body): Body {
+    const { ops, imm } = body;
+    const n = body.length;
+    const isCarry = new Uint8Array(this.nextLocal);
+    for (const x of this.carries.values()) isCarry[x] = 1;
+    // Structure: matching else/end of each construct, and the outermost frame its branches reach.
+    const elseOf = new Int32Array(n).fill(-1);
+    const endOf = new Int32Array(n).fill(-1);
+    const reach = new Int32Array(n);
+    const level = new Int32Array(n);
+    const open: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const op = ops[i];
+      if (op === Op.block || op === Op.loop || op === Op.if) {
+        reach[i] = level[i] = open.length;
+        open.push(i);
+      } else if (op === Op.else) elseOf[open[open.length - 1]] = i;
+      else if (op === Op.end && open.length) {
+        const c = open.pop()!;
+        endOf[c] = i;
+        if (open.length && reach[c] < reach[open[open.length - 1]]) reach[open[open.length - 1]] = reach[c];
+      } else if (op === Op.br || op === Op.br_if || op === Op.br_table) {
+        let deepest = imm[i * 4];
+        if (op === Op.br_table) {
+          const at = imm[i * 4], count = imm[i * 4 + 1];
+          deepest = 0;
+          for (let j = 0; j <= count; j++) deepest = Math.max(deepest, body.extra[at + j]);
+        }
+        // Frame index the branch targets (-1: the function).
+        const target = open.length - 1 - deepest;
+        if (open.length && target < reach[open[open.length - 1]]) reach[open[open.length - 1]] = target;
+      }
+    }
+    const gone = new Uint8Array(n);
+    let changed = false;
+    // If results.
+    for (let i = 0; i < n; i++) {
+      if (ops[i] !== Op.if || imm[i * 4] !== -64 || elseOf[i] < 0) continue;
+      const e = elseOf[i], end = endOf[i];
+      if (end + 1 >= n || ops[end + 1] !== Op.local_get || ops[e - 1] !== Op.local_set || ops[end - 1] !== Op.local_set) continue;
+      const c = imm[(end + 1) * 4];
+      if (!isCarry[c] || imm[(e - 1) * 4] !== c || imm[(end - 1) * 4] !== c) continue;
+      const t = this.localTypes[c];
+      if (t === undefined || t > 0xff) continue;
+      // Branches inside may leave it for outer frames, not target it: they would need the value.
+      if (this.branchesTo(body, i, end)) continue;
+      imm[i * 4] = t - 0x80;
+      gone[e - 1] = gone[end - 1] = gone[end + 1] = 1;
+      changed = true;
+    }
+    // Values waiting under closed code.
+    const refs = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const op = ops[i];
+      if ((op === Op.local_get || op === Op.local_set || op === Op.local_tee) && isCarry[imm[i * 4]] && !gone[i]) {
+        const x = imm[i * 4];
+        const list = refs.get(x);
+        if (list) list.push(i);
+        else refs.set(x, [i]);
+      }
+    }
+    const nextRef = new Int32Array(n).fill(-1);
+    for (const list of refs.values()) for (let k = 0; k + 1 < list.length; k++) nextRef[list[k]] = list[k + 1];
+    for (let s = n - 1; s >= 0; s--) {
+      if (ops[s] !== Op.local_set || gone[s] || !isCarry[imm[s * 4]]) continue;
+      let g = nextRef[s];
+      while (g >= 0 && gone[g]) g = nextRef[g];
+      if (g < 0 || ops[g] !== Op.local_get) continue;
+      if (!this.closedRegion(body, s + 1, g, gone, endOf, reach, level)) continue;
+      gone[s] = gone[g] = 1;
+      changed = true;
+    }
+    if (!changed) return body;
+    const out = new Body(n);
+    out.locals = body.locals;
+    let run = 0;
+    for (let i = 0; i <= n; i++) {
+      if (i === n || gone[i]) {
+        copyInstructions(body, run, i, out);
+        run = i + 1;
+      }
+    }
+    return out;
+  }
+
+  /** Whether a branch in the if at `i` (up to its `end`) targets the if itself. */
+  private branchesTo(body: Body, i: number, end: number): boolean {
+    const { ops, imm } = body;
+    let depth = 0;
+    for (let j = i + 1; j < end; j++) {
+      const op = ops[j];
+      if (op === Op.block || op === Op.loop || op === Op.if) depth++;
+      else if (op === Op.end) depth--;
+      else if (op === Op.br || op === Op.br_if) {
+        if (imm[j * 4] === depth) return true;
+      } else if (op === Op.br_table) {
+        const at = imm[j * 4], count = imm[j * 4 + 1];
+        for (let k = 0; k <= count; k++) if (body.extra[at + k] === depth) return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether [from, to) takes nothing from the stack, leaves nothing, and branches only
+   * within itself: top-level simple instructions and whole constructs, in balance.
+   */
+  private closedRegion(body: Body, from: number, to: number, gone: Uint8Array, endOf: Int32Array, reach: Int32Array, level: Int32Array): boolean {
+    const { ops, imm } = body;
+    let h = 0;
+    let steps = 0;
+    for (let j = from; j < to; j++) {
+      if (gone[j]) continue;
+      if (++steps > 4096) return false;
+      const op = ops[j];
+      if (op === Op.block || op === Op.loop || op === Op.if) {
+        if (reach[j] < level[j]) return false;
+        const bt = imm[j * 4];
+        if (bt >= 0) return false;
+        if (op === Op.if) h--;
+        if (h < 0) return false;
+        if (bt !== -64) h++;
+        j = endOf[j];
+        if (j < 0 || j >= to) return false;
+        continue;
+      }
+      if (op === Op.else || op === Op.end || op === Op.br || op === Op.br_if || op === Op.br_table || op === Op.return || op === Op.unreachable) return false;
+      const [pops, results] = this.effect(op, j * 4, imm);
+      if (op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref || op === Op.throw || op === Op.throw_ref) return false;
+      h -= pops;
+      if (h < 0) return false;
+      h += typeof results === 'number' ? results : results.length;
+    }
+    return h === 0;
+  }
+
 }
 
 function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
