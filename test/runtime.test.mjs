@@ -102,3 +102,37 @@ test('example: the untransformed module under Node 26 (JSPI)', { skip: !n26 && w
   assert.equal(r.stdout, GREETING, r.stderr);
   assert.match(r.stderr, /jspi backend[\s\S]*main returned 2/);
 });
+
+// Which exports may suspend (src/runtime/analysis.ts), read from the bytes.
+test('analysis: suspending exports through calls, tail calls, tables, ref.func and re-exports', async () => {
+  const { analyze, importMatcher } = await import('../dist/src/runtime/analysis.js');
+  const { assemble } = await import('./runtime/asyncifiers.mjs');
+  // $a calls sleep, $b tail-calls $a, $c calls $b; $pure calls log; $ind calls through the table.
+  const wat = (extra) => `(module
+    (import "env" "sleep" (func $sleep (param i32) (result i32)))
+    (import "env" "log" (func $log (param i32)))
+    (type $t (func (param i32) (result i32)))
+    (table 2 funcref)
+    (func $a (type $t) (call $sleep (local.get 0)))
+    (func $b (type $t) (return_call $a (local.get 0)))
+    (func $c (type $t) (i32.add (call $b (local.get 0)) (i32.const 1)))
+    (func $pure (type $t) (call $log (local.get 0)) (local.get 0))
+    (func $ind (type $t) (call_indirect (type $t) (local.get 0) (i32.const 0)))
+    (export "pure" (func $pure)) (export "ind" (func $ind))
+    ${extra})`;
+  const suspending = async (extra, patterns = ['env.sleep']) => [...analyze(await assemble(wat(extra)), importMatcher(patterns)).suspending].sort();
+  // Nothing that suspends is address-taken: the indirect call stays synchronous.
+  assert.deepEqual(await suspending('(elem (i32.const 0) $pure)'), []);
+  assert.deepEqual(await suspending('(elem (i32.const 0) $pure) (export "c" (func $c))'), ['c', 'ind']); // $c exported: taken
+  assert.deepEqual(await suspending('(elem (i32.const 0) $b)'), ['ind']);
+  assert.deepEqual(await suspending('(elem func $a) (func (drop (ref.func $a)))'), ['ind']);
+  assert.deepEqual(await suspending('(global funcref (ref.func $c))'), ['ind']);
+  assert.deepEqual(await suspending('(export "sleep2" (func $sleep))'), ['ind', 'sleep2']);
+  assert.deepEqual(await suspending('(export "c" (func $c))', ['env.log']), ['ind', 'pure']);
+  assert.deepEqual(await suspending('(export "c" (func $c))', ['env.s*']), ['c', 'ind']);
+  assert.deepEqual(await suspending('(export "c" (func $c))', []), []);
+  const facts = analyze(await assemble(wat('')), importMatcher(['env.sleep']));
+  assert.deepEqual(facts.asyncResults, new Map([['env.sleep', [0x7f]]]));
+  assert.equal(facts.asyncified, false);
+  assert.equal(facts.memory64, false);
+});

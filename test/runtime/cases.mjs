@@ -143,6 +143,21 @@ export const MODULES = {
         (br $next)))
     (local.get $acc)))`,
   },
+  // Indirect calls: a table holding a function that suspends makes call_indirect suspend.
+  indirect: {
+    async: ['env.sleep'],
+    wat: `(module
+  (import "env" "sleep" (func $sleep (param i32) (result i32)))
+  (type $t (func (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (table 2 funcref)
+  (elem (i32.const 0) $slow $fast)
+  (func $slow (type $t) (i32.add (i32.const 1000) (call $sleep (local.get 0))))
+  (func $fast (type $t) (i32.add (i32.const 2000) (local.get 0)))
+  (func (export "viaTable") (param $i i32) (param $x i32) (result i32)
+    (call_indirect (type $t) (local.get $x) (local.get $i)))
+  (func (export "direct") (param $x i32) (result i32) (call $fast (local.get $x))))`,
+  },
   memory64: {
     async: ['env.sleep'],
     wat: `(module
@@ -200,6 +215,17 @@ export const CASES = [
       const named = (await load(mod, sleepImports(), { asyncExports: ['run', 'tw*'] })).exports;
       assert.equal(named.add(1, 2), 3);
       assert.equal(await named.twice(1), 10 - 20);
+    },
+  },
+  {
+    name: 'indirect calls: call_indirect through a table holding a suspending function suspends',
+    async run({ load }) {
+      const { exports } = await load('indirect', sleepImports());
+      assert.equal(exports.direct(5), 2005); // only reaches $fast: synchronous
+      const p = exports.viaTable(0, 3);
+      assert.ok(isPromise(p));
+      assert.equal(await p, 1030);
+      assert.equal(await exports.viaTable(1, 3), 2003);
     },
   },
   {
