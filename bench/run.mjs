@@ -5,6 +5,7 @@
 const BENCHMARKS = {
   convert: { module: './convert.mjs', about: 'read + decode + encode + write real-world modules; weft vs wasm-opt, binaryen.js, V8 validate' },
   runtime: { module: './runtime.mjs', about: 'weft/runtime: 100,000 suspend/resume round trips, Asyncify and JSPI backends vs npm asyncify-wasm' },
+  text: { module: './text.mjs', about: 'text format: weft print and weft parse of ffmpeg-core vs WABT wasm2wat and wat2wasm' },
   structurize: { module: './structurize.mjs', about: 'CFG structurizer: code size, dispatches, nesting, time; weft vs binaryen.js Relooper' },
   validate: { module: './validate.mjs', about: 'validate real-world modules on one thread; weft (CLI, in-process cold/warm) vs V8 WebAssembly.validate, wasm-opt' },
 };
