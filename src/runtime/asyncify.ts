@@ -284,13 +284,24 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
       if (!found) throw new Error('weft/runtime: the Asyncify backend needs the module to export (or import) its memory');
       memory = found as WasmMemory;
       wide = facts?.memory64 ?? false;
+      // Without the bytes (a WebAssembly.Module was given) the pointer width is unknown
+      // until the first allocation: a 64-bit memory's grow and malloc reject a Number.
+      const withPtr = (f: (p: Ptr) => unknown, n: number): number => {
+        try {
+          return Number(f(ptr(n)));
+        } catch (e) {
+          if (facts || wide || !(e instanceof TypeError)) throw e;
+          wide = true;
+          return Number(f(ptr(n)));
+        }
+      };
       if (facts) zeros = new Map([...facts.asyncResults].map(([k, t]) => [k, zeroOf(t)]));
       const malloc = ex.malloc, free = ex.free;
       if (typeof malloc === 'function' && typeof free === 'function') {
         alloc = (bytes) => {
-          const base = Number(malloc(ptr(bytes + 15)));
+          const base = withPtr(malloc as AnyFunction, bytes + 15);
           if (!base) throw new Error(`weft/runtime: malloc(${bytes + 15}) returned 0 for an Asyncify buffer`);
-          return { base, ptr: (base + 15) & ~15, bytes }; // 16-aligned, so i64 headers are aligned
+          return { base, ptr: Math.ceil(base / 16) * 16, bytes }; // aligned for i64 headers; no bit ops: addresses pass 2^31
         };
         release = (p) => free(ptr(p));
         return;
@@ -299,7 +310,7 @@ export function asyncifyBackend(order: CallOrder, options: AsyncifyOptions = {})
         const pages = Math.ceil(bytes / PAGE);
         let first: number;
         try {
-          first = Number(memory.grow(ptr(pages) as number)); // memory64 takes and gives BigInts
+          first = withPtr((p) => memory.grow(p as number), pages); // memory64 takes and gives BigInts
         } catch (e) {
           throw new Error(`weft/runtime: cannot grow memory by ${pages} page(s) for an Asyncify buffer (${(e as Error).message}); export malloc and free, or raise the memory's maximum`);
         }

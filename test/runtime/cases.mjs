@@ -344,10 +344,13 @@ export const CASES = [
   },
   {
     name: 'memory64: BigInt pointers and an i64 data header',
-    async run({ load, skip }) {
+    async run({ load, bytes, skip }) {
       if (!WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 1]))) return skip('this engine has no memory64');
       const { exports } = await load('memory64', sleepImports());
       assert.equal(await exports.run(99), 99);
+      // From a WebAssembly.Module the width is found at the first allocation.
+      const fromModule = await load(new WebAssembly.Module(bytes('memory64')), sleepImports(), { module: 'memory64' });
+      assert.equal(await fromModule.exports.run(98), 98);
     },
   },
   {
