@@ -33,7 +33,7 @@ static int h_dup(const int *c, int pc) { stack[sp] = stack[sp - 1]; sp++; return
 static int h_swap(const int *c, int pc) { int64_t t = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = t; return pc + 1; }
 static int h_jnz(const int *c, int pc) { return stack[--sp] ? c[pc + 1] : pc + 2; }
 static int h_dec(const int *c, int pc) { stack[sp - 1]--; return pc + 1; }
-static int h_sleep(const int *c, int pc) { stack[sp - 1] += sleep_ms((int)stack[sp - 1] & 3) - 1; return pc + 1; }
+static int h_sleep(const int *c, int pc) { int k = (int)stack[sp - 1] & 3; stack[sp - 1] += sleep_ms(k) - (2 * k + 1); return pc + 1; }
 static int h_print(const int *c, int pc) { printf("vm: %lld\n", (long long)stack[sp - 1]); return pc + 1; }
 static handler H[] = { h_push, h_add, h_mul, h_dup, h_swap, h_jnz, h_dec, h_sleep, h_print };
 
@@ -57,11 +57,8 @@ int main(void) {
     printf("%s %.5f\n", sh[i].vt->name(), a);
   }
   printf("total %.5f\n", total);
-  /* acc = 1; n = 6; do { acc = acc * n (+2); acc += sleep-1; print; n--; } while (n) */
-  const int code[] = { PUSH, 1, PUSH, 6, /*4*/ DUP, PUSH, 0, ADD, SWAP, /*9: stack acc n n*/
-                       MUL, /*acc*n*/ SLEEP, PRINT, SWAP, /*14*/ DEC, DUP, JNZ, 4, HALT };
-  (void)code;
-  const int code2[] = { PUSH, 5, /*2*/ SLEEP, PRINT, DEC, DUP, JNZ, 2, HALT };
+  /* n = 5; do { sleep; print n; n--; } while (n); then 3 * 4 (MUL suspends too) */
+  const int code2[] = { PUSH, 5, /*2*/ SLEEP, PRINT, DEC, DUP, JNZ, 2, PUSH, 3, PUSH, 4, MUL, PRINT, ADD, HALT };
   printf("vm2 result %lld\n", (long long)run(code2));
   return 0;
 }

@@ -1,0 +1,102 @@
+// Asyncify on real C programs: test/asyncify/c/*.c compiled by clang-19 to wasm32-wasi
+// (wasi-libc from Debian) at -O0 and -O2, asyncified by weft with the async imports
+// env.sleep_ms / env.read_input / env.async_rand (async.h), and run under Node's WASI
+// with the Asyncify host driver in test/asyncify/wasi-host.mjs. The asyncified run must
+// print exactly what the untransformed program prints when the imports answer
+// synchronously, exit alike, and really suspend (suspensions > 0, one per async call).
+// The same programs asyncified by Binaryen (Debian wasm-opt) go through the same driver,
+// as a check of the driver itself.
+//
+//   apt-get install -y clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32 binaryen
+//   node --test test/asyncify-c.test.mjs
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readModule, writeModule, validate } from '../dist/src/index.js';
+import { asyncify } from '../dist/src/passes/asyncify/index.js';
+import { runWasi } from './asyncify/wasi-host.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SRC = join(ROOT, 'test/asyncify/c');
+const WEFT_BIN = join(ROOT, 'dist/src/cli/main.js');
+const IMPORTS = ['env.sleep_ms', 'env.read_input', 'env.async_rand'];
+// Debian's wasi-libc installs headers in /usr/include/wasm32-wasi and libraries in
+// /usr/lib/wasm32-wasi: the sysroot is /usr (clang-19's default for this target too).
+const SYSROOT = '/usr';
+const INPUT = 'hello world 3.5 12\n  the quick\tbrown fox jumps\n-1e2 0.25 x\n\n'
+  + 'a-rather-long-word-to-keep 7 8 9\nlast line without newline 1000';
+
+const have = (cmd, args = ['--version']) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+const clang = have('clang-19');
+const wasmOpt = have('wasm-opt');
+const programs = readdirSync(SRC).filter((f) => f.endsWith('.c')).map((f) => f.slice(0, -2)).sort();
+const tmp = mkdtempSync(join(tmpdir(), 'weft-asyncify-c-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function compile(prog, opt) {
+  const out = join(tmp, `${prog}${opt}.wasm`);
+  execFileSync('clang-19', ['--target=wasm32-wasi', `--sysroot=${SYSROOT}`, opt, '-Wall', '-Werror',
+    '-o', out, join(SRC, `${prog}.c`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return readFileSync(out);
+}
+
+function check(bytes, what) {
+  const errors = validate(readModule(bytes));
+  assert.deepEqual(errors, [], `${what}: weft's validator rejects the output`);
+  assert.ok(WebAssembly.validate(bytes), `${what}: V8 rejects the output`);
+}
+
+/** Runs both and compares; returns the asyncified run. */
+async function differential(plain, asyncBytes, what) {
+  check(asyncBytes, what);
+  const a = await runWasi(asyncBytes, { input: INPUT });
+  assert.equal(a.stdout, plain.stdout, `${what}: stdout differs from the synchronous run`);
+  assert.equal(a.exitCode, plain.exitCode, `${what}: exit code`);
+  assert.equal(a.calls, plain.calls, `${what}: number of async calls`);
+  assert.ok(a.suspensions > 0, `${what}: never suspended`);
+  assert.equal(a.suspensions, a.calls, `${what}: every async call suspends`);
+  return a;
+}
+
+describe('asyncify: C programs (clang-19, wasm32-wasi, Node WASI)', { skip: clang ? false : 'clang-19 is not installed (apt-get install -y clang-19 lld-19 wasi-libc libclang-rt-19-dev-wasm32)' }, () => {
+  for (const prog of programs) {
+    for (const opt of ['-O0', '-O2']) {
+      test(`${prog}.c ${opt}`, async (t) => {
+        const bytes = compile(prog, opt);
+        const plain = await runWasi(bytes, { input: INPUT });
+        assert.equal(plain.exitCode, 0, `${prog}${opt}: the program itself fails`);
+        assert.ok(plain.calls > 0, `${prog}${opt} makes no async call`);
+
+        // weft, through the API.
+        const m = readModule(bytes);
+        const report = asyncify(m, { imports: IMPORTS });
+        const out = writeModule(m);
+        const a = await differential(plain, out, `${prog}${opt} (weft API)`);
+
+        // weft, through the CLI (--validate), must give the same bytes.
+        const cliOut = join(tmp, `${prog}${opt}.weft.wasm`);
+        const inPath = join(tmp, `${prog}${opt}.wasm`);
+        const r = spawnSync(process.execPath, [WEFT_BIN, 'asyncify', inPath, '-o', cliOut, '--imports', IMPORTS.join(','), '--validate'], { encoding: 'utf8' });
+        assert.equal(r.status, 0, `weft asyncify CLI: ${r.stderr}`);
+        assert.deepEqual(readFileSync(cliOut), Buffer.from(out), 'CLI output differs from the API output');
+
+        let line = `${report.instrumented} functions instrumented, ${report.sites} sites; ${a.suspensions} suspensions, `
+          + `deepest stack ${a.maxFrameBytes} B; size ${bytes.length} → ${out.length}`;
+        // Binaryen, through the same driver.
+        if (wasmOpt) {
+          const binOut = join(tmp, `${prog}${opt}.binaryen.wasm`);
+          execFileSync('wasm-opt', [inPath, '--asyncify', `--pass-arg=asyncify-imports@${IMPORTS.join(',')}`, '-o', binOut], { stdio: ['ignore', 'ignore', 'pipe'] });
+          const bin = readFileSync(binOut);
+          const b = await differential(plain, bin, `${prog}${opt} (binaryen)`);
+          line += `; binaryen ${bin.length} B, stack ${b.maxFrameBytes} B`;
+        }
+        t.diagnostic(line);
+      });
+    }
+  }
+  test('binaryen is installed for the driver check', { skip: wasmOpt ? false : 'wasm-opt (Debian binaryen) is not installed' }, () => {});
+});
