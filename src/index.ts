@@ -12,3 +12,6 @@ export { convert } from './convert.js';
 export * from './validate/index.js';
 export * from './cfg/index.js';
 export { reloopModule, Relooper, type ReloopOptions, type ReloopStats } from './passes/reloop.js';
+export { parseModule, TextParseError } from './text/parser.js';
+export { printModule, printModuleTo, type PrintOptions } from './text/printer.js';
+export { parseScript, type Command as ScriptCommand, type ScriptModule } from './text/script.js';
