@@ -146,7 +146,7 @@ export interface Shape {
   fwdPreds: Int32Array;
   /** 1 for loop headers. */
   header: Uint8Array;
-  /** 1 for nodes whose dominator subtree has no edge leaving it: its code never falls out. */
+  /** 1 for nodes whose dominator subtree has no forward edge leaving it: its code never falls out (it returns, traps or branches back). */
   closed: Uint8Array;
 }
 
@@ -171,11 +171,12 @@ function analyze(g: FlowGraph): Shape {
       else irreducible = true;
     }
   }
-  // Bottom-up (a dominator precedes what it dominates): the preorder span of the targets of each subtree's edges.
+  // Bottom-up (a dominator precedes what it dominates): the preorder span of the targets of each subtree's forward edges.
   const lo = new Int32Array(n), hi = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     lo[i] = hi[i] = dom.preorder(i);
     for (let k = succStart[i]; k < succStart[i + 1]; k++) {
+      if (succs[k] <= i) continue;
       const p = dom.preorder(succs[k]);
       if (p < lo[i]) lo[i] = p;
       if (p > hi[i]) hi[i] = p;
@@ -296,6 +297,12 @@ class Emitter {
         if (this.inline(x, s.succs[k])) arms.push(s.succs[k]);
       }
       arms.sort((p, q) => p - q);
+      // The outermost arm is the one followed by what follows x: one that may fall
+      // through goes there, else an exit at the very end (it then needs no return).
+      const ft = this.ft();
+      let last = arms.findIndex((t) => !this.leaf(t) && g.term[s.order[t]] !== Term.Exit);
+      if (last < 0 && ft === EXIT) last = arms.findIndex((t) => g.term[s.order[t]] === Term.Exit);
+      if (last >= 0) arms.push(arms.splice(last, 1)[0]);
       for (let i = arms.length - 1; i >= 0; i--) this.push(Task.Tree, arms[i]), this.push(Task.End);
       for (let i = arms.length - 1; i >= 0; i--) this.open(Frame.Block, arms[i]);
     }
