@@ -54,7 +54,8 @@ export function importMatcher(patterns: readonly string[]): (module: string, nam
   return (module, name) => test(`${module}.${name}`);
 }
 
-export function analyze(bytes: Uint8Array, isAsync: (module: string, name: string) => boolean): ModuleFacts {
+/** Reads the facts; `callGraph` false skips the function bodies (then `suspending` is empty). */
+export function analyze(bytes: Uint8Array, isAsync: (module: string, name: string) => boolean, callGraph = true): ModuleFacts {
   const m = readModule(bytes, { names: false });
   const funcImports = m.imports.filter((i) => i.kind === ExternKind.Func);
   const nImported = funcImports.length;
@@ -76,7 +77,7 @@ export function analyze(bytes: Uint8Array, isAsync: (module: string, name: strin
   const refFuncs = (b: Body) => {
     for (let i = 0; i < b.length; i++) if (b.ops[i] === Op.ref_func) taken[b.imm[4 * i]] = 1;
   };
-  if (asyncResults.size) {
+  if (callGraph && asyncResults.size) {
     for (let f = 0; f < m.funcs.length; f++) {
       const b = decodeFunc(m, m.funcs[f], body);
       const self = nImported + f;

@@ -83,17 +83,26 @@ export async function instantiate<E = Record<string, unknown>>(
   let src: unknown = source;
   if (isThenable(src)) src = await src;
   let bytes: Uint8Array | null = null;
-  let module: WasmModule;
-  if (src instanceof WA.Module) module = src as WasmModule;
-  else {
+  let module = src as WasmModule;
+  if (!(src instanceof WA.Module)) {
     if (src instanceof Uint8Array) bytes = src;
     else if (src instanceof ArrayBuffer) bytes = new Uint8Array(src);
     else if (ArrayBuffer.isView(src)) bytes = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
     else if (src && typeof (src as ResponseLike).arrayBuffer === 'function') bytes = new Uint8Array(await (src as ResponseLike).arrayBuffer());
     else throw new TypeError('weft/runtime: instantiate() takes bytes, a WebAssembly.Module or a Response');
-    module = await WA.compile(bytes);
   }
-  const facts: ModuleFacts | null = bytes ? analyze(bytes, isAsync) : null;
+  let facts: ModuleFacts | null = null;
+  if (bytes) {
+    // V8 compiles off the main thread meanwhile; reading the module is weft's part.
+    const compiling = WA.compile(bytes);
+    try {
+      facts = analyze(bytes, isAsync, !options.asyncExports);
+    } catch (e) {
+      await compiling; // an invalid module: report the engine's CompileError first
+      throw new Error(`weft/runtime: weft cannot read this module, which the engine accepts: ${(e as Error).message}`, { cause: e });
+    }
+    module = await compiling;
+  }
   const exportsList = WA.Module.exports(module);
   const asyncified = facts ? facts.asyncified : exportsList.some((e) => e.name === 'asyncify_start_unwind');
 

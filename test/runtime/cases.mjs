@@ -212,9 +212,11 @@ export const CASES = [
       assert.ok(isPromise(all.add(1, 2)));
       assert.equal(await all.add(1, 2), 3);
       assert.equal(await all.run(1), 13);
-      const named = (await load(mod, sleepImports(), { asyncExports: ['run', 'tw*'] })).exports;
-      assert.equal(named.add(1, 2), 3);
-      assert.equal(await named.twice(1), 10 - 20);
+      for (const source of [mod, b]) {
+        const named = (await load(source, sleepImports(), { asyncExports: ['run', 'tw*'] })).exports;
+        assert.equal(named.add(1, 2), 3);
+        assert.equal(await named.twice(1), 10 - 20);
+      }
     },
   },
   {
