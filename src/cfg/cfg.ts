@@ -16,7 +16,10 @@
  * Block code and edge code have type [] → []; conditions and selectors [] → [i32].
  *
  * Blocks and branches. A block ends in one of:
- *  - nothing: a block without branches leaves the rendered code (`exit` option);
+ *  - nothing: a block without branches leaves the rendered code (`exit` option: by
+ *    `return`, or by falling off the end where it comes last; with `results`, its code
+ *    may leave the function's results on the stack). If its code ends in a transfer of
+ *    its own (return, unreachable, throw, a tail call), nothing is added after it;
  *  - conditional branches (`addBranch` with a condition) plus at most one default
  *    (`addBranch` without one). Control takes a branch whose condition is nonzero, else
  *    the default. **Conditions may be evaluated in any order, and not at all**: they

@@ -5,9 +5,8 @@
  * ## Recovering the graph
  *
  * One linear walk over the body keeps a stack of the enclosing `block`/`loop`/`if`
- * frames and the operand stack's height (not its types: the arity of every instruction
- * is enough, from the opcode table's signatures or, for calls, the callee's type). The
- * body is cut into basic blocks at the points where control can join or split:
+ * frames and of the operand stack's types. The body is cut into basic blocks at the
+ * points where control can join or split:
  *
  *  - a `block`'s `end` starts a new basic block only if some branch targets it; an
  *    untargeted block is just dropped, its code running straight through;
@@ -20,30 +19,39 @@
  *
  * A basic block's code is its instructions without the control markers. Its last
  * computed i32, the condition of `if`/`br_if`/`br_table`, becomes the block's switch
- * selector: the whole block is the selector fragment, which the structurizer evaluates
- * exactly once, after the block's (then empty) code. A branch to the function's own frame
- * is a return.
+ * selector: the code that computes it (from where it takes nothing from below) is the
+ * selector fragment, which the structurizer evaluates exactly once, after the rest of
+ * the block's code. A branch to the function's own frame is a return.
  *
  * ## Values across blocks
  *
- * Wasm carries values into block results, along branches and past a `br_if` on the
- * operand stack; basic blocks must be [] → []. So every such value goes through a
- * *carry* local, one per (type, stack position): the branching block ends with
- * `local.set` of the values it passes, every block that receives some starts with their
- * `local.get`s. No block's code runs between the sets and the gets (only the
- * structurizer's branches do), so one local per position and type serves the whole
- * function. Values below the carried ones at a `br` or `br_table` are dropped, as the
- * branch would have. Anything else held on the stack across a cut (values under a
- * `br_if`, or under a block that some branch targets) has unknown types: the function is
- * left as it was.
+ * Wasm keeps values on the operand stack across control flow: block and if results,
+ * branch values, a value left under a `br_if`, values held under a whole `if` or loop
+ * and used after it. Basic blocks must be [] → [], so the walk tracks the stack's types
+ * (the opcode table's signatures, locals, globals, callee types) and every value that
+ * lives across a cut goes through a *carry* local, one per (type, stack position): the
+ * block before the cut stores what it holds, the block after loads what it uses. A first
+ * walk measures how deep each block reaches into the stack it starts with, so that the
+ * second loads exactly that and leaves the values below in their locals (a value held
+ * under an `if` is stored once and loaded once, after it). A branch's values move down
+ * to the target frame's base (a `br` stores them there; `br_if` and `br_table`, whose
+ * stack stays as it is for the fallthrough, get edge code that moves them).
+ *
+ * Only the structurizer's branches run between a store and its load, and every path from
+ * a store reaches one load before the local is written again, so one local per position
+ * and type serves the whole function. That property also lets a final peephole put
+ * values back on the stack where the structured output allows it (stackCarries): typed
+ * `if` results, and values waiting under code that neither touches nor branches past
+ * them. Then a typical LLVM or Go function comes out about as large as it went in.
  *
  * ## What is left as it was
  *
  * Functions that use exception handling (`try`, `try_table`), the `br_on_*` branches,
  * blocks with parameters, non-nullable locals (the structure their initialization
- * proofs rely on is rebuilt), or the stack shapes above keep their original bytes; the
- * stats count each reason. So, with `keepSmaller`, does a function whose rendering is
- * larger than the original encoding.
+ * proofs rely on is rebuilt), or that carry values of types the walk does not track
+ * (references from GC instructions, mostly) keep their original bytes; the stats count
+ * each reason. So, with `keepSmaller`, does a function whose rendering is larger than its
+ * original encoding.
  */
 import { encodeBody } from '../binary/encode-body.js';
 import { decodeFunc } from '../binary/decode.js';
