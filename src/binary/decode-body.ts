@@ -86,6 +86,20 @@ function readMemarg(c: Cursor, imm: Int32Array, k: number, lane: boolean): void 
   imm[k] = lane ? flags | (c.u8() << 8) : flags;
 }
 
+/** How decodeInstructions' fast paths treat an instruction's first byte. */
+const enum Fast { Other, Plain, Index, I32, Memarg }
+const FAST = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte++) {
+  const kind = OP_IMM[byte];
+  FAST[byte] =
+    kind === Imm.None ? (byte === 0x0b ? Fast.Other : Fast.Plain)
+    : kind === Imm.I32 ? Fast.I32
+    : kind === Imm.Memarg ? Fast.Memarg
+    : (kind === Imm.Local || kind === Imm.Global || kind === Imm.Func || kind === Imm.Type || kind === Imm.Table ||
+        kind === Imm.Mem || kind === Imm.Elem || kind === Imm.Tag || kind === Imm.Label) && byte !== 0x18 ? Fast.Index
+    : Fast.Other;
+}
+
 /**
  * Decodes instructions from `c` into `body` up to and including the `end` that closes
  * depth 0. For function bodies the caller checks that this `end` is the last byte.
@@ -105,6 +119,9 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
   let ops = body.ops;
   let imm = body.imm;
   let offsets = body.offsets;
+  const fast = FAST;
+  // The fast paths read at most 3 bytes without checks; off when offsets are tracked.
+  const fastEnd = offsets ? -1 : end - 3;
   for (;;) {
     if (n === ops.length) {
       body.length = n;
@@ -112,6 +129,47 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
       ops = body.ops;
       imm = body.imm;
       offsets = body.offsets;
+    }
+    if (pos <= fastEnd) {
+      const byte = buf[pos];
+      const f = fast[byte];
+      if (f === Fast.Index) {
+        const b = buf[pos + 1];
+        if (b < 0x80) {
+          ops[n] = byte;
+          imm[n << 2] = b;
+          n++;
+          pos += 2;
+          continue;
+        }
+      } else if (f === Fast.Plain) {
+        ops[n++] = byte;
+        pos++;
+        continue;
+      } else if (f === Fast.I32) {
+        const b = buf[pos + 1];
+        if (b < 0x80) {
+          ops[n] = byte;
+          imm[n << 2] = (b << 25) >> 25;
+          n++;
+          pos += 2;
+          continue;
+        }
+      } else if (f === Fast.Memarg) {
+        const flags = buf[pos + 1];
+        const off = buf[pos + 2];
+        if (flags < 0x40 && off < 0x80) {
+          ops[n] = byte;
+          const k = n << 2;
+          imm[k] = flags;
+          imm[k + 1] = 0;
+          imm[k + 2] = off;
+          imm[k + 3] = 0;
+          n++;
+          pos += 3;
+          continue;
+        }
+      }
     }
     const at = pos;
     if (pos >= end) c.fail('unexpected end of section or function: missing end', at);

@@ -34,6 +34,21 @@ function putMemarg(buf: Uint8Array, p: number, imm: Int32Array, k: number): numb
   return putI64(buf, p, imm[k + 2], imm[k + 3], true);
 }
 
+/** How encodeInstructions' fast paths treat an op (by id; prefixed ops are all Other). */
+const enum Fast { Other, Plain, Index, I32, Memarg }
+const FAST = Uint8Array.from(OPS, (o) => {
+  if (o.prefix !== 0) return Fast.Other;
+  switch (o.imm) {
+    case Imm.None: return Fast.Plain;
+    case Imm.I32: return Fast.I32;
+    case Imm.Memarg: return Fast.Memarg;
+    case Imm.Label: case Imm.Func: case Imm.Type: case Imm.Local: case Imm.Global: case Imm.Table:
+    case Imm.Mem: case Imm.Data: case Imm.Elem: case Imm.Tag:
+      return Fast.Index;
+    default: return Fast.Other;
+  }
+});
+
 /** Room every fixed-size instruction fits in: prefix + sub-opcode + the largest fixed immediates. */
 const MAX_FIXED = 32;
 
@@ -49,6 +64,7 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
   const opPrefix = OP_PREFIX;
   const opCode = OP_CODE;
   const opImm = OP_IMM;
+  const fast = FAST;
   let buf = out.buf;
   let p = out.pos;
   for (let i = from; i < to; i++) {
@@ -58,6 +74,38 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
       buf = out.buf;
     }
     const op = ops[i];
+    const f = fast[op];
+    if (f === Fast.Index) {
+      const v = imm[i << 2];
+      if (v >>> 0 < 0x80) {
+        buf[p] = op;
+        buf[p + 1] = v;
+        p += 2;
+        continue;
+      }
+    } else if (f === Fast.Plain) {
+      buf[p++] = op;
+      continue;
+    } else if (f === Fast.I32) {
+      const v = imm[i << 2];
+      if (v >= -64 && v < 64) {
+        buf[p] = op;
+        buf[p + 1] = v & 0x7f;
+        p += 2;
+        continue;
+      }
+    } else if (f === Fast.Memarg) {
+      const k = i << 2;
+      const flags = imm[k];
+      const off = imm[k + 2];
+      if (flags < 0x40 && off >>> 0 < 0x80 && imm[k + 3] === 0) {
+        buf[p] = op;
+        buf[p + 1] = flags;
+        buf[p + 2] = off;
+        p += 3;
+        continue;
+      }
+    }
     if (op < 256) {
       buf[p++] = op;
     } else {
