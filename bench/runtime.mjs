@@ -1,4 +1,4 @@
-// `npm run bench -- runtime [--runs N] [--cycles N]`
+// `npm run bench -- runtime [--runs N] [--repeat N] [--cycles N]`
 //
 // Suspend/resume round trips through weft/runtime, per backend, against npm
 // `asyncify-wasm` (GoogleChromeLabs' Asyncify wrapper) on the same module, all in one run.
@@ -14,12 +14,14 @@
 // Each child warms up with one round of each shape, then times --runs rounds (default 5);
 // each tool's child runs --repeat times (default 3), interleaved with the other tools' so
 // that load from elsewhere on the machine hits all alike. The table gives the best and the
-// median round over all of a tool's rounds, per round trip, and the ratio of the best to
-// asyncify-wasm's on the same node (the best is the figure least disturbed by other load).
+// median round over all of a tool's rounds, in CPU time (user + system of the child: the
+// work is all on the CPU, resolved Promises and no I/O, and CPU time holds up where wall
+// time does not on a shared machine), per round trip, and the ratio of the best to
+// asyncify-wasm's on the same node.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Notes, ROOT, childMain, fmt, measure, median, now, parseOptions, printTable, progress, ratio, withTempDir } from './lib.mjs';
+import { Notes, ROOT, childMain, fmt, measure, median, parseOptions, printTable, progress, ratio, withTempDir } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const SPIN = `(module
@@ -43,7 +45,7 @@ const HELP = `usage: npm run bench -- runtime [--runs N] [--repeat N] [--cycles 
 
 // ---------------------------------------------------------------------------
 // Child: `node bench/runtime.mjs --child TOOL WASM CYCLES RUNS` prints
-// { loop: [s...], calls: [s...] } (seconds per round).
+// { loop: [s...], calls: [s...] } (CPU seconds per round).
 
 await childMain(import.meta.url, {
   async run([tool, file, cyclesText, runsText]) {
@@ -74,9 +76,10 @@ await childMain(import.meta.url, {
       await fn(); // warm-up
       out[shape] = [];
       for (let r = 0; r < runs; r++) {
-        const t0 = now();
+        const c0 = process.cpuUsage();
         await fn();
-        out[shape].push(now() - t0);
+        const c = process.cpuUsage(c0);
+        out[shape].push((c.user + c.system) / 1e6);
       }
     }
     console.log(JSON.stringify(out));
@@ -150,7 +153,7 @@ function report(rows, opts) {
   const best = (xs) => Math.min(...xs);
   const peer = (row) => rows.find((r) => r.node === row.node && r.tool === 'asyncify-wasm' && !r.error);
   const n = opts.runs * opts.repeat;
-  console.log(`${opts.cycles.toLocaleString('en-US')} suspend/resume round trips a round, ${n} rounds per tool and shape; µs per round trip\n`);
+  console.log(`${opts.cycles.toLocaleString('en-US')} suspend/resume round trips a round, ${n} rounds per tool and shape; CPU µs per round trip\n`);
   const shape = (r, key) => [us(best(r[key])), us(median(r[key])), ratio(best(r[key]), peer(r) && best(peer(r)[key]))];
   printTable(
     ['node', 'tool'],

@@ -23,8 +23,12 @@ export class CallOrder {
 
   /** A call has finished (returned, thrown or rejected). */
   end(seq: number): void {
-    const i = this.inflight.lastIndexOf(seq);
-    if (i >= 0) this.inflight.splice(i, 1);
+    const f = this.inflight;
+    if (f[f.length - 1] === seq) f.pop(); // the usual case, without splice's garbage
+    else {
+      const i = f.lastIndexOf(seq);
+      if (i >= 0) f.splice(i, 1);
+    }
     for (let w = this.waiters.length - 1; w >= 0; w--) {
       if (this.ready(this.waiters[w].mark)) this.waiters.splice(w, 1)[0].wake();
     }
