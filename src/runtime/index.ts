@@ -26,7 +26,7 @@
  * WebAssembly.Module, whose bytes JS cannot read, every function export returns a Promise
  * unless `asyncExports` says otherwise.
  */
-import { analyze, asyncifyCommand, globMatcher, importMatcher, type ModuleFacts } from './analysis.js';
+import { ASYNCIFY_EXPORTS, analyze, asyncifyCommand, globMatcher, importMatcher, type ModuleFacts } from './analysis.js';
 import { asyncifyBackend } from './asyncify.js';
 import type { Backend, BackendName } from './backend.js';
 import { jspiBackend } from './jspi.js';
@@ -106,15 +106,14 @@ export async function instantiate<E = Record<string, unknown>>(
   const exportsList = WA.Module.exports(module);
   const asyncified = facts ? facts.asyncified : exportsList.some((e) => e.name === 'asyncify_start_unwind');
 
-  let suspending: (name: string) => boolean;
-  if (options.asyncExports) {
-    suspending = globMatcher(options.asyncExports);
-  } else if (facts) suspending = (name) => facts.suspending.has(name);
-  else suspending = (name) => !name.startsWith('asyncify_');
+  // The asyncify_* controls are never wrapped; the rest by the options, the analysis, or
+  // (no bytes to analyze) all.
+  const chosen = options.asyncExports ? globMatcher(options.asyncExports) : facts ? (n: string) => facts!.suspending.has(n) : () => true;
+  const suspending = (name: string) => !ASYNCIFY_EXPORTS.includes(name as (typeof ASYNCIFY_EXPORTS)[number]) && chosen(name);
 
   const asyncImports = WA.Module.imports(module).filter((i) => i.kind === 'function' && isAsync(i.module, i.name));
   const anySuspending = exportsList.some((e) => e.kind === 'function' && suspending(e.name));
-  const name = chooseBackend(options.backend ?? 'auto', asyncified, patterns, anySuspending || asyncImports.length > 0);
+  const name = chooseBackend(options.backend ?? 'auto', asyncified, patterns, anySuspending);
   const order = new CallOrder();
   const backend: Backend | null =
     name === 'none' ? null : name === 'jspi' ? jspiBackend(order) : asyncifyBackend(order, { stackSize: options.stackSize, async: patterns });

@@ -178,8 +178,9 @@ const isPromise = (v) => v instanceof Promise;
 export const CASES = [
   {
     name: 'suspending exports return Promises, the others stay synchronous',
-    async run({ load }) {
-      const { exports } = await load('basic', sleepImports());
+    async run({ load, backend }) {
+      const { exports, backend: used } = await load('basic', sleepImports());
+      assert.equal(used, backend);
       assert.equal(exports.add(2, 3), 5);
       assert.equal(exports.clock(), 7);
       const p = exports.run(4);
@@ -217,6 +218,10 @@ export const CASES = [
         assert.equal(named.add(1, 2), 3);
         assert.equal(await named.twice(1), 10 - 20);
       }
+      // '*' wraps every function export but the asyncify_* controls.
+      const every = await load(b, sleepImports(), { asyncExports: ['*'] });
+      assert.ok(isPromise(every.exports.add(1, 2)));
+      if (every.instance.exports.asyncify_get_state) assert.equal(every.exports.asyncify_get_state(), 0);
     },
   },
   {
@@ -371,6 +376,11 @@ export const CASES = [
       const opts = { async: ['env.sleep', 'env.fetch_*'] };
       const cmd = /weft asyncify IN\.wasm -o OUT\.wasm --imports env\.sleep,env\.fetch_\*/;
       await assert.rejects(runtime.instantiate(plain('basic'), sleepImports(), { ...opts, backend: 'asyncify' }), (e) => e instanceof runtime.NoBackendError && cmd.test(e.message));
+      // Nothing can suspend: no backend needed, everything synchronous, on any engine.
+      const none = await runtime.instantiate(plain('basic'), sleepImports(), { async: ['env.fetch_*'] });
+      assert.equal(none.backend, 'none');
+      assert.equal(none.exports.add(2, 2), 4);
+      assert.equal(none.exports.clock(), 7);
       if (runtime.hasJspi()) return;
       await assert.rejects(runtime.instantiate(plain('basic'), sleepImports(), opts), (e) => e instanceof runtime.NoBackendError && cmd.test(e.message) && /no JSPI/.test(e.message));
       await assert.rejects(runtime.instantiate(plain('basic'), sleepImports(), { ...opts, backend: 'jspi' }), runtime.NoBackendError);
