@@ -23,7 +23,7 @@ import { Body, decodeBodyInto, decodeFunc, OPS, readModule, writeModule } from '
 import { moduleDiff } from '../dist/src/ir/equal.js';
 import { node26 } from '../scripts/node26.mjs';
 import { SUITE_WAST } from './suite.mjs';
-import { binaryenFeatures, textModules, wastFiles } from './wast-modules.mjs';
+import { assembleText, textModules, wastFiles } from './wast-modules.mjs';
 
 /** Op families the round-tripped bodies must contain (by OPS name). */
 const REQUIRED_OPS = [
@@ -62,16 +62,7 @@ if (binaryen) {
 
 /** The binary for a text module, or the reason binaryen gives for not producing one. */
 function assemble(text) {
-  let m = null;
-  try {
-    m = binaryen.parseText(text, binaryenFeatures(binaryen));
-    m.setFeatures(binaryenFeatures(binaryen));
-    return { bytes: m.emitBinary() };
-  } catch (e) {
-    return { reason: String(e.message).split('\n')[0].replace(/^\d+:\d+: /, '').replace(/^error: /, '') };
-  } finally {
-    m?.dispose();
-  }
+  return assembleText(binaryen, text);
 }
 
 // ---- the weft round trip ----------------------------------------------------------------

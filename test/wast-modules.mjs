@@ -140,3 +140,17 @@ export function wastFiles(dir, out = []) {
  */
 const CUSTOM_DESCRIPTORS = 1 << 21;
 export const binaryenFeatures = (binaryen) => binaryen.Features.All & ~binaryen.Features.CompactImports & ~CUSTOM_DESCRIPTORS;
+
+/** The binary binaryen assembles from a text module, or the reason it gives for not producing one. */
+export function assembleText(binaryen, text) {
+  let m = null;
+  try {
+    m = binaryen.parseText(text, binaryenFeatures(binaryen));
+    m.setFeatures(binaryenFeatures(binaryen));
+    return { bytes: m.emitBinary() };
+  } catch (e) {
+    return { reason: String(e.message).split('\n')[0].replace(/^\d+:\d+: /, '').replace(/^error: /, '') };
+  } finally {
+    m?.dispose();
+  }
+}

@@ -216,6 +216,9 @@ const MAX_TABLE = 1 << 16;
 // A table entry costs about a byte; comparing one value against the scratch local about six.
 const tableFits = (span: number, values: number): boolean => span <= MAX_TABLE && span <= 6 * values + 16;
 
+/** Shared empty list (most nodes have no merge children): nothing is allocated for them. */
+const NONE: number[] = [];
+
 class Emitter {
   readonly stream: number[] = [];
   /** Per frame id: targeted by a branch. */
@@ -270,14 +273,14 @@ class Emitter {
       this.open(Frame.Loop, x);
       this.push(Task.End);
     }
-    const merges: number[] = [];
+    let merges = NONE;
     for (let k = s.dom.childStart[x]; k < s.dom.childStart[x + 1]; k++) {
       const c = s.dom.children[k];
-      if (s.fwdPreds[c] >= 2) merges.push(c);
+      if (s.fwdPreds[c] >= 2) (merges === NONE ? (merges = []) : merges).push(c);
     }
     // Segment 0 is x's code with its inlined children, segment i+1 the tree of merges[i];
     // merges[i]'s block ends right before its tree and opens before segment starts[i].
-    const starts = this.blockStarts(x, merges);
+    const starts = merges.length ? this.blockStarts(x, merges) : NONE;
     for (let i = merges.length - 1; i >= 0; i--) {
       this.push(Task.Tree, merges[i]);
       for (let j = i + 1; j < merges.length; j++) if (starts[j] === i + 1) this.push(Task.Open, merges[j]);
