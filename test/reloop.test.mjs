@@ -6,11 +6,12 @@
 //   node --test test/reloop.test.mjs
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { emptyModule, ExternKind, OP_BY_NAME, Body, writeModule } from '../dist/src/index.js';
 import { checkEsbuild, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -76,4 +77,43 @@ test('esbuild-wasm: relooped esbuild.wasm transforms and builds identically', as
   const { path, growth } = reloop(t, 'esbuild', input);
   await checkEsbuild(t, path, tmp);
   assertGrowth('esbuild', growth);
+});
+
+test('--keep-smaller keeps every function at most as large as it was', (t) => {
+  const input = corpusOrSkip(t, 'sql-wasm');
+  if (!input) return;
+  const output = join(tmp, 'sql-wasm.smaller.wasm');
+  const r = spawnSync(process.execPath, [WEFT_BIN, 'reloop', input, '-o', output, '--keep-smaller', '--validate', '--stats'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const original = codeSectionSize(readFileSync(input));
+  const smaller = codeSectionSize(readFileSync(output));
+  t.diagnostic(`sql-wasm --keep-smaller: ${r.stderr.trim()}; code section ${original} → ${smaller} B`);
+  assert.ok(smaller <= original, `code section grew: ${original} → ${smaller}`);
+  assert.match(r.stderr, /left as they were: \d+ rendering larger/);
+});
+
+test('CLI: invalid or malformed input is an error, and nothing is written', () => {
+  const op = (name) => OP_BY_NAME.get(name).id;
+  const m = emptyModule();
+  m.types.push({ final: true, supers: [], comp: { kind: 'func', params: [], results: [] }, explicit: false });
+  m.recGroups.push({ start: 0, count: 1, explicit: false });
+  const body = new Body();
+  body.push(op('i32.const'), 1);
+  body.push(op('end'));
+  m.funcs.push({ type: 0, body, raw: null, offset: 0 });
+  m.exports.push({ name: 'f', kind: ExternKind.Func, index: 0 });
+  const cases = [
+    ['invalid.wasm', writeModule(m), /input is not valid: .*func 0/],
+    ['malformed.wasm', new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 10, 5, 1]), /malformed\.wasm:0x[0-9a-f]+: /],
+  ];
+  for (const [name, bytes, message] of cases) {
+    const input = join(tmp, name);
+    const output = join(tmp, `${name}.out`);
+    writeFileSync(input, bytes);
+    const r = spawnSync(process.execPath, [WEFT_BIN, 'reloop', input, '-o', output], { encoding: 'utf8' });
+    assert.equal(r.status, 1, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
+    assert.ok(!existsSync(output), `${name}: output written`);
+  }
 });

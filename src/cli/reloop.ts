@@ -2,6 +2,7 @@ import { readModule } from '../binary/decode.js';
 import { writeModule } from '../binary/encode.js';
 import { reloopModule } from '../passes/reloop.js';
 import { validate } from '../validate/module.js';
+import { splitBudgetOption } from './structurize.js';
 import { formatValidationError } from './validate.js';
 import { fail, note, parseArgs, readInput, reportErrors, UsageError, writeOutput, type Command } from './common.js';
 
@@ -9,8 +10,8 @@ const HELP = `usage: weft reloop IN.wasm -o OUT.wasm [--keep-smaller] [--split-b
 
 Rebuilds every function's control flow: recovers its control-flow graph from the body
 and structurizes it again (as Binaryen's --flatten --rereloop). Functions it cannot
-recover (exception handling, br_on_*, block parameters, values held on the stack across
-a branch target) keep their original bytes.
+recover (exception handling, br_on_*, block parameters, non-nullable locals) keep their
+original bytes. IN must be valid.
 
   --keep-smaller    keep a function's original body when the rebuilt one is larger
   --split-budget X  node-splitting budget of the structurizer (default 1)
@@ -27,12 +28,13 @@ export const reloopCommand: Command = (args) => {
   return reportErrors(input, () => {
     const out = options.get('-o');
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
-    const budgetText = options.get('--split-budget');
-    const splitBudget = budgetText === undefined ? undefined : Number(budgetText);
-    if (splitBudget !== undefined && !(splitBudget >= 0)) throw new UsageError(`--split-budget expects a number >= 0, got ${String(budgetText)}`);
+    const splitBudget = splitBudgetOption(options);
     const start = performance.now();
     const bytes = readInput(input);
     const m = readModule(bytes);
+    // Recovering a graph relies on the body being valid: reject invalid input up front.
+    const invalid = validate(m, { firstOnly: true });
+    if (invalid.length) return fail(`input is not valid: ${formatValidationError(input, m, invalid[0])}`);
     const stats = reloopModule(m, { keepSmaller: options.has('--keep-smaller'), splitBudget });
     const result = writeModule(m);
     if (options.has('--validate')) {

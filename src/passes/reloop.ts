@@ -111,7 +111,10 @@ for (const name of ['br_on_null', 'br_on_non_null', 'br_on_cast', 'br_on_cast_fa
 
 const STRUCT_NEW = opId('struct.new'), ARRAY_NEW_FIXED = opId('array.new_fixed');
 
-/** Reloops every defined function of `m` in place (bodies it cannot handle stay as they were). */
+/**
+ * Reloops every defined function of `m` in place (bodies it cannot handle stay as they
+ * were). `m` must be valid (see validate): the walk trusts the body's typing.
+ */
 export function reloopModule(m: Module, options: ReloopOptions = {}): ReloopStats {
   const stats: ReloopStats = { functions: m.funcs.length, relooped: 0, skipped: new Map(), bytesBefore: 0, bytesAfter: 0 };
   const r = new Relooper(m, options);
