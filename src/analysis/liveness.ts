@@ -1,7 +1,8 @@
 /**
  * Local liveness over the structured body IR: which locals may be read after a given
  * instruction before being written. A backward walk with an explicit frame stack (no
- * recursion); loop headers are iterated to a fixpoint. Exceptions are conservative: an
+ * recursion); a loop whose entry set grows has its body walked again, so each loop
+ * settles locally (inner ones within each walk of the outer). Exceptions are conservative: an
  * instruction that may throw inside a `try`/`try_table` can continue at any enclosing
  * handler.
  *
@@ -34,7 +35,7 @@ interface Frame {
 const orInto = (a: LocalSet, b: LocalSet): boolean => {
   let changed = false;
   for (let i = 0; i < a.length; i++) {
-    const v = a[i] | b[i];
+    const v = (a[i] | b[i]) >>> 0;
     if (v !== a[i]) {
       a[i] = v;
       changed = true;
@@ -56,9 +57,7 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
   const loopLive = new Map<number, LocalSet>();
   const out = new Map<number, LocalSet>();
   const empty = new Uint32Array(W);
-  let changed = true;
-  for (let round = 0; changed; round++) {
-    changed = false;
+  {
     const frames: Frame[] = [];
     let live = new Uint32Array(W);
     const label = (d: number): LocalSet => frames[frames.length - 1 - d].label;
@@ -150,9 +149,12 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
         case Op.try_table: {
           const f = frames.pop()!;
           if (op === Op.if) orInto(live, f.elseStart ?? f.exit);
-          else if (op === Op.loop) {
-            const l = loopLive.get(i)!;
-            if (orInto(l, live)) changed = true;
+          else if (op === Op.loop && orInto(loopLive.get(i)!, live)) {
+            // The loop's entry set grew: walk its body again from its end (the frame's
+            // label is that same set), until it is stable.
+            frames.push(f);
+            live = f.exit.slice();
+            i = match[i];
           }
           continue;
         }
@@ -178,7 +180,6 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
           continue;
       }
     }
-    if (round > 10_000) throw new Error('liveness did not converge');
   }
   return out;
 }
