@@ -12,19 +12,10 @@ import { relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readModule, reloopModule, validate, writeModule } from '../dist/src/index.js';
-import { node26 } from '../scripts/node26.mjs';
-import { haveSuite, NO_SUITE, SUITE_WAST } from './suite.mjs';
+import { SUITE_WAST, suiteNode26 } from './suite.mjs';
 import { assembleText, textModules, wastFiles } from './wast-modules.mjs';
 
-let node = null;
-let why = NO_SUITE;
-if (haveSuite) {
-  try {
-    node = node26();
-  } catch (e) {
-    why = `Node 26 unavailable: ${e.message}`;
-  }
-}
+const { node, why } = await suiteNode26();
 
 test('relooped spec modules run exactly as the originals (Node 26)', { skip: !node && why }, () => {
   const script = fileURLToPath(new URL('./spec/reloop-exec.mjs', import.meta.url));

@@ -23,3 +23,17 @@ export function scripts() {
 
 /** Commands whose binary module the script expects to decode. */
 export const DECODES = new Set(['module', 'assert_invalid', 'assert_unlinkable', 'assert_uninstantiable']);
+
+/**
+ * The Node 26 binary the execution tests run under, or why there is none (no suite, or
+ * Node 26 could not be installed): `{ node, why }`, one of them null.
+ */
+export async function suiteNode26() {
+  if (!haveSuite) return { node: null, why: NO_SUITE };
+  const { node26 } = await import('../scripts/node26.mjs');
+  try {
+    return { node: node26(), why: null };
+  } catch (e) {
+    return { node: null, why: `Node 26 unavailable: ${e.message}` };
+  }
+}
