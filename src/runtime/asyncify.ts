@@ -1,6 +1,6 @@
 /**
  * The Asyncify backend, for modules transformed by `weft asyncify` or Binaryen's
- * `--asyncify` (the ABI is in ../../../shared/reference/asyncify.md §1).
+ * `--asyncify` (the ABI: the header comment of Binaryen's src/passes/Asyncify.cpp).
  *
  * A call of a suspending export runs the export. When an async import returns a
  * Promise, the import records it on the call, points the module at the call's data
@@ -21,8 +21,8 @@
  * addresses, so they can move), and carries on: the buffer grows before it can run out.
  * An unwind larger than the whole room at once is an AsyncifyOverflowError, not a
  * trap in the middle of user code: Binaryen's pass traps at the next asyncify_* call after
- * writing past `end`, weft's as it would pass it; either way the call fails cleanly and
- * the instance stays usable.
+ * writing past `end`, weft's traps before it would write past it; either way the call
+ * fails cleanly and the instance stays usable.
  *
  * Where buffers live: if the module exports `malloc` and `free`, they come from it.
  * Otherwise the runtime grows memory 0 by whole pages that it then owns; a module that

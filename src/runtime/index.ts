@@ -19,8 +19,9 @@
  * Concurrency: a call made while another call of the same instance is suspended starts at
  * once, and the earlier call resumes only after the later one has finished (stack order;
  * see order.ts). That is what nesting (an import awaiting a call back into the instance)
- * needs and what a shadow stack in linear memory needs. Two calls that each wait for the
- * other's progress in the opposite order therefore wait forever.
+ * needs and what a shadow stack in linear memory needs. A later call that waits for an
+ * earlier one's progress therefore waits forever, and a steady stream of new calls keeps
+ * an earlier one waiting.
  *
  * Which exports may suspend is read from the module's bytes (analysis.ts). Given a
  * WebAssembly.Module, whose bytes JS cannot read, every function export returns a Promise
