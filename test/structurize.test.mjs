@@ -132,6 +132,21 @@ test(`random graphs: ${SEEDS} seeds, traces equal the interpreter's; helper loca
   t.diagnostic(`${SEEDS} seeds (${Math.ceil(SEEDS / 3)} also with split budget 0), 3 tapes each; graphs with: ${Object.entries(seen).map(([k, n]) => `${k} ${n}`).join(', ')}`);
 });
 
+test(`program-shaped graphs (${Math.ceil(SEEDS / 4)} seeds, 10-400 blocks): traces equal the interpreter's; reducible ones get no helper local`, (t) => {
+  let reducibleCount = 0;
+  for (let seed = 0; seed < SEEDS; seed += 4) {
+    const json = programCfg(10 + (seed % 391), seed + 1);
+    const { result } = check(json, `program seed ${seed}`, { tapeSeed: seed, tapes: 2 });
+    if (reducible(json)) {
+      reducibleCount++;
+      assert.equal(result.labelLocal, -1, `program seed ${seed}: reducible, yet a dispatch label was allocated`);
+      assert.equal(result.stats.splitNodes + result.stats.dispatchLoops, 0, `program seed ${seed}: reducible, yet split or dispatched`);
+    }
+  }
+  assert.ok(reducibleCount >= SEEDS / 8, `only ${reducibleCount} reducible program graphs`);
+  t.diagnostic(`${reducibleCount} of ${Math.ceil(SEEDS / 4)} program graphs reducible`);
+});
+
 test('K_n (n = 2..12), Duff, a 200-way interpreter loop and a lexer, at several split budgets', () => {
   const families = [];
   for (let n = 2; n <= 12; n++) families.push([`K_${n}`, clique(n)]);
