@@ -395,6 +395,9 @@ const MAX_LOCALS = 0xffffffff;
  */
 export function decodeBodyInto(buf: Uint8Array, start: number, end: number, body: Body, hasDataCount = true): Body {
   body.reset();
+  // Room for every instruction up front (each takes at least a byte), so the loop's
+  // growth path stays cold: an optimized loop that meets it later deoptimizes.
+  if (body.ops.length < end - start) body.grow(end - start);
   const c = new Cursor(buf, start, end);
   const groups = c.count(2);
   let total = 0;

@@ -1,7 +1,5 @@
 import { readModule } from '../binary/decode.js';
 import { convertParallel, sharedPool } from '../parallel/index.js';
-import { validate } from '../validate/module.js';
-import { formatValidationError } from './validate.js';
 import { fail, note, parseArgs, readInput, reportErrors, threadsOption, UsageError, writeOutput, type Command } from './common.js';
 
 const HELP = `usage: weft convert IN.wasm -o OUT.wasm [--threads N] [--validate]
@@ -30,6 +28,8 @@ export const convertCommand: Command = (args) => {
     const bytes = readInput(input);
     const result = await convertParallel(bytes, { threads });
     if (options.has('--validate')) {
+      // Loaded only when asked for: start-up time counts on every convert.
+      const [{ validate }, { formatValidationError }] = await Promise.all([import('../validate/module.js'), import('./validate.js')]);
       const m = readModule(result);
       const errors = validate(m, { firstOnly: true });
       if (errors.length) return fail(`output of ${formatValidationError(input, m, errors[0])}`);
