@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { readModule } from '../binary/decode.js';
 import { printModuleTo } from '../text/printer.js';
 import { parseArgs, readInput, reportErrors, UsageError, writeAll, writeOutputStreamed, type Command } from './common.js';
@@ -27,7 +28,8 @@ export const printCommand: Command = (args) => {
     // The text is streamed: for a large module it can exceed V8's longest string.
     const print = (fd: number): void => printModuleTo(m, (chunk) => writeAll(fd, Buffer.from(chunk, 'utf8')), { folded });
     if (out !== undefined) {
-      writeOutputStreamed(out, print);
+      // A regular file takes each chunk whole: let Node encode straight from the string.
+      writeOutputStreamed(out, (fd) => printModuleTo(m, (chunk) => writeSync(fd, chunk), { folded }));
       return 0;
     }
     try {
