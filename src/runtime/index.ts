@@ -57,6 +57,9 @@ export interface InstantiateOptions {
   stackSize?: number;
 }
 
+/** A function type as a suspending export has it: the same parameters, a Promise of the result. */
+export type Suspending<F> = F extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : F;
+
 export interface Instantiated<E> {
   instance: WasmInstance;
   module: WasmModule;
