@@ -1,8 +1,8 @@
 // weft/runtime in a browser: a page served from localhost loads dist/src/runtime in
 // headless Chromium (Debian's, driven by npm playwright-core) and runs a module whose
 // async import awaits a fetch() to this server and a timer, with the Asyncify backend
-// (binaryen.js-asyncified module, fetched as a Response) and, where Chromium has JSPI,
-// the JSPI backend on the untransformed module.
+// (binaryen.js-asyncified module, fetched as a Response, and weft's build once its pass
+// is built) and, where Chromium has JSPI, the JSPI backend on the untransformed module.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -45,16 +45,18 @@ const imports = {
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   },
 };
+const WEFT = WEFT_BUILT;
 const out = { jspi: hasJspi(), runs: [] };
 try {
   const runs = [['asyncify', '/asyncified.wasm']];
+  if (WEFT) runs.push(['asyncify', '/weft.wasm']);
   if (out.jspi) runs.push(['jspi', '/plain.wasm'], ['auto', '/plain.wasm']);
   for (const [backend, url] of runs) {
     const t0 = performance.now();
     const r = await instantiate(fetch(url), imports, { async: ${JSON.stringify(ASYNC)}, backend });
     const sync = r.exports.add(20, 22);
     const p = r.exports.main(4);
-    out.runs.push({ backend, used: r.backend, sync, isPromise: p instanceof Promise, result: await p, ms: performance.now() - t0 });
+    out.runs.push({ backend, url, used: r.backend, sync, isPromise: p instanceof Promise, result: await p, ms: performance.now() - t0 });
   }
 } catch (e) {
   out.error = String(e && e.stack || e);
@@ -68,13 +70,18 @@ const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get 
 test('weft/runtime in headless Chromium: an import awaiting fetch() and a timer', { skip, timeout: 90_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const plain = await assemble(WAT);
-  const asyncified = await (await asyncifiers())[0].asyncify(plain, ASYNC);
+  const all = await asyncifiers();
+  const asyncified = await all[0].asyncify(plain, ASYNC);
+  // weft's own pass too, once it is built.
+  const weft = all.find((a) => a.name === 'weft asyncify' && !a.unavailable);
+  const weftBytes = weft ? await weft.asyncify(plain, ASYNC) : null;
   const digits = [];
   const types = { '.js': 'text/javascript', '.map': 'application/json' };
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const send = (status, type, body) => res.writeHead(status, { 'content-type': type }).end(body);
-    if (url.pathname === '/') return send(200, 'text/html', PAGE);
+    if (url.pathname === '/') return send(200, 'text/html', PAGE.replace('WEFT_BUILT', String(!!weftBytes)));
+    if (url.pathname === '/weft.wasm' && weftBytes) return send(200, 'application/wasm', weftBytes);
     if (url.pathname === '/plain.wasm') return send(200, 'application/wasm', plain);
     if (url.pathname === '/asyncified.wasm') return send(200, 'application/wasm', asyncified);
     if (url.pathname === '/digit') {
@@ -108,7 +115,7 @@ test('weft/runtime in headless Chromium: an import awaiting fetch() and a timer'
     const out = await page.evaluate(() => window.__result);
     console.log(`# Chromium ${context.browser()?.version() ?? ''}: ${JSON.stringify(out)}`);
     assert.equal(out.error, undefined, `${out.error}\n${logs.join('\n')}`);
-    const backends = out.jspi ? ['asyncify', 'jspi', 'auto'] : ['asyncify'];
+    const backends = [...(weftBytes ? ['asyncify', 'asyncify'] : ['asyncify']), ...(out.jspi ? ['jspi', 'auto'] : [])];
     assert.deepEqual(out.runs.map((r) => r.backend), backends);
     for (const r of out.runs) {
       assert.equal(r.result, 1234, `${r.backend}: main(4) builds 1,2,3,4 from four fetches`);
