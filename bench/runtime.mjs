@@ -8,9 +8,10 @@
 //   loop   one export call whose loop suspends --cycles times
 //   calls  --cycles export calls that suspend once each (adds the per-call cost)
 // Tools, each in its own child process, on Node 20 and on Node 26 (tools/node26):
-//   weft asyncify   weft/runtime, Asyncify backend, on the binaryen.js-asyncified module
+//   weft asyncify   weft/runtime, Asyncify backend, on the module asyncified by binaryen.js
+//                   (and by weft's pass, once it is built)
 //   weft jspi       weft/runtime, JSPI backend, on the untransformed module (Node 26 only)
-//   asyncify-wasm   Asyncify.instantiate() on the same asyncified module
+//   asyncify-wasm   Asyncify.instantiate() on the same asyncified modules
 // Each child warms up with one round of each shape, then times --runs rounds (default 5);
 // each tool's child runs --repeat times (default 3), interleaved with the other tools' so
 // that load from elsewhere on the machine hits all alike. The table gives the best and the
@@ -110,13 +111,22 @@ export async function main(args) {
   const { assemble, asyncifiers } = await import('../test/runtime/asyncifiers.mjs');
   const rows = await withTempDir(async (tmp) => {
     const plain = await assemble(SPIN);
-    const files = { plain: join(tmp, 'spin.wasm'), asyncified: join(tmp, 'spin.asyncified.wasm') };
-    writeFileSync(files.plain, plain);
-    writeFileSync(files.asyncified, await (await asyncifiers())[0].asyncify(plain, ['env.tick']));
+    // The module as each asyncifier leaves it: binaryen.js always, weft's pass once built.
+    const all = await asyncifiers();
+    const files = { plain: { name: 'untransformed', file: join(tmp, 'spin.wasm') } };
+    writeFileSync(files.plain.file, plain);
+    const builds = [];
+    for (const a of [all[0], all.find((x) => x.name === 'weft asyncify')]) {
+      if (!a || a.unavailable) continue;
+      const file = join(tmp, `spin.${builds.length}.wasm`);
+      writeFileSync(file, await a.asyncify(plain, ['env.tick']));
+      builds.push({ name: a.name, file });
+    }
+    const pairs = [...builds.map((b) => ['weft asyncify', b]), ['weft jspi', files.plain], ...builds.map((b) => ['asyncify-wasm', b])];
     const out = [];
     for (const node of nodes) {
-      for (const [tool, file] of [['weft asyncify', files.asyncified], ['weft jspi', files.plain], ['asyncify-wasm', files.asyncified]]) {
-        const row = { node: node.label, tool, file, bin: node.bin, loop: [], calls: [], rss: 0 };
+      for (const [tool, { name, file }] of pairs) {
+        const row = { node: node.label, tool, module: name, file, bin: node.bin, loop: [], calls: [], rss: 0 };
         out.push(row);
         if (node.unavailable) row.error = `n/a (${node.unavailable})`;
         else if (tool === 'weft jspi' && !node.jspi) row.error = 'n/a (no JSPI in this node)';
@@ -151,18 +161,19 @@ function report(rows, opts) {
   const notes = new Notes();
   const us = (s) => fmt(s == null ? null : s * 1e6, 3);
   const best = (xs) => Math.min(...xs);
-  const peer = (row) => rows.find((r) => r.node === row.node && r.tool === 'asyncify-wasm' && !r.error);
+  // The peer: asyncify-wasm on the same node and module (binaryen.js's for JSPI's row).
+  const peer = (row) => rows.find((r) => r.node === row.node && r.tool === 'asyncify-wasm' && !r.error && (r.module === row.module || (row.tool === 'weft jspi' && r.module === 'binaryen.js')));
   const n = opts.runs * opts.repeat;
   console.log(`${opts.cycles.toLocaleString('en-US')} suspend/resume round trips a round, ${n} rounds per tool and shape; CPU µs per round trip\n`);
   const shape = (r, key) => [us(best(r[key])), us(median(r[key])), ratio(best(r[key]), peer(r) && best(peer(r)[key]))];
   printTable(
-    ['node', 'tool'],
+    ['node', 'tool', 'module'],
     [
       { label: 'loop (one call)', heads: ['best', 'median', 'best vs asyncify-wasm'] },
       { label: 'calls (one suspension each)', heads: ['best', 'median', 'best vs asyncify-wasm'] },
       { label: 'peak', heads: ['RSS MB'] },
     ],
-    rows.map((r) => (r.error ? [r.node, r.tool, notes.ref(r.error)] : [r.node, r.tool, ...shape(r, 'loop'), ...shape(r, 'calls'), fmt(r.rss, 0)])),
+    rows.map((r) => (r.error ? [r.node, r.tool, r.module, notes.ref(r.error)] : [r.node, r.tool, r.module, ...shape(r, 'loop'), ...shape(r, 'calls'), fmt(r.rss, 0)])),
   );
   notes.print();
   console.log('\nRatios below 1.00x: weft is faster. The module: a loop calling env.tick, which returns Promise.resolve(i & 1).');
