@@ -18,7 +18,8 @@ try {
 }
 
 function check(node, args) {
-  const report = JSON.parse(execFileSync(node, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  const { assembler, cases: report } = JSON.parse(execFileSync(node, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }));
+  if (assembler !== 'wat2wasm') console.log('wat2wasm (Debian wabt) is missing: binaryen.js assembled the cases, which moves stack values into locals');
   const failed = report.filter((r) => !r.ok);
   for (const r of report) console.log(`${r.ok ? 'ok' : 'FAILED'}: ${r.name} (${r.instrumented} function(s), ${r.sites} site(s), ${r.sleeps} suspension(s))`);
   assert.deepEqual(failed.map((r) => `${r.name}: ${r.error}`), []);

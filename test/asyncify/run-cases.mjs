@@ -3,7 +3,20 @@
 // and compares. Prints a JSON report. Usage: node run-cases.mjs [--all]
 // (without --all, only the cases Node 20 can execute).
 import binaryen from 'binaryen';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+
+export const haveWat2wasm = (() => {
+  try {
+    execFileSync('wat2wasm', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 import { readModule, writeModule, validate } from '../../dist/src/index.js';
 import { asyncify } from '../../dist/src/passes/asyncify/index.js';
 import { CASES } from './cases.mjs';
@@ -12,7 +25,26 @@ import { host } from './driver.mjs';
 const all = process.argv.includes('--all');
 const show = (v) => (typeof v === 'bigint' ? `${v}n` : Array.isArray(v) ? v.map(show) : v);
 
+/**
+ * Assembles a test module. WABT's wat2wasm keeps the code exactly as written (operand-stack
+ * values live across calls stay on the stack); binaryen.js, the fallback, turns such
+ * values into locals.
+ */
 export function assemble(wat) {
+  if (haveWat2wasm) {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-wat-'));
+    try {
+      writeFileSync(join(dir, 'm.wat'), wat);
+      execFileSync('wat2wasm', ['--enable-all', '--debug-names', join(dir, 'm.wat'), '-o', join(dir, 'm.wasm')], { stdio: ['ignore', 'ignore', 'pipe'] });
+      return new Uint8Array(readFileSync(join(dir, 'm.wasm')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return assembleWithBinaryen(wat);
+}
+
+function assembleWithBinaryen(wat) {
   const mod = binaryen.parseText(wat);
   // WebAssembly 3.0's features (Features.All would add later proposals' encodings).
   const F = binaryen.Features;
@@ -74,7 +106,7 @@ for (const c of CASES) {
     entry.error = e.stack;
   }
 }
-console.log(JSON.stringify(report, null, 1));
+console.log(JSON.stringify({ assembler: haveWat2wasm ? 'wat2wasm' : 'binaryen.js', cases: report }, null, 1));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -40,7 +40,7 @@ import { copyInstructions } from '../../cfg/fragment.js';
 import { liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt } from '../../ir/body.js';
-import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
+import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../../ir/opcodes.js';
 import {
   F32, F64, I32, I64, V128, isRefType, refHeap, refNullable, refType, type FuncType, type HeapType, type ValType,
 } from '../../ir/types.js';
@@ -58,8 +58,26 @@ const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I
 const I64_ADD = id('i64.add'), I64_SUB = id('i64.sub'), I64_GT_U = id('i64.gt_u');
 const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
 const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
-const I32_LT_U = id('i32.lt_u'), I32_EQZ = id('i32.eqz');
+const I32_LT_U = id('i32.lt_u'), I32_LE_U = id('i32.le_u'), I32_EQZ = id('i32.eqz');
 const EMPTY_BLOCK = -64;
+
+/**
+ * Instructions that neither trap nor have effects, with their operand and result counts
+ * (-1: not pure). A call's argument computation made only of these can run again when
+ * rewinding, with whatever the locals hold then, instead of being spilled and saved.
+ */
+const PURE_POPS = new Int8Array(OPS.length).fill(-1);
+const PURE_PUSHES = new Int8Array(OPS.length);
+for (const op of OPS) {
+  if (op.imm !== Imm.None || op.params === null || op.results === null || op.params.includes('a')) continue;
+  if (/\.(div|rem)_|\.trunc_f/.test(op.name)) continue;
+  PURE_POPS[op.id] = op.params.length;
+  PURE_PUSHES[op.id] = op.results.length;
+}
+for (const name of ['local.get', 'global.get', 'i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.const', 'ref.null', 'ref.func']) {
+  PURE_POPS[id(name)] = 0;
+  PURE_PUSHES[id(name)] = 1;
+}
 
 /** Where the asyncify state lives, and how block types are made. */
 export interface FlowEnv {
@@ -93,6 +111,10 @@ interface Element {
   instr: number;
   first: number;
   last: number;
+  /** Where a rewind lands: the element itself, or the start of its call's pure argument code. */
+  landing: number;
+  /** Level stack height at the landing. */
+  height: number;
 }
 
 /** A level of the body being emitted. */
@@ -115,6 +137,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const nParams = fn.params.length;
   const localTypes: ValType[] = [...fn.params, ...src.localTypes()];
   const nOrig = localTypes.length;
+
+  // Non-defaultable locals become nullable (reads get ref.as_non_null).
+  const nonNull = new Uint8Array(nOrig);
+  for (let x = nParams; x < nOrig; x++) if (isRefType(localTypes[x]) && !refNullable(localTypes[x])) nonNull[x] = 1;
 
   // 1. The operand stack at every call and opener.
   const marks = new Uint8Array(n);
@@ -157,7 +183,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         const k = sites.length;
         sites.push(i);
         // Register the site in its level, and each enclosing construct in its parent's.
-        let elem: Element = { instr: i, first: k, last: k };
+        let elem: Element = { instr: i, first: k, last: k, landing: i, height: stacks.get(i)!.length };
         let level = cur;
         for (let d = open.length; ; d--) {
           let list = levels.get(level);
@@ -171,10 +197,39 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
             throw new AsyncifyError(`func ${funcIndex}: a call that may unwind inside a legacy catch body is not supported yet`);
           }
           if (!first.has(opener)) first.set(opener, k);
-          elem = { instr: opener, first: first.get(opener)!, last: k };
+          elem = { instr: opener, first: first.get(opener)!, last: k, landing: opener, height: stacks.get(opener)!.length };
           level = open[d - 1];
         }
       }
+    }
+  }
+
+  // Landings: a call's arguments computed by pure code are recomputed when rewinding.
+  const suffixReads = new Set<number>();
+  for (const list of levels.values()) {
+    for (const e of list) {
+      if (!isCall(ops[e.instr])) continue;
+      const { count, keep } = siteArgs(e.instr);
+      const indirect = keep === 1;
+      let h = e.height;
+      const bound = h - count;
+      for (let q = e.instr - 1; q >= 0; q--) {
+        const op = ops[q];
+        const pops = PURE_POPS[op];
+        if (pops < 0) break;
+        if (op === Op.local_get && nonNull[imm[q * 4]]) break;
+        // An indirect callee must be recomputed exactly: from restored locals only.
+        if (indirect && op === Op.global_get) break;
+        const before = h - PURE_PUSHES[op] + pops;
+        if (before < bound) break;
+        h = before;
+        // Only where the arguments' code starts with nothing of its own on the stack.
+        if (h === bound) {
+          e.landing = q;
+          e.height = h;
+        }
+      }
+      if (indirect) for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
     }
   }
 
@@ -190,8 +245,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     newLocals.push(t);
     return nOrig + newLocals.length - 1;
   };
-  const nonNull = new Uint8Array(nOrig);
-  for (let x = nParams; x < nOrig; x++) if (isRefType(localTypes[x]) && !refNullable(localTypes[x])) nonNull[x] = 1;
   const idxLocal = addLocal(I32);
   const ptrType = env.mem64 ? I64 : I32;
   const ptrLocal = addLocal(ptrType);
@@ -254,28 +307,34 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       out.push(Op.br_if, 0);
     } else {
       out.push(Op.if, EMPTY_BLOCK);
-      out.push(Op.local_get, idxLocal);
       const a = elements[0].first;
-      if (a !== 0) {
-        out.push(Op.i32_const, a);
-        out.push(I32_SUB);
+      const span = elements[elements.length - 1].last - a + 1;
+      if (span <= elements.length * 6) {
+        // A jump table over the site indices in this level.
+        out.push(Op.local_get, idxLocal);
+        if (a !== 0) {
+          out.push(Op.i32_const, a);
+          out.push(I32_SUB);
+        }
+        const targets: number[] = [];
+        for (let j = 0; j < elements.length; j++) for (let c = elements[j].first; c <= elements[j].last; c++) targets.push(j + 1);
+        targets.push(0);
+        out.push(Op.br_table, out.pushExtra(targets), targets.length - 1);
+      } else {
+        // Elements holding many sites each: compare with the range ends instead.
+        for (let j = 0; j < elements.length - 1; j++) {
+          out.push(Op.local_get, idxLocal);
+          out.push(Op.i32_const, elements[j].last);
+          out.push(I32_LE_U);
+          out.push(Op.br_if, j + 1);
+        }
+        out.push(Op.br, elements.length);
       }
-      const targets: number[] = [];
-      for (let j = 0; j < elements.length; j++) for (let c = elements[j].first; c <= elements[j].last; c++) targets.push(j + 1);
-      targets.push(0);
-      out.push(Op.br_table, out.pushExtra(targets), targets.length - 1);
       out.push(Op.end);
     }
     if (px) reload(params, px);
   };
 
-  const siteArgs = (i: number): { count: number; keep: number } => {
-    const op = ops[i];
-    const k = i * 4;
-    if (op === Op.call || op === Op.return_call) return { count: ctx.types.func(ctx.funcs[imm[k]])!.params.length, keep: 0 };
-    // The table index or function reference picks the callee again when rewinding.
-    return { count: ctx.types.func(imm[k])!.params.length + 1, keep: 1 };
-  };
 
   // Prologue placeholder: emitted into `body` separately and joined at the end.
   out.push(Op.block, ...blockImm([], fn.results));
@@ -284,29 +343,37 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   frames.push(0);
   startLevel(-1, []);
 
-  const rewindReads = new Set<number>();
+  const rewindReads = new Set<number>(suffixReads);
+  const pending = new Map<number, number>(); // site instruction → index, after a landing before it
   for (let i = 0; i <= last; i++) {
     const op = ops[i];
     const k = i * 4;
     const level = levelStack[levelStack.length - 1];
     const elems = level.elements;
-    if (elems && level.next < elems.length && elems[level.next].instr === i) {
+    if (elems && level.next < elems.length && elems[level.next].landing === i) {
       const e = elems[level.next++];
-      const types = stacks.get(i)!;
+      const all = stacks.get(e.instr)!;
+      const types = all.slice(0, e.height);
       const xs = spill(types, level.depth, false);
       out.push(Op.end);
       eDepth--;
       reload(types, xs);
       // The spills this element's sites read when rewinding.
-      const { count, keep } = isCall(op) ? siteArgs(i) : { count: 0, keep: 0 };
+      const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
       for (let p = 0; p < xs.length; p++) {
-        const isArg = p >= xs.length - count && p < xs.length - keep;
+        const isArg = p >= all.length - count && p < all.length - keep;
         if (!isArg || !defaultable(types[p])) rewindReads.add(xs[p]);
       }
       if (isCall(op)) {
         emitSite(i, e.first);
         continue;
       }
+      if (e.landing !== e.instr) pending.set(e.instr, e.first);
+    }
+    if (pending.has(i)) {
+      emitSite(i, pending.get(i)!);
+      pending.delete(i);
+      continue;
     }
     switch (op) {
       case Op.block:
@@ -395,6 +462,14 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     out.push(Op.br_if, eDepth - 1 - UNWIND);
     out.push(Op.drop);
     if (tail) out.push(Op.return);
+  }
+
+  function siteArgs(i: number): { count: number; keep: number } {
+    const op = ops[i];
+    const k = i * 4;
+    if (op === Op.call || op === Op.return_call) return { count: ctx.types.func(ctx.funcs[imm[k]])!.params.length, keep: 0 };
+    // The table index or function reference picks the callee again when rewinding.
+    return { count: ctx.types.func(imm[k])!.params.length + 1, keep: 1 };
   }
 
   function defaultable(t: ValType): boolean {

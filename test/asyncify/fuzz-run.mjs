@@ -1,0 +1,265 @@
+// The Asyncify differential fuzzer's engine (used by test/asyncify-fuzz.test.mjs), and a
+// command line to reproduce or explore one seed:
+//
+//   node test/asyncify/fuzz-run.mjs SEED [COUNT] [--keep DIR] [--binaryen]
+//
+// For each seed: generate a module (fuzz-gen.mjs), assemble it with wabt's wat2wasm,
+// run a seeded list of export calls on it with every import synchronous (the oracle),
+// asyncify it with weft (options vary with the seed), validate the output with weft's
+// validator and V8, and run the same calls with `env.sleep`/`env.sleep_v` suspending at
+// seeded random times. The logs (every import call with its arguments, every export's
+// result) must be equal. --keep writes SEED.wat / .wasm / .async.wasm into DIR;
+// --binaryen also runs binaryen.js's (npm binaryen) asyncify output through the same host.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readModule, writeModule, validate } from '../../dist/src/index.js';
+import { asyncify } from '../../dist/src/passes/asyncify/index.js';
+import { generate, rng } from './fuzz-gen.mjs';
+
+const DATA = 4096; // the asyncify buffer header; frames from DATA + 8 to the end of page 0
+const END = 65536;
+const MAX_SLEEPS = 20000; // per export call: a runaway guard (the same in both runs)
+
+export function assemble(wat, dir, name) {
+  const watPath = join(dir, `${name}.wat`);
+  const wasmPath = join(dir, `${name}.wasm`);
+  writeFileSync(watPath, wat);
+  const r = spawnSync('wat2wasm', ['--enable-tail-call', '--enable-exceptions', watPath, '-o', wasmPath], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wat2wasm rejects the generated module: ${r.stderr}`);
+  return readFileSync(wasmPath);
+}
+
+/** The export calls of a seed: [{ name, args, fuel }]. */
+export function plan(seed, funcs) {
+  const R = rng(seed ^ 0x5bd1e995);
+  const calls = [];
+  const n = R.range(3, 6);
+  for (let i = 0; i < n; i++) {
+    const f = R.pick(funcs);
+    const args = f.params.map((t) => {
+      switch (t) {
+        case 'i32': return R.pick([0, 1, -1, 5, 0x7fffffff, R.int(2000) - 1000]);
+        case 'i64': return R.pick([0n, 1n, -1n, 123456789012345n, BigInt(R.int(2000) - 1000)]);
+        case 'f32': return Math.fround(R.pick([0, -0, 1.5, -3, 1e30, NaN, R.int(1000) / 8]));
+        default: return R.pick([0, -0, 2.5, -1e-300, Infinity, R.int(100000) / 64]);
+      }
+    });
+    calls.push({ name: f.name, args, fuel: R.range(3, 40) });
+  }
+  return calls;
+}
+
+const show = (v) => {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
+  return String(v);
+};
+
+/**
+ * Runs the calls on `bytes`. When the module is asyncified, sleep/sleep_v suspend with
+ * probability `p` (from the seeded `suspendSeed`). Returns { log, suspensions }.
+ */
+export async function run(bytes, calls, { suspendSeed = 1, p = 0.5 } = {}) {
+  const module = await WebAssembly.compile(bytes);
+  const log = [];
+  let e = null;
+  let asyncified = false;
+  let rewinding = false;
+  let pending = 0;
+  let suspensions = 0;
+  let sleeps = 0;
+  let sleepV = 0;
+  const R = rng(suspendSeed);
+  const guard = () => {
+    if (++sleeps > MAX_SLEEPS) throw new Error('too many sleeps');
+  };
+  const suspendOr = (value) => {
+    if (asyncified && R.chance(p)) {
+      suspensions++;
+      pending = value;
+      e.asyncify_start_unwind(DATA);
+      return 0;
+    }
+    return value;
+  };
+  const env = {
+    sleep: (x) => {
+      if (rewinding) {
+        rewinding = false;
+        e.asyncify_stop_rewind();
+        return;
+      }
+      guard();
+      log.push(`sleep ${x}`);
+      suspendOr(undefined);
+    },
+    sleep_v: (x) => {
+      if (rewinding) {
+        rewinding = false;
+        e.asyncify_stop_rewind();
+        return pending;
+      }
+      guard();
+      log.push(`sleep_v ${x}`);
+      return suspendOr((Math.imul(x, 7) + sleepV++) | 0);
+    },
+  };
+  for (const t of ['i32', 'i64', 'f32', 'f64']) env[`log_${t}`] = (v) => void log.push(`log_${t} ${show(v)}`);
+  const instance = await WebAssembly.instantiate(module, { env });
+  e = instance.exports;
+  asyncified = typeof e.asyncify_get_state === 'function';
+  const mem = () => new DataView(e.memory.buffer);
+  if (asyncified) {
+    mem().setUint32(DATA, DATA + 8, true);
+    mem().setUint32(DATA + 4, END, true);
+  }
+  for (const c of calls) {
+    e.init(c.fuel);
+    sleeps = 0;
+    let result;
+    try {
+      for (;;) {
+        result = e[c.name](...c.args);
+        if (!asyncified || e.asyncify_get_state() === 0) break;
+        if (e.asyncify_get_state() !== 1) throw new Error(`the export returned in asyncify state ${e.asyncify_get_state()}`);
+        e.asyncify_stop_unwind();
+        e.asyncify_start_rewind(DATA);
+        rewinding = true;
+      }
+    } catch (err) {
+      log.push(`${c.name} trap: ${err.message}`);
+      return { log, suspensions };
+    }
+    if (asyncified && mem().getUint32(DATA, true) !== DATA + 8) {
+      log.push(`buffer position not restored: ${mem().getUint32(DATA, true)}`);
+      return { log, suspensions };
+    }
+    log.push(`${c.name}(${c.args.map(show).join(',')}) = ${show(result)}`);
+  }
+  return { log, suspensions };
+}
+
+/** The weft options a seed uses. */
+export function optionsFor(seed) {
+  switch (seed % 3) {
+    case 0: return { imports: ['env.sleep', 'env.sleep_v'] };
+    case 1: return {}; // every import may unwind (the log imports too)
+    default: return { imports: ['env.sleep*'] };
+  }
+}
+
+export function cliFlags(options) {
+  return options.imports ? ['--imports', options.imports.join(',')] : [];
+}
+
+/**
+ * Checks one seed. Returns { ok, seed, message?, suspensions, ... }; with `keep`, writes
+ * the module files there.
+ */
+export async function checkSeed(seed, { keep = null, binaryen = false, genOptions = {} } = {}) {
+  const dir = keep ?? mkdtempSync(join(tmpdir(), 'weft-fuzz-'));
+  if (keep) mkdirSync(keep, { recursive: true });
+  const name = `seed${seed}`;
+  try {
+    const g = generate(seed, genOptions);
+    const bytes = assemble(g.wat, dir, name);
+    if (!WebAssembly.validate(bytes)) return { ok: false, seed, message: 'the generated module is invalid (V8)' };
+    const calls = plan(seed, g.funcs);
+    const oracle = await run(bytes, calls);
+    const options = optionsFor(seed);
+    let out;
+    let report;
+    try {
+      const m = readModule(bytes);
+      report = asyncify(m, options);
+      out = writeModule(m);
+    } catch (err) {
+      return { ok: false, seed, message: `weft asyncify throws: ${err.message}` };
+    }
+    if (keep) writeFileSync(join(dir, `${name}.async.wasm`), out);
+    const errors = validate(readModule(out));
+    if (errors.length) return { ok: false, seed, message: `weft's validator rejects the output: func ${errors[0].func} at ${errors[0].offset}: ${errors[0].message}` };
+    if (!WebAssembly.validate(out)) {
+      let why = '';
+      try {
+        new WebAssembly.Module(out);
+      } catch (err) {
+        why = err.message;
+      }
+      return { ok: false, seed, message: `V8 rejects the output: ${why}` };
+    }
+    const R = rng(seed * 31 + 7);
+    const p = R.pick([0.2, 0.5, 1]);
+    async function binaryenCheck() {
+      // npm binaryen (binaryen.js, v132) as a second asyncifier through the same host.
+      const { default: B } = await import('binaryen');
+      let bout;
+      try {
+        const bm = B.readBinary(bytes);
+        bm.setFeatures(B.Features.MVP | B.Features.Multivalue | B.Features.SignExt | B.Features.NontrappingFPToInt | B.Features.BulkMemory | B.Features.ReferenceTypes | B.Features.MutableGlobals);
+        B.setPassArgument('asyncify-imports', options.imports ? options.imports.join(',') : null);
+        bm.runPasses(['asyncify']);
+        bout = bm.emitBinary().slice();
+        bm.dispose();
+      } catch (err) {
+        return `binaryen fails: ${err.message}`;
+      }
+      if (bout) {
+        const b = await run(bout, calls, { suspendSeed: seed, p });
+        const d = firstDiff(oracle.log, b.log);
+        return d ? `binaryen's output differs:\n${d}` : 'same';
+      }
+    }
+    const got = await run(out, calls, { suspendSeed: seed, p });
+    const diff = firstDiff(oracle.log, got.log);
+    if (diff) return { ok: false, seed, message: `output differs from the untransformed run (suspend p=${p}):\n${diff}`, binaryen: binaryen ? await binaryenCheck() : undefined };
+    const res = { ok: true, seed, suspensions: got.suspensions, events: oracle.log.length, sites: report.sites, instrumented: report.instrumented };
+    if (binaryen) res.binaryen = await binaryenCheck();
+    return res;
+  } catch (err) {
+    return { ok: false, seed, message: `harness error: ${err.stack}` };
+  } finally {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function firstDiff(a, b) {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) {
+      const from = Math.max(0, i - 3);
+      const ctx = (xs) => xs.slice(from, i + 2).map((x, j) => `    ${from + j === i ? '>' : ' '} ${x ?? '(end)'}`).join('\n');
+      return `  at event ${i}:\n  expected (untransformed):\n${ctx(a)}\n  got (asyncified):\n${ctx(b)}`;
+    }
+  }
+  return null;
+}
+
+export function reproCommand(seed) {
+  return `node test/asyncify/fuzz-run.mjs ${seed} --keep /tmp/weft-fuzz-${seed}`;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const argv = process.argv.slice(2);
+  const keepAt = argv.indexOf('--keep');
+  const keep = keepAt >= 0 ? argv[keepAt + 1] : null;
+  const binaryen = argv.includes('--binaryen');
+  const nums = argv.filter((a, i) => /^\d+$/.test(a) && (keepAt < 0 || i !== keepAt + 1)).map(Number);
+  const first = nums[0] ?? 1;
+  const count = nums[1] ?? 1;
+  let failed = 0;
+  for (let s = first; s < first + count; s++) {
+    const r = await checkSeed(s, { keep, binaryen });
+    if (!r.ok) {
+      failed++;
+      console.log(`seed ${s}: FAIL ${r.message}`);
+    } else if (count === 1 || binaryen) console.log(`seed ${s}: ok (${r.events} events, ${r.suspensions} suspensions, ${r.sites} sites)${r.binaryen ? `; binaryen: ${r.binaryen}` : ''}`);
+  }
+  if (keep) console.log(`files in ${keep}; weft: node dist/src/cli/main.js asyncify ${keep}/seed${first}.wasm -o ${keep}/seed${first}.async.wasm ${cliFlags(optionsFor(first)).join(' ')}`);
+  if (count > 1) console.log(`${count - failed}/${count} seeds ok`);
+  process.exit(failed ? 1 : 0);
+}
