@@ -46,7 +46,7 @@ const SIZE = { i32: 4, i64: 8, f32: 4, f64: 8 };
  * Returns { wat, funcs: [{ name, params, results }], tableExported }.
  * Options: { maxFuncs, stmtBudget } for size.
  */
-export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = false } = {}) {
+export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = true } = {}) {
   const R = rng(seed);
   // Signatures: the sleep import's (i32)->() is one of them, so it can sit in the table.
   const sigs = [{ params: ['i32'], results: [] }];
@@ -98,6 +98,8 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = f
   lines.push('  (import "env" "sleep" (func $sleep (type $t0)))');
   lines.push('  (import "env" "sleep_v" (func $sleep_v (param i32) (result i32)))');
   for (const t of TYPES) lines.push(`  (import "env" "log_${t}" (func $log_${t} (param ${t})))`);
+  lines.push('  (import "env" "obj" (func $obj (param i32) (result externref)))');
+  lines.push('  (import "env" "log_ref" (func $log_ref (param externref)))');
   lines.push('  (memory (export "memory") 1)');
   lines.push('  (global $fuel (mut i32) (i32.const 0))');
   globals.forEach(([t, init], i) => lines.push(`  (global $g${i} (mut ${t}) ${init})`));
@@ -115,6 +117,11 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = f
     const nExtra = R.range(0, 5);
     for (let i = 0; i < nExtra; i++) locals.push(R.pick(TYPES));
     const userLocals = locals.length;
+    // externref and v128 locals, used by their own statements only.
+    const refs = [];
+    const vecs = [];
+    for (let i = R.pick([0, 0, 1, 2]); i > 0; i--) refs.push(locals.push('externref') - 1);
+    for (let i = R.pick([0, 0, 1]); i > 0; i--) vecs.push(locals.push('v128') - 1);
     const decl = []; // extra locals beyond the params (including loop counters)
     for (let i = f.params.length; i < locals.length; i++) decl.push(locals[i]);
     let budget = stmtBudget;
@@ -282,7 +289,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = f
     // A statement: leaves the operand stack as it found it.
     function stmt(d) {
       budget--;
-      let k = d <= 0 ? R.int(6) : R.int(24);
+      let k = d <= 0 ? R.int(6) : R.int(29);
       if (quiet && [3, 4, 7, 8, 9, 16, 17, 19, 20].includes(k)) k = 2;
       if (OFF.has(`s${k}`)) k = 2;
       switch (k) {
@@ -401,7 +408,8 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = f
           return `(try ${name} (do ${body}) (catch $e ${handler})${all})`;
         }
         case 20: {
-          if (!tryDepth) return sleepStmt(d);
+          // Mostly inside a try of this function; rarely escaping to the callers.
+          if (!tryDepth && !R.chance(0.05)) return sleepStmt(d);
           return `(if ${cond(d - 1)} (then (throw $e ${expr('i32', d - 1)})))`;
         }
         case 21: {
@@ -433,6 +441,33 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = f
           let c = `(call_indirect (type $t${sp.sig}) ${args(sigs[sp.sig].params, d - 1)} (i32.const ${sp.slot}))`;
           for (let i = sigs[sp.sig].results.length - 1; i >= 0; i--) c += ` (call $log_${sigs[sp.sig].results[i]})`;
           return `(if (i32.eqz (ref.is_null (table.get $tab (i32.const ${sp.slot})))) (then ${c}))`;
+        }
+        case 24: case 25: {
+          if (!refs.length) return sleepStmt(d);
+          const x = R.pick(refs);
+          if (k === 25) return `(call $log_ref (local.get ${x}))`;
+          const v = R.pick([`(call $obj ${expr('i32', d - 1)})`, '(ref.null extern)', `(local.get ${R.pick(refs)})`, `(call $obj (i32.const ${R.int(5)}))`]);
+          return `(local.set ${x} ${v})`;
+        }
+        case 26: {
+          // An externref on the operand stack across a statement that may suspend.
+          const v = refs.length && R.chance(0.5) ? `(local.get ${R.pick(refs)})` : `(call $obj ${expr('i32', d - 1)})`;
+          return `${v} ${R.chance(0.5) ? sleepStmt(d - 1) : stmt(d - 1)} (call $log_ref)`;
+        }
+        case 27: {
+          if (!vecs.length) return sleepStmt(d);
+          const v = R.pick(vecs);
+          const op = R.pick([
+            `(i32x4.add (local.get ${v}) (i32x4.splat ${expr('i32', d - 1)}))`,
+            `(i64x2.mul (local.get ${v}) (i64x2.splat ${expr('i64', d - 1)}))`,
+            `(i32x4.replace_lane ${R.int(4)} (local.get ${v}) ${expr('i32', d - 1)})`,
+          ]);
+          return R.chance(0.6) ? `(local.set ${v} ${op})` : `(call $log_i32 (i32x4.extract_lane ${R.int(4)} (local.get ${v})))`;
+        }
+        case 28: {
+          // A v128 on the operand stack across a statement that may suspend.
+          const a = vecs.length ? `(local.get ${R.pick(vecs)})` : `(i64x2.splat ${expr('i64', d - 1)})`;
+          return `(call $log_i64 (i64x2.extract_lane ${R.int(2)} (i64x2.add ${a} (block (result v128) ${sleepStmt(d - 1)} (i64x2.splat ${expr('i64', d - 1)})))))`;
         }
         default: {
           const t = R.pick(TYPES);

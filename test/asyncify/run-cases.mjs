@@ -30,8 +30,8 @@ const show = (v) => (typeof v === 'bigint' ? `${v}n` : Array.isArray(v) ? v.map(
  * values live across calls stay on the stack); binaryen.js, the fallback, turns such
  * values into locals.
  */
-export function assemble(wat) {
-  if (haveWat2wasm) {
+export function assemble(wat, assembler = 'wat2wasm') {
+  if (haveWat2wasm && assembler === 'wat2wasm') {
     const dir = mkdtempSync(join(tmpdir(), 'weft-wat-'));
     try {
       writeFileSync(join(dir, 'm.wat'), wat);
@@ -86,7 +86,7 @@ for (const c of CASES) {
   const entry = { name: c.name, ok: false };
   report.push(entry);
   try {
-    const bytes = assemble(c.wat);
+    const bytes = assemble(c.wat, c.assembler);
     const { out, report: r } = weftAsyncify(bytes, c.options);
     entry.instrumented = r.instrumented;
     entry.sites = r.sites;

@@ -115,6 +115,8 @@ interface Element {
   landing: number;
   /** Level stack height at the landing. */
   height: number;
+  /** Starts its level, so it has no block of its own (set when the level is emitted). */
+  inline?: boolean;
 }
 
 /** A level of the body being emitted. */
@@ -297,19 +299,28 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     levelStack.push({ elements, next: 0, depth });
     if (!elements) return;
     const px = params.length ? spill(params, depth, true) : null;
-    for (let j = 0; j < elements.length; j++) {
+    // An element the level starts with needs no block: the dispatch falls through to it.
+    const start = key < 0 ? 0 : key + 1;
+    const skip = !px && elements[0].landing === start && elements[0].height === 0 ? 1 : 0;
+    elements[0].inline = skip === 1;
+    const n = elements.length;
+    for (let j = skip; j < n; j++) {
       out.push(Op.block, EMPTY_BLOCK);
       eDepth++;
     }
     // Rewinding: jump to the element holding the saved site.
-    out.push(Op.global_get, env.stateGlobal);
-    if (elements.length === 1) {
-      out.push(Op.br_if, 0);
+    if (n === 1) {
+      if (!skip) {
+        out.push(Op.global_get, env.stateGlobal);
+        out.push(Op.br_if, 0);
+      }
     } else {
+      out.push(Op.global_get, env.stateGlobal);
       out.push(Op.if, EMPTY_BLOCK);
       const a = elements[0].first;
-      const span = elements[elements.length - 1].last - a + 1;
-      if (span <= elements.length * 6) {
+      const span = elements[n - 1].last - a + 1;
+      // Inside the `if`, element j is at depth j + 1 - skip (depth 0 falls through).
+      if (span <= n * 6) {
         // A jump table over the site indices in this level.
         out.push(Op.local_get, idxLocal);
         if (a !== 0) {
@@ -317,18 +328,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           out.push(I32_SUB);
         }
         const targets: number[] = [];
-        for (let j = 0; j < elements.length; j++) for (let c = elements[j].first; c <= elements[j].last; c++) targets.push(j + 1);
+        for (let j = 0; j < n; j++) for (let c = elements[j].first; c <= elements[j].last; c++) targets.push(j + 1 - skip);
         targets.push(0);
         out.push(Op.br_table, out.pushExtra(targets), targets.length - 1);
       } else {
         // Elements holding many sites each: compare with the range ends instead.
-        for (let j = 0; j < elements.length - 1; j++) {
+        for (let j = 0; j < n - 1; j++) {
           out.push(Op.local_get, idxLocal);
           out.push(Op.i32_const, elements[j].last);
           out.push(I32_LE_U);
-          out.push(Op.br_if, j + 1);
+          out.push(Op.br_if, j + 1 - skip);
         }
-        out.push(Op.br, elements.length);
+        out.push(Op.br, n - skip);
       }
       out.push(Op.end);
     }
@@ -355,8 +366,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       const all = stacks.get(e.instr)!;
       const types = all.slice(0, e.height);
       const xs = spill(types, level.depth, false);
-      out.push(Op.end);
-      eDepth--;
+      if (!e.inline) {
+        out.push(Op.end);
+        eDepth--;
+      }
       reload(types, xs);
       // The spills this element's sites read when rewinding.
       const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
