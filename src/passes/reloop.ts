@@ -583,7 +583,7 @@ export class Relooper {
     for (let i = arity - 1; i >= 0; i--) {
       const p = h - arity + i;
       if (p >= vis) this.code.push(Op.local_set, this.carry(st[p], base + i));
-      else if (p !== base + i) throw new Unsupported('a branch value moved from below the visible stack');
+      else if (p !== base + i && !this.measuring) throw new Error(`internal error: a branch value at ${p}, below the loaded stack, must move to ${base + i}`);
     }
     for (let p = h - arity - 1; p >= vis; p--) {
       if (p >= base) this.code.push(DROP);
