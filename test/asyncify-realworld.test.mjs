@@ -1,0 +1,45 @@
+// Real modules asyncified with default options (every import and indirect call may
+// unwind) must still work exactly as before when nothing suspends: sql.js answers its
+// SQL suite, esbuild transforms and bundles, identically. This checks the normal path
+// of every instrumented function on large compiler-generated code.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readModule, validate, writeModule } from '../dist/src/index.js';
+import { asyncify } from '../dist/src/passes/asyncify/index.js';
+import { checkEsbuild, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
+
+function asyncified(path, t) {
+  const input = readFileSync(path);
+  const start = performance.now();
+  const m = readModule(input);
+  const report = asyncify(m);
+  const out = writeModule(m);
+  const ms = performance.now() - start;
+  const errors = validate(readModule(out), { firstOnly: true });
+  assert.deepEqual(errors, [], 'weft validates its output');
+  assert.ok(WebAssembly.validate(out), 'V8 validates the output');
+  t.diagnostic(`${report.instrumented} functions instrumented, ${report.sites} sites; ${input.length} → ${out.length} B (${(out.length / input.length).toFixed(2)}×) in ${(ms / 1000).toFixed(2)} s`);
+  return out;
+}
+
+test('sql.js: asyncified sql-wasm.wasm runs SQLite identically', async (t) => {
+  const path = corpusOrSkip(t, 'sql-wasm');
+  if (!path) return;
+  await checkSqlJs(t, readFileSync(path), asyncified(path, t));
+});
+
+test('esbuild-wasm: asyncified esbuild.wasm transforms and builds identically', async (t) => {
+  const path = corpusOrSkip(t, 'esbuild');
+  if (!path) return;
+  const tmp = mkdtempSync(join(tmpdir(), 'weft-asyncify-esbuild-'));
+  try {
+    const out = join(tmp, 'esbuild.wasm');
+    writeFileSync(out, asyncified(path, t));
+    await checkEsbuild(t, out, tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
