@@ -10,7 +10,7 @@ const HELP = `usage: weft reloop IN.wasm -o OUT.wasm [--keep-smaller] [--split-b
 
 Rebuilds every function's control flow: recovers its control-flow graph from the body
 and structurizes it again (as Binaryen's --flatten --rereloop). Functions it cannot
-recover (exception handling, br_on_*, block parameters, non-nullable locals) keep their
+recover (exception handling, br_on_*, non-nullable locals) keep their
 original bytes. IN must be valid.
 
   --keep-smaller    keep a function's original body when the rebuilt one is larger

@@ -47,10 +47,10 @@
  * ## What is left as it was
  *
  * Functions that use exception handling (`try`, `try_table`), the `br_on_*` branches,
- * blocks with parameters, non-nullable locals (the structure their initialization
- * proofs rely on is rebuilt), or that carry values of types the walk does not track
- * (references from GC instructions, mostly) keep their original bytes; the stats count
- * each reason. So, with `keepSmaller`, does a function whose rendering is larger than its
+ * non-nullable locals (the structure their initialization proofs rely on is rebuilt), a
+ * `br_table` whose targets take different types, or that carry values of types the walk
+ * does not track (references from GC instructions, mostly) keep their original bytes;
+ * the stats count each reason. (Block parameters are values on the stack like any other.) So, with `keepSmaller`, does a function whose rendering is larger than its
  * original encoding.
  */
 import { encodeBody } from '../binary/encode-body.js';
@@ -275,13 +275,17 @@ export class Relooper {
       if (!f) throw new Unsupported('invalid branch depth');
       return f;
     };
-    const blockResults = (i: number): readonly ValType[] => {
+    const NO_TYPES: readonly ValType[] = [];
+    const blockType = (i: number): { params: readonly ValType[]; results: readonly ValType[] } => {
       const bt = blockTypeAt(body, i);
-      if (bt.kind === 'empty') return [];
-      if (bt.kind === 'value') return [bt.type];
-      const t = this.funcType(bt.typeIndex);
-      if (t.params.length) throw new Unsupported('block parameters');
-      return t.results;
+      if (bt.kind === 'empty') return { params: NO_TYPES, results: NO_TYPES };
+      if (bt.kind === 'value') return { params: NO_TYPES, results: [bt.type] };
+      return this.funcType(bt.typeIndex);
+    };
+    /** The frame's base: the stack below its parameters. */
+    const baseBelow = (params: readonly ValType[]): number => {
+      if (st.length < params.length) throw new Unsupported('stack underflow');
+      return st.length - params.length;
     };
     /** Control continues in `b` (or nowhere, -1: dead code up to the frame's else or end). */
     const enter = (b: number): void => {
@@ -309,24 +313,27 @@ export class Relooper {
       switch (op) {
         case Op.block: {
           flush(i);
-          const results = blockResults(i);
-          frames.push({ kind: 'block', target: -1, labelTypes: results, results, base: st.length, elseBlock: -1 });
+          const { params, results } = blockType(i);
+          frames.push({ kind: 'block', target: -1, labelTypes: results, results, base: baseBelow(params), elseBlock: -1 });
           break;
         }
         case Op.loop: {
           flush(i);
-          const results = blockResults(i);
+          const { params, results } = blockType(i);
+          const base = baseBelow(params);
+          // The head starts with the parameters on the stack; branches to it carry them.
           const head = this.newBlock(st.slice());
           this.leave(cur, head, st.length, 0);
-          frames.push({ kind: 'loop', target: head, labelTypes: [], results, base: st.length, elseBlock: -1 });
+          frames.push({ kind: 'loop', target: head, labelTypes: params, results, base, elseBlock: -1 });
           enter(head);
           break;
         }
         case Op.if: {
           flush(i);
-          const results = blockResults(i);
+          const { params, results } = blockType(i);
           this.pop(1);
-          const f: Frame = { kind: 'if', target: -1, labelTypes: results, results, base: st.length, elseBlock: -1 };
+          // Both arms start with the parameters; without an else they flow to the end (then params = results).
+          const f: Frame = { kind: 'if', target: -1, labelTypes: results, results, base: baseBelow(params), elseBlock: -1 };
           frames.push(f);
           const then = this.newBlock(st.slice());
           if (this.hasElse(body, i)) f.elseBlock = this.newBlock(st.slice());
