@@ -104,31 +104,29 @@ for (let byte = 0; byte < 256; byte++) {
  * Decodes instructions from `c` into `body` up to and including the `end` that closes
  * depth 0. For function bodies the caller checks that this `end` is the last byte.
  * Data indices may only be used when the module has a data count section.
+ *
+ * The loop itself holds only the fast paths, for the shapes that make up most real
+ * code (an opcode alone, or with a one- or two-byte index, i32.const or memarg offset); everything
+ * else goes through decodeOne. Keeping the loop small makes it quick to optimize, and
+ * a rare path first taken late deoptimizes decodeOne, not the loop.
  */
 export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): void {
-  // The position lives in a local; `c.pos` is synced around the slow paths that use
-  // the cursor's methods. Fast paths cover one-byte LEBs, which dominate real code.
+  // The position lives in a local; `c.pos` is synced around decodeOne.
   const buf = c.buf;
-  const end = c.end;
-  // Imported tables, hoisted into locals: an imported binding is re-checked on every access.
-  const opImm = OP_IMM;
-  const prefixTables = PREFIX_TABLES;
+  const fast = FAST;
   let pos = c.pos;
   let depth = 0;
   let n = body.length;
   let ops = body.ops;
   let imm = body.imm;
-  let offsets = body.offsets;
-  const fast = FAST;
-  // The fast paths read at most 3 bytes without checks; off when offsets are tracked.
-  const fastEnd = offsets ? -1 : end - 3;
+  // The fast paths read at most 4 bytes without checks; off when offsets are tracked.
+  const fastEnd = body.offsets ? -1 : c.end - 4;
   for (;;) {
     if (n === ops.length) {
       body.length = n;
       body.grow(n + 1);
       ops = body.ops;
       imm = body.imm;
-      offsets = body.offsets;
     }
     if (pos <= fastEnd) {
       const byte = buf[pos];
@@ -140,6 +138,15 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
           imm[n << 2] = b;
           n++;
           pos += 2;
+          continue;
+        }
+        const b2 = buf[pos + 2];
+        // Two bytes; a zero second byte would be padding (non-canonical): decodeOne notes it.
+        if (b2 < 0x80 && b2 !== 0) {
+          ops[n] = byte;
+          imm[n << 2] = (b & 0x7f) | (b2 << 7);
+          n++;
+          pos += 3;
           continue;
         }
       } else if (f === Fast.Plain) {
@@ -155,125 +162,129 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
           pos += 2;
           continue;
         }
-      } else if (f === Fast.Memarg) {
-        const flags = buf[pos + 1];
-        const off = buf[pos + 2];
-        if (flags < 0x40 && off < 0x80) {
+        const b2 = buf[pos + 2];
+        // Two bytes, unless the second only repeats the sign of the first (padding).
+        if (b2 < 0x80 && b2 !== (b & 0x40 ? 0x7f : 0)) {
           ops[n] = byte;
-          const k = n << 2;
-          imm[k] = flags;
-          imm[k + 1] = 0;
-          imm[k + 2] = off;
-          imm[k + 3] = 0;
+          imm[n << 2] = (((b & 0x7f) | (b2 << 7)) << 18) >> 18;
           n++;
           pos += 3;
           continue;
         }
-      }
-    }
-    const at = pos;
-    if (pos >= end) c.fail('unexpected end of section or function: missing end', at);
-    const byte = buf[pos++];
-    let op = byte;
-    let kind = opImm[byte];
-    if (kind >= Imm.Prefix) {
-      if (kind === Imm.Invalid) c.fail(`illegal opcode 0x${byte.toString(16)}`, at);
-      c.pos = pos;
-      const sub = c.u32();
-      pos = c.pos;
-      op = sub < PREFIX_TABLE_SIZE ? prefixTables[byte - 0xfb][sub] : NO_OP;
-      if (op === NO_OP) c.fail(`illegal opcode 0x${byte.toString(16)} 0x${sub.toString(16)}`, at);
-      kind = opImm[op];
-    }
-    ops[n] = op;
-    if (offsets) offsets[n] = at;
-    const k = n * 4;
-    n++;
-    switch (kind) {
-      case Imm.None:
-        if (byte === 0x0b) {
-          if (depth === 0) {
-            body.length = n;
-            c.pos = pos;
-            return;
+      } else if (f === Fast.Memarg) {
+        const flags = buf[pos + 1];
+        if (flags < 0x40) {
+          const off = buf[pos + 2];
+          if (off < 0x80) {
+            ops[n] = byte;
+            const k = n << 2;
+            imm[k] = flags;
+            imm[k + 1] = 0;
+            imm[k + 2] = off;
+            imm[k + 3] = 0;
+            n++;
+            pos += 3;
+            continue;
           }
-          depth--;
+          const off2 = buf[pos + 3];
+          if (off2 < 0x80 && off2 !== 0) {
+            ops[n] = byte;
+            const k = n << 2;
+            imm[k] = flags;
+            imm[k + 1] = 0;
+            imm[k + 2] = (off & 0x7f) | (off2 << 7);
+            imm[k + 3] = 0;
+            n++;
+            pos += 4;
+            continue;
+          }
         }
-        continue;
-      case Imm.Local:
-      case Imm.Global:
-      case Imm.Func:
-      case Imm.Label:
-      case Imm.Type:
-      case Imm.Table:
-      case Imm.Mem:
-      case Imm.Elem:
-      case Imm.Tag: {
-        const b = buf[pos];
-        if (b < 0x80 && pos < end) {
-          imm[k] = b;
-          pos++;
-        } else {
-          c.pos = pos;
-          imm[k] = c.u32();
-          pos = c.pos;
-        }
-        if (byte === 0x18) {
-          // delegate closes its try
-          if (depth === 0) c.fail('delegate outside of a try block', at);
-          depth--;
-        }
-        continue;
-      }
-      case Imm.I32: {
-        const b = buf[pos];
-        if (b < 0x80 && pos < end) {
-          imm[k] = (b << 25) >> 25;
-          pos++;
-        } else {
-          c.pos = pos;
-          imm[k] = c.s32();
-          pos = c.pos;
-        }
-        continue;
-      }
-      case Imm.Memarg: {
-        const flags = buf[pos];
-        const off = buf[pos + 1];
-        if (flags < 0x40 && off < 0x80 && pos + 1 < end) {
-          imm[k] = flags;
-          imm[k + 1] = 0;
-          imm[k + 2] = off;
-          imm[k + 3] = 0;
-          pos += 2;
-        } else {
-          c.pos = pos;
-          readMemarg(c, imm, k, false);
-          pos = c.pos;
-        }
-        continue;
-      }
-      case Imm.Block: {
-        const b = buf[pos];
-        // 0x40 (empty) and one-byte value types: a negative one-byte s33 that is not ref/ref null
-        if (b >= 0x40 && b < 0x80 && b !== 0x64 && b !== 0x63 && pos < end && (b === 0x40 || isValTypeCode(b))) {
-          imm[k] = b - 0x80;
-          pos++;
-        } else {
-          c.pos = pos;
-          readBlockType(c, imm, k);
-          pos = c.pos;
-        }
-        depth++;
-        continue;
       }
     }
     c.pos = pos;
-    decodeRareImmediates(c, body, kind, k, at, hasDataCount);
+    depth = decodeOne(c, body, n, depth, hasDataCount);
     pos = c.pos;
-    imm = body.imm;
-    if (kind === Imm.TryTable) depth++;
+    n++;
+    if (depth < 0) {
+      body.length = n;
+      return;
+    }
   }
+}
+
+/**
+ * Decodes the instruction at `c.pos` into slot `n` of `body` (which has room for it),
+ * with every check. Returns the nesting depth after it: `depth` adjusted for block
+ * starts and ends, or -1 for the `end` that closes depth 0.
+ */
+function decodeOne(c: Cursor, body: Body, n: number, depth: number, hasDataCount: boolean): number {
+  const buf = c.buf;
+  const end = c.end;
+  let pos = c.pos;
+  const at = pos;
+  if (pos >= end) c.fail('unexpected end of section or function: missing end', at);
+  const byte = buf[pos++];
+  let op = byte;
+  let kind = OP_IMM[byte];
+  if (kind >= Imm.Prefix) {
+    if (kind === Imm.Invalid) c.fail(`illegal opcode 0x${byte.toString(16)}`, at);
+    c.pos = pos;
+    const sub = c.u32();
+    pos = c.pos;
+    op = sub < PREFIX_TABLE_SIZE ? PREFIX_TABLES[byte - 0xfb][sub] : NO_OP;
+    if (op === NO_OP) c.fail(`illegal opcode 0x${byte.toString(16)} 0x${sub.toString(16)}`, at);
+    kind = OP_IMM[op];
+  }
+  body.ops[n] = op;
+  if (body.offsets) body.offsets[n] = at;
+  const imm = body.imm;
+  const k = n * 4;
+  switch (kind) {
+    case Imm.None:
+      c.pos = pos;
+      if (byte === 0x0b) return depth - 1;
+      return depth;
+    case Imm.Local:
+    case Imm.Global:
+    case Imm.Func:
+    case Imm.Label:
+    case Imm.Type:
+    case Imm.Table:
+    case Imm.Mem:
+    case Imm.Elem:
+    case Imm.Tag:
+      c.pos = pos;
+      imm[k] = c.u32();
+      if (byte === 0x18) {
+        // delegate closes its try
+        if (depth === 0) c.fail('delegate outside of a try block', at);
+        return depth - 1;
+      }
+      return depth;
+    case Imm.I32:
+      c.pos = pos;
+      imm[k] = c.s32();
+      return depth;
+    case Imm.Memarg:
+      c.pos = pos;
+      readMemarg(c, imm, k, false);
+      return depth;
+    case Imm.Block: {
+      const b = buf[pos];
+      // 0x40 (empty) and one-byte value types: a negative one-byte s33 that is not ref/ref null
+      if (b >= 0x40 && b < 0x80 && b !== 0x64 && b !== 0x63 && pos < end && (b === 0x40 || isValTypeCode(b))) {
+        imm[k] = b - 0x80;
+        c.pos = pos + 1;
+      } else {
+        c.pos = pos;
+        readBlockType(c, imm, k);
+      }
+      return depth + 1;
+    }
+  }
+  c.pos = pos;
+  decodeRareImmediates(c, body, kind, k, at, hasDataCount);
+  return kind === Imm.TryTable ? depth + 1 : depth;
 }
 
 /** The immediates not on decodeInstructions' fast paths, through the cursor. */

@@ -54,16 +54,13 @@ const MAX_FIXED = 32;
 
 /**
  * Encodes instructions [from, to) of `body`. Room is reserved once per instruction
- * and the position kept in a local; variable-length immediates go through the sink.
+ * and the position kept in a local. The loop holds only the fast paths (an opcode
+ * alone, or with a one-byte index, i32.const or memarg); everything else goes through
+ * encodeOne, so the loop stays small to optimize and rare paths deoptimize only encodeOne.
  */
 export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.length): void {
   const ops = body.ops;
   const imm = body.imm;
-  const extra = body.extra;
-  // Imported tables, hoisted into locals: an imported binding is re-checked on every access.
-  const opPrefix = OP_PREFIX;
-  const opCode = OP_CODE;
-  const opImm = OP_IMM;
   const fast = FAST;
   let buf = out.buf;
   let p = out.pos;
@@ -83,6 +80,13 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
         p += 2;
         continue;
       }
+      if (v >>> 0 < 0x4000) {
+        buf[p] = op;
+        buf[p + 1] = v | 0x80;
+        buf[p + 2] = v >>> 7;
+        p += 3;
+        continue;
+      }
     } else if (f === Fast.Plain) {
       buf[p++] = op;
       continue;
@@ -94,113 +98,145 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
         p += 2;
         continue;
       }
+      if (v >= -8192 && v < 8192) {
+        buf[p] = op;
+        buf[p + 1] = v | 0x80;
+        buf[p + 2] = (v >> 7) & 0x7f;
+        p += 3;
+        continue;
+      }
     } else if (f === Fast.Memarg) {
       const k = i << 2;
       const flags = imm[k];
       const off = imm[k + 2];
-      if (flags < 0x40 && off >>> 0 < 0x80 && imm[k + 3] === 0) {
-        buf[p] = op;
-        buf[p + 1] = flags;
-        buf[p + 2] = off;
-        p += 3;
-        continue;
+      if (flags < 0x40 && imm[k + 3] === 0) {
+        if (off >>> 0 < 0x80) {
+          buf[p] = op;
+          buf[p + 1] = flags;
+          buf[p + 2] = off;
+          p += 3;
+          continue;
+        }
+        if (off >>> 0 < 0x4000) {
+          buf[p] = op;
+          buf[p + 1] = flags;
+          buf[p + 2] = off | 0x80;
+          buf[p + 3] = off >>> 7;
+          p += 4;
+          continue;
+        }
       }
     }
-    if (op < 256) {
-      buf[p++] = op;
-    } else {
-      buf[p++] = opPrefix[op];
-      p = putU32(buf, p, opCode[op]);
-    }
-    const k = i * 4;
-    switch (opImm[op]) {
-      case Imm.None:
-        break;
-      case Imm.Label:
-      case Imm.Func:
-      case Imm.Type:
-      case Imm.Local:
-      case Imm.Global:
-      case Imm.Table:
-      case Imm.Mem:
-      case Imm.Data:
-      case Imm.Elem:
-      case Imm.Tag: {
-        const v = imm[k];
-        if (v >>> 0 < 0x80) buf[p++] = v;
-        else p = putU32(buf, p, v);
-        break;
-      }
-      case Imm.I32: {
-        const v = imm[k];
-        if (v >= -64 && v < 64) buf[p++] = v & 0x7f;
-        else p = putS32(buf, p, v);
-        break;
-      }
-      case Imm.Memarg:
-        p = putMemarg(buf, p, imm, k);
-        break;
-      case Imm.Block:
-        p = putBlockType(buf, p, imm, k);
-        break;
-      case Imm.HeapType:
-        p = putS32(buf, p, imm[k]);
-        break;
-      case Imm.CallIndirect:
-      case Imm.MemMem:
-      case Imm.DataMem:
-      case Imm.ElemTable:
-      case Imm.TableTable:
-      case Imm.StructField:
-      case Imm.TypeN:
-      case Imm.TypeData:
-      case Imm.TypeElem:
-      case Imm.TypeType:
-        p = putU32(buf, p, imm[k]);
-        p = putU32(buf, p, imm[k + 1]);
-        break;
-      case Imm.I64:
-        p = putI64(buf, p, imm[k], imm[k + 1], false);
-        break;
-      case Imm.F32:
-        p = putFixed32(buf, p, imm[k]);
-        break;
-      case Imm.F64:
-        p = putFixed32(buf, p, imm[k]);
-        p = putFixed32(buf, p, imm[k + 1]);
-        break;
-      case Imm.V128:
-      case Imm.Shuffle:
-        p = putFixed32(buf, p, imm[k]);
-        p = putFixed32(buf, p, imm[k + 1]);
-        p = putFixed32(buf, p, imm[k + 2]);
-        p = putFixed32(buf, p, imm[k + 3]);
-        break;
-      case Imm.Lane:
-        buf[p++] = imm[k];
-        break;
-      case Imm.MemargLane:
-        p = putMemarg(buf, p, imm, k);
-        buf[p++] = imm[k] >>> 8;
-        break;
-      case Imm.BrOnCast:
-        buf[p++] = imm[k];
-        p = putU32(buf, p, imm[k + 1]);
-        p = putS32(buf, p, imm[k + 2]);
-        p = putS32(buf, p, imm[k + 3]);
-        break;
-      case Imm.Zero:
-        buf[p++] = 0;
-        break;
-      default:
-        // Variable-length immediates: through the sink, which grows as needed.
-        out.pos = p;
-        writeVariable(out, opImm[op], imm, k, extra);
-        p = out.pos;
-        buf = out.buf;
-    }
+    out.pos = p;
+    p = encodeOne(body, i, out);
+    buf = out.buf;
   }
   out.pos = p;
+}
+
+/**
+ * Encodes instruction `i` of `body` at `out.pos` (with MAX_FIXED bytes of room) and
+ * returns the position after it; `out.buf` may have been replaced.
+ */
+function encodeOne(body: Body, i: number, out: Sink): number {
+  const op = body.ops[i];
+  const imm = body.imm;
+  const extra = body.extra;
+  const buf = out.buf;
+  let p = out.pos;
+  if (op < 256) {
+    buf[p++] = op;
+  } else {
+    buf[p++] = OP_PREFIX[op];
+    p = putU32(buf, p, OP_CODE[op]);
+  }
+  const k = i * 4;
+  switch (OP_IMM[op]) {
+    case Imm.None:
+      break;
+    case Imm.Label:
+    case Imm.Func:
+    case Imm.Type:
+    case Imm.Local:
+    case Imm.Global:
+    case Imm.Table:
+    case Imm.Mem:
+    case Imm.Data:
+    case Imm.Elem:
+    case Imm.Tag: {
+      const v = imm[k];
+      if (v >>> 0 < 0x80) buf[p++] = v;
+      else p = putU32(buf, p, v);
+      break;
+    }
+    case Imm.I32: {
+      const v = imm[k];
+      if (v >= -64 && v < 64) buf[p++] = v & 0x7f;
+      else p = putS32(buf, p, v);
+      break;
+    }
+    case Imm.Memarg:
+      p = putMemarg(buf, p, imm, k);
+      break;
+    case Imm.Block:
+      p = putBlockType(buf, p, imm, k);
+      break;
+    case Imm.HeapType:
+      p = putS32(buf, p, imm[k]);
+      break;
+    case Imm.CallIndirect:
+    case Imm.MemMem:
+    case Imm.DataMem:
+    case Imm.ElemTable:
+    case Imm.TableTable:
+    case Imm.StructField:
+    case Imm.TypeN:
+    case Imm.TypeData:
+    case Imm.TypeElem:
+    case Imm.TypeType:
+      p = putU32(buf, p, imm[k]);
+      p = putU32(buf, p, imm[k + 1]);
+      break;
+    case Imm.I64:
+      p = putI64(buf, p, imm[k], imm[k + 1], false);
+      break;
+    case Imm.F32:
+      p = putFixed32(buf, p, imm[k]);
+      break;
+    case Imm.F64:
+      p = putFixed32(buf, p, imm[k]);
+      p = putFixed32(buf, p, imm[k + 1]);
+      break;
+    case Imm.V128:
+    case Imm.Shuffle:
+      p = putFixed32(buf, p, imm[k]);
+      p = putFixed32(buf, p, imm[k + 1]);
+      p = putFixed32(buf, p, imm[k + 2]);
+      p = putFixed32(buf, p, imm[k + 3]);
+      break;
+    case Imm.Lane:
+      buf[p++] = imm[k];
+      break;
+    case Imm.MemargLane:
+      p = putMemarg(buf, p, imm, k);
+      buf[p++] = imm[k] >>> 8;
+      break;
+    case Imm.BrOnCast:
+      buf[p++] = imm[k];
+      p = putU32(buf, p, imm[k + 1]);
+      p = putS32(buf, p, imm[k + 2]);
+      p = putS32(buf, p, imm[k + 3]);
+      break;
+    case Imm.Zero:
+      buf[p++] = 0;
+      break;
+    default:
+      // Variable-length immediates: through the sink, which grows as needed.
+      out.pos = p;
+      writeVariable(out, OP_IMM[op], imm, k, extra);
+      return out.pos;
+  }
+  return p;
 }
 
 function writeVariable(out: Sink, kind: Imm, imm: Int32Array, k: number, extra: Int32Array): void {
