@@ -47,9 +47,8 @@
  * ## What is left as it was
  *
  * Functions that use exception handling (`try`, `try_table`), the `br_on_*` branches,
- * non-nullable locals (the structure their initialization proofs rely on is rebuilt), a
- * `br_table` whose targets take different types, or that carry values of types the walk
- * does not track (references from GC instructions, mostly) keep their original bytes;
+ * non-nullable locals (the structure their initialization proofs rely on is rebuilt), or
+ * that carry values of types the walk does not track (references from GC instructions, mostly) keep their original bytes;
  * the stats count each reason. (Block parameters are values on the stack like any other.) So, with `keepSmaller`, does a function whose rendering is larger than its
  * original encoding.
  */
@@ -389,6 +388,9 @@ export class Relooper {
           flush(i);
           const f = frameAt(imm[k]);
           this.pop(1);
+          // br_if leaves its values typed as its label's.
+          const types = f.labelTypes;
+          for (let j = 0; j < types.length; j++) st[st.length - types.length + j] = types[j];
           const target = targetOf(f);
           const next = this.newBlock(st.slice());
           this.switchOnSelector(cur, [next], target, this.relocation(f, target));
@@ -401,11 +403,14 @@ export class Relooper {
           const at = imm[k];
           const def = frameAt(body.extra[at + n]);
           this.pop(1);
+          // Targets that agree on their types: the values are typed as theirs (else each edge converts).
+          let agree = true;
+          for (let j = 0; j < n && agree; j++) agree = sameTypes(frameAt(body.extra[at + j]).labelTypes, def.labelTypes);
+          if (agree) for (let j = 0; j < def.labelTypes.length; j++) st[st.length - def.labelTypes.length + j] = def.labelTypes[j];
           const targets: number[] = [];
           const moves: (number[] | null)[] = [];
           for (let j = 0; j <= n; j++) {
             const f = frameAt(body.extra[at + j]);
-            if (!sameTypes(f.labelTypes, def.labelTypes)) throw new Unsupported('br_table targets of different types');
             const t = targetOf(f);
             if (j < n) targets.push(t);
             moves.push(this.relocation(f, t));
@@ -581,20 +586,30 @@ export class Relooper {
    * values below `base` in place and takes the top `arity` values to `base`..: those in
    * between are dropped.
    */
-  private store(base: number, arity: number): void {
+  private store(base: number, arity: number, to = -1): void {
     const st = this.st;
     const vis = this.visible[this.cur];
     const h = st.length;
-    // Values that move must be loaded; values that stay (in place or dropped) may stay in their locals.
-    if (this.measuring && h - arity !== base && arity > 0 && h - arity < this.lowWater[this.cur]) this.lowWater[this.cur] = h - arity;
+    // Stored as the target takes them (a branch value may be a subtype of its label's type).
+    const target = to >= 0 ? this.entry[to] : null;
+    const typeAt = (p: number, dst: number): ValType => (target ? target[dst] : st[p]);
+    const stays = (p: number, dst: number): boolean => p === dst && typeAt(p, dst) === st[p];
+    if (this.measuring) {
+      // Values that move (or change type) must be loaded; the others may stay in their locals.
+      let low = this.lowWater[this.cur];
+      for (let i = 0; i < arity; i++) if (!stays(h - arity + i, base + i)) low = Math.min(low, h - arity + i);
+      for (let p = Math.min(base, h - arity) - 1; p >= 0 && p >= low; p--) if (!stays(p, p)) low = p;
+      this.lowWater[this.cur] = low;
+      return;
+    }
     for (let i = arity - 1; i >= 0; i--) {
       const p = h - arity + i;
-      if (p >= vis) this.code.push(Op.local_set, this.carry(st[p], base + i));
-      else if (p !== base + i && !this.measuring) throw new Error(`internal error: a branch value at ${p}, below the loaded stack, must move to ${base + i}`);
+      if (p >= vis) this.code.push(Op.local_set, this.carry(typeAt(p, base + i), base + i));
+      else if (!stays(p, base + i)) throw new Error(`internal error: a branch value at ${p}, below the loaded stack, must move to ${base + i}`);
     }
     for (let p = h - arity - 1; p >= vis; p--) {
       if (p >= base) this.code.push(DROP);
-      else this.code.push(Op.local_set, this.carry(st[p], p));
+      else this.code.push(Op.local_set, this.carry(typeAt(p, p), p));
     }
   }
 
@@ -614,7 +629,7 @@ export class Relooper {
 
   /** The current block ends in a jump to `to`, keeping the stack below `base` and moving `arity` values onto it. */
   private leave(b: number, to: number, base: number, arity: number): void {
-    this.store(base, arity);
+    this.store(base, arity, to);
     this.codeEnd[b] = this.selEnd[b] = this.code.length;
     this.endKind[b] = End.Jump;
     this.succ[b] = [to];
@@ -630,10 +645,13 @@ export class Relooper {
     const a = f.labelTypes.length;
     const h = this.st.length;
     const base = f.kind === 'func' ? 0 : f.base;
-    if (h - a === base) return null;
     const entry = this.entry[target];
+    const st = this.st;
+    let same = h - a === base;
+    for (let i = 0; i < a && same; i++) same = st[h - a + i] === entry[base + i];
+    if (same) return null;
     const moves: number[] = [];
-    for (let i = 0; i < a; i++) moves.push(this.carry(this.st[h - a + i], h - a + i), this.carry(entry[base + i], base + i));
+    for (let i = 0; i < a; i++) moves.push(this.carry(st[h - a + i], h - a + i), this.carry(entry[base + i], base + i));
     return moves;
   }
 
