@@ -75,12 +75,7 @@ export function readModule(input: Uint8Array, options: ReadOptions = {}): Module
     switch (id) {
       case SectionId.type: readTypes(s, m); break;
       case SectionId.import: readImports(s, m); break;
-      case SectionId.function: {
-        const n = s.count();
-        funcTypes = new Array(n);
-        for (let i = 0; i < n; i++) funcTypes[i] = s.u32();
-        break;
-      }
+      case SectionId.function: funcTypes = readFuncTypes(s); break;
       case SectionId.table: {
         const n = s.count(2);
         for (let i = 0; i < n; i++) {
@@ -137,14 +132,7 @@ export function readModule(input: Uint8Array, options: ReadOptions = {}): Module
         sawCode = true;
         const n = s.count();
         if (n !== (funcTypes?.length ?? 0)) s.fail('function and code section have inconsistent lengths', start);
-        for (let i = 0; i < n; i++) {
-          const sizeAt = s.pos;
-          const bodySize = s.u32();
-          if (bodySize > end - s.pos) s.fail('unexpected end: function body runs past its section', sizeAt);
-          const f: Func = { type: funcTypes![i], body: null, raw: bytes.subarray(s.pos, s.pos + bodySize), offset: s.pos };
-          m.funcs.push(f);
-          s.pos += bodySize;
-        }
+        readCodeEntries(s, m, n, funcTypes!);
         break;
       }
       case SectionId.data: {
@@ -154,7 +142,7 @@ export function readModule(input: Uint8Array, options: ReadOptions = {}): Module
         // Checked now, decoded on first use: real modules carry up to ~100,000 segments.
         const before = s.nonCanonical;
         s.nonCanonical = false;
-        for (let i = 0; i < n; i++) skipData(s, scratch);
+        skipDatas(s, n, scratch);
         deferDatas(m, { bytes: bytes.subarray(start, end), count: n, canonical: !s.nonCanonical });
         s.nonCanonical ||= before;
         break;
@@ -172,6 +160,35 @@ export function readModule(input: Uint8Array, options: ReadOptions = {}): Module
     if (custom) m.names = readNamesLenient(custom.bytes, m);
   }
   return m;
+}
+
+// The long per-entry loops live in functions of their own: a hot loop inside
+// readModule would get the whole of readModule compiled on-stack (costly, for a
+// function that runs once).
+
+function readFuncTypes(s: Cursor): number[] {
+  const n = s.count();
+  const funcTypes = new Array<number>(n);
+  for (let i = 0; i < n; i++) funcTypes[i] = s.u32();
+  return funcTypes;
+}
+
+/** The code section's entries: each body stays a byte range of the input. */
+function readCodeEntries(s: Cursor, m: Module, n: number, funcTypes: number[]): void {
+  const bytes = s.buf;
+  const end = s.end;
+  for (let i = 0; i < n; i++) {
+    const sizeAt = s.pos;
+    const bodySize = s.u32();
+    if (bodySize > end - s.pos) s.fail('unexpected end: function body runs past its section', sizeAt);
+    const f: Func = { type: funcTypes[i], body: null, raw: bytes.subarray(s.pos, s.pos + bodySize), offset: s.pos };
+    m.funcs.push(f);
+    s.pos += bodySize;
+  }
+}
+
+function skipDatas(s: Cursor, n: number, scratch: Body): void {
+  for (let i = 0; i < n; i++) skipData(s, scratch);
 }
 
 /**
