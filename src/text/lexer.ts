@@ -215,6 +215,36 @@ export class Lexer {
     return (this.tok = this.scan());
   }
 
+  /**
+   * The next token when it is a plain decimal u32 after a single space (`local.get 3` in
+   * printed code): consumed, as an Atom, and its value returned. Otherwise -1 and
+   * nothing consumed. Skips the hashing and re-reading `next()` + readNat32 would do.
+   */
+  plainNat(): number {
+    if (this.held) return -1;
+    const src = this.src;
+    const len = this.len;
+    const s = this.pos + 1;
+    if (src[this.pos] !== SPACE || s >= len) return -1;
+    let c = src[s];
+    if (c < 0x30 || c > 0x39) return -1;
+    let v = c - 0x30;
+    let p = s + 1;
+    // At most 9 digits: no overflow check needed; longer numbers take the general path.
+    while (p < len && (c = src[p]) >= 0x30 && c <= 0x39) {
+      if (p - s >= 9) return -1;
+      v = v * 10 + (c - 0x30);
+      p++;
+    }
+    if (p < len && IDCHAR[c] | (c === QUOTE ? 1 : 0)) return -1;
+    if (v > 0 && src[s] === 0x30) return -1; // leading zeros: leave them to the general path
+    this.start = s;
+    this.end = this.pos = p;
+    this.hash = 0;
+    this.tok = Tok.Atom;
+    return v;
+  }
+
   /** Pushes the last token back (one token of look-ahead without a rescan). */
   unread(): void {
     this.held = true;

@@ -1875,6 +1875,8 @@ export class ModuleParser {
   /** A nat index if one comes next (consumed), else -1 (nothing consumed). */
   private numericIndex(): number {
     const lex = this.lex;
+    const fast = lex.plainNat();
+    if (fast >= 0) return fast;
     if (lex.next() === Tok.Atom) {
       const v = readNat32(this.src, lex.start, lex.end);
       if (v >= 0) return v;
