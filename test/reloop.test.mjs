@@ -13,6 +13,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { emptyModule, ExternKind, OP_BY_NAME, Body, writeModule } from '../dist/src/index.js';
 import { checkEsbuild, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
+import { node26 } from '../scripts/node26.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEFT_BIN = join(ROOT, 'dist/src/cli/main.js');
@@ -116,4 +117,20 @@ test('CLI: invalid or malformed input is an error, and nothing is written', () =
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'no stack trace');
     assert.ok(!existsSync(output), `${name}: output written`);
   }
+});
+
+test('values on the stack across control flow, every way: relooped functions give the same results (Node 26)', (t) => {
+  let node;
+  try {
+    node = node26();
+  } catch (e) {
+    t.skip(`Node 26 unavailable: ${e.message}`);
+    return;
+  }
+  const script = fileURLToPath(new URL('./spec/reloop-stack.mjs', import.meta.url));
+  const r = JSON.parse(spawnSync(node, [script], { encoding: 'utf8' }).stdout);
+  assert.deepEqual(r.invalid, []);
+  assert.deepEqual(r.differences, []);
+  assert.equal(r.relooped, r.functions, 'every function rebuilt');
+  assert.ok(r.calls >= 50);
 });
