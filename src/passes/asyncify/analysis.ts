@@ -57,7 +57,11 @@ export function wildcard(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
-export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions): Analysis {
+/**
+ * `inspect`, if given, sees each defined function's decoded body (by function index)
+ * during the one scan of all bodies, so a caller can validate them without decoding twice.
+ */
+export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspect?: (func: number, body: Body) => void): Analysis {
   const nImports = importCount(m, ExternKind.Func);
   const n = nImports + m.funcs.length;
   const warnings: string[] = [];
@@ -129,6 +133,7 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions): Anal
   for (let d = 0; d < m.funcs.length; d++) {
     const f = nImports + d;
     const b = decodeFunc(m, m.funcs[d], scratch);
+    inspect?.(f, b);
     const ops = b.ops;
     const imm = b.imm;
     let lastCallee = -1;

@@ -94,6 +94,8 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
+  /** Two bodies to build into, reused from function to function (the result is one of them). */
+  scratch: [Body, Body];
 }
 
 export interface FlowResult {
@@ -125,6 +127,14 @@ interface Level {
   elements: Element[] | null;
   next: number;
   depth: number;
+  /** Dispatch targets handed down to the level of the first element. */
+  inherit: Target[] | null;
+}
+
+interface Target {
+  first: number;
+  last: number;
+  frame: number;
 }
 
 /** Rewrites one instrumented function. */
@@ -150,12 +160,26 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const op = ops[i];
     if (isOpener(op) || isCall(op)) marks[i] = 1;
   }
-  const stacks = new Map<number, ValType[]>();
+  // Level-relative stacks, packed: instruction i's is pool[stackOff[i] .. + stackLen[i]].
+  let pool = new Int32Array(256);
+  let used = 0;
+  const stackOff = new Int32Array(n);
+  const stackLen = new Int32Array(n);
   const unreachable = new Uint8Array(n);
-  const error = new BodyValidator(ctx).probe(funcIndex, src, marks, (i, stack, sp, floor, unr) => {
-    stacks.set(i, Array.from(stack.subarray(floor, sp)));
+  const error = validator(ctx).probe(funcIndex, src, marks, (i, stack, sp, floor, unr) => {
+    const len = sp - floor;
+    if (used + len > pool.length) {
+      const grown = new Int32Array(Math.max(pool.length * 2, used + len));
+      grown.set(pool.subarray(0, used));
+      pool = grown;
+    }
+    pool.set(stack.subarray(floor, sp), used);
+    stackOff[i] = used;
+    stackLen[i] = len;
+    used += len;
     if (unr) unreachable[i] = 1;
   });
+  const stackAt = (i: number): Int32Array => pool.subarray(stackOff[i], stackOff[i] + stackLen[i]);
   if (error) throw new AsyncifyError(`func ${funcIndex}: invalid body: ${error.message}`);
 
   // 2. Sites, hot levels and their elements. A level is keyed by the instruction that
@@ -168,7 +192,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const dead: boolean[] = [];
     let curDead = false;
     let cur = -1;
-    const first = new Map<number, number>(); // opener → first site inside
+    const registered = new Uint8Array(n);
     for (let i = 0; i < last; i++) {
       const op = ops[i];
       if (isOpener(op)) {
@@ -184,25 +208,40 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       } else if (isCall(op) && !curDead && !unreachable[i] && isSite(i)) {
         const k = sites.length;
         sites.push(i);
-        // Register the site in its level, and each enclosing construct in its parent's.
-        let elem: Element = { instr: i, first: k, last: k, landing: i, height: stacks.get(i)!.length };
+        // Register the site in its level, and each enclosing construct not yet registered
+        // in its parent's (once one is, all its ancestors are).
+        let elem: Element = { instr: i, first: k, last: k, landing: i, height: stackLen[i] };
         let level = cur;
         for (let d = open.length; ; d--) {
           let list = levels.get(level);
           if (!list) levels.set(level, (list = []));
-          const tail = list[list.length - 1];
-          if (tail && tail.instr === elem.instr) tail.last = k;
-          else list.push(elem);
+          list.push(elem);
           if (level < 0) break;
-          const opener = isOpener(ops[level]) ? level : match[level];
           if (ops[level] === Op.catch || ops[level] === Op.catch_all) {
             throw new AsyncifyError(`func ${funcIndex}: a call that may unwind inside a legacy catch body is not supported yet`);
           }
-          if (!first.has(opener)) first.set(opener, k);
-          elem = { instr: opener, first: first.get(opener)!, last: k, landing: opener, height: stacks.get(opener)!.length };
+          const opener = isOpener(ops[level]) ? level : match[level];
+          if (registered[opener]) break;
+          registered[opener] = 1;
+          elem = { instr: opener, first: k, last: -1, landing: opener, height: stackLen[opener] };
           level = open[d - 1];
         }
       }
+    }
+  }
+  // A construct's sites run up to the last one before its end.
+  for (const list of levels.values()) {
+    for (const e of list) {
+      if (e.last >= 0) continue;
+      let lo = e.first;
+      let hi = sites.length;
+      const end = match[e.instr];
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sites[mid] < end) lo = mid + 1;
+        else hi = mid;
+      }
+      e.last = lo - 1;
     }
   }
 
@@ -241,7 +280,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const live = liveAfter(src, nOrig, siteMarks, structure);
 
   // 4. Emit.
-  const out = new Body(n + 16 + sites.length * 8);
+  const out = env.scratch[0];
+  out.reset();
   const newLocals: ValType[] = [];
   const addLocal = (t: ValType): number => {
     newLocals.push(t);
@@ -280,23 +320,74 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   };
 
   // Spill/reload of a level's operand stack.
-  const spill = (types: ValType[], depth: number, param: boolean): number[] => {
-    const xs = types.map((t, p) => slot(depth, p, t, param));
+  const spill = (types: ArrayLike<ValType>, depth: number, param: boolean): number[] => {
+    const xs: number[] = [];
+    for (let p = 0; p < types.length; p++) xs.push(slot(depth, p, types[p], param));
     for (let p = types.length - 1; p >= 0; p--) out.push(Op.local_set, xs[p]);
     return xs;
   };
-  const reload = (types: ValType[], xs: number[]): void => {
+  const reload = (types: ArrayLike<ValType>, xs: number[]): void => {
     for (let p = 0; p < types.length; p++) {
       out.push(Op.local_get, xs[p]);
       if (isRefType(types[p]) && !refNullable(types[p])) out.push(REF_AS_NON_NULL);
     }
   };
 
+  /**
+   * Jumps, when rewinding, to the target holding the saved site: each target is a range
+   * of site indices and the emitted frame whose end it lands after (-1: fall through).
+   */
+  const dispatch = (targets: Target[]): void => {
+    if (targets.length === 1) {
+      if (targets[0].frame >= 0) {
+        out.push(Op.global_get, env.stateGlobal);
+        out.push(Op.br_if, eDepth - 1 - targets[0].frame);
+      }
+      return;
+    }
+    out.push(Op.global_get, env.stateGlobal);
+    out.push(Op.if, EMPTY_BLOCK);
+    eDepth++;
+    const depth = (t: Target): number => (t.frame < 0 ? 0 : eDepth - 1 - t.frame);
+    const a = targets[0].first;
+    const span = targets[targets.length - 1].last - a + 1;
+    if (span <= targets.length * 6) {
+      // A jump table over the site indices.
+      out.push(Op.local_get, idxLocal);
+      if (a !== 0) {
+        out.push(Op.i32_const, a);
+        out.push(I32_SUB);
+      }
+      const table: number[] = [];
+      for (const t of targets) for (let c = t.first; c <= t.last; c++) table.push(depth(t));
+      table.push(0);
+      out.push(Op.br_table, out.pushExtra(table), table.length - 1);
+    } else {
+      // Targets holding many sites each: compare with the range ends instead.
+      for (let j = 0; j < targets.length - 1; j++) {
+        out.push(Op.local_get, idxLocal);
+        out.push(Op.i32_const, targets[j].last);
+        out.push(I32_LE_U);
+        out.push(Op.br_if, depth(targets[j]));
+      }
+      out.push(Op.br, depth(targets[targets.length - 1]));
+    }
+    out.push(Op.end);
+    eDepth--;
+  };
+
   const levelStack: Level[] = [];
   const startLevel = (key: number, params: ValType[]): void => {
     const elements = levels.get(key) ?? null;
+    const parent = levelStack[levelStack.length - 1];
+    let inherited: Target[] | null = null;
+    if (parent && parent.inherit && parent.elements![0].instr === key) {
+      inherited = parent.inherit;
+      parent.inherit = null;
+    }
     const depth = levelStack.length;
-    levelStack.push({ elements, next: 0, depth });
+    const level: Level = { elements, next: 0, depth, inherit: null };
+    levelStack.push(level);
     if (!elements) return;
     const px = params.length ? spill(params, depth, true) : null;
     // An element the level starts with needs no block: the dispatch falls through to it.
@@ -304,48 +395,30 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const skip = !px && elements[0].landing === start && elements[0].height === 0 ? 1 : 0;
     elements[0].inline = skip === 1;
     const n = elements.length;
+    const base = eDepth;
     for (let j = skip; j < n; j++) {
       out.push(Op.block, EMPTY_BLOCK);
       eDepth++;
     }
-    // Rewinding: jump to the element holding the saved site.
-    if (n === 1) {
-      if (!skip) {
-        out.push(Op.global_get, env.stateGlobal);
-        out.push(Op.br_if, 0);
-      }
+    const targets: Target[] = elements.map((e, j) => ({ first: e.first, last: e.last, frame: j < skip ? -1 : base + n - 1 - j }));
+    if (inherited) targets.push(...inherited);
+    // A level that starts with a block (or loop, try) hands its dispatch down to it:
+    // from inside, the same branches reach this level's elements, so a chain of nested
+    // blocks (a switch) dispatches once.
+    const e0 = ops[elements[0].instr];
+    if (skip && (e0 === Op.block || e0 === Op.loop || e0 === Op.try || e0 === Op.try_table) && !blockParams(elements[0].instr)) {
+      level.inherit = targets.slice(1);
+      if (level.inherit.length === 0) level.inherit = null;
     } else {
-      out.push(Op.global_get, env.stateGlobal);
-      out.push(Op.if, EMPTY_BLOCK);
-      const a = elements[0].first;
-      const span = elements[n - 1].last - a + 1;
-      // Inside the `if`, element j is at depth j + 1 - skip (depth 0 falls through).
-      if (span <= n * 6) {
-        // A jump table over the site indices in this level.
-        out.push(Op.local_get, idxLocal);
-        if (a !== 0) {
-          out.push(Op.i32_const, a);
-          out.push(I32_SUB);
-        }
-        const targets: number[] = [];
-        for (let j = 0; j < n; j++) for (let c = elements[j].first; c <= elements[j].last; c++) targets.push(j + 1 - skip);
-        targets.push(0);
-        out.push(Op.br_table, out.pushExtra(targets), targets.length - 1);
-      } else {
-        // Elements holding many sites each: compare with the range ends instead.
-        for (let j = 0; j < n - 1; j++) {
-          out.push(Op.local_get, idxLocal);
-          out.push(Op.i32_const, elements[j].last);
-          out.push(I32_LE_U);
-          out.push(Op.br_if, j + 1 - skip);
-        }
-        out.push(Op.br, n - skip);
-      }
-      out.push(Op.end);
+      dispatch(targets);
     }
     if (px) reload(params, px);
   };
 
+  function blockParams(i: number): number {
+    const bt = blockTypeAt(src, i);
+    return bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params.length : 0;
+  }
 
   // Prologue placeholder: emitted into `body` separately and joined at the end.
   out.push(Op.block, ...blockImm([], fn.results));
@@ -355,16 +428,34 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   startLevel(-1, []);
 
   const rewindReads = new Set<number>(suffixReads);
-  const pending = new Map<number, number>(); // site instruction → index, after a landing before it
+  const pending = new Int32Array(n); // site index + 1 at a site whose landing was before it
+  // Instructions copied as they are, in runs; the others are marked here.
+  const special = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    const kind = OP_IMM[op];
+    if (kind === Imm.Block || kind === Imm.TryTable || kind === Imm.Label || kind === Imm.BrOnCast || kind === Imm.BrTable
+      || op === Op.else || op === Op.catch || op === Op.catch_all || op === Op.end || (kind === Imm.Local && nonNull[imm[i * 4]])) special[i] = 1;
+  }
+  for (const list of levels.values()) for (const e of list) special[e.landing] = special[e.instr] = 1;
+  let run = -1;
   for (let i = 0; i <= last; i++) {
+    if (special[i] === 0) {
+      if (run < 0) run = i;
+      continue;
+    }
+    if (run >= 0) {
+      copyInstructions(src, run, i, out);
+      run = -1;
+    }
     const op = ops[i];
     const k = i * 4;
     const level = levelStack[levelStack.length - 1];
     const elems = level.elements;
     if (elems && level.next < elems.length && elems[level.next].landing === i) {
       const e = elems[level.next++];
-      const all = stacks.get(e.instr)!;
-      const types = all.slice(0, e.height);
+      const all = stackAt(e.instr);
+      const types = all.subarray(0, e.height);
       const xs = spill(types, level.depth, false);
       if (!e.inline) {
         out.push(Op.end);
@@ -381,11 +472,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         emitSite(i, e.first);
         continue;
       }
-      if (e.landing !== e.instr) pending.set(e.instr, e.first);
+      if (e.landing !== e.instr) pending[e.instr] = e.first + 1;
     }
-    if (pending.has(i)) {
-      emitSite(i, pending.get(i)!);
-      pending.delete(i);
+    if (pending[i] !== 0) {
+      emitSite(i, pending[i] - 1);
+      pending[i] = 0;
       continue;
     }
     switch (op) {
@@ -591,7 +682,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   out.push(Op.end); // the function
 
   // Prologue: restore when rewinding.
-  const pro = new Body(8 + order.length * 3);
+  const pro = env.scratch[1];
+  pro.reset();
   pro.push(Op.global_get, env.stateGlobal);
   pro.push(Op.i32_const, 2);
   pro.push(I32_EQ);
@@ -661,6 +753,14 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   decl.push(...newLocals);
   pro.locals = runs(decl);
   return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
+}
+
+/** One validator per module context, reused from body to body. */
+const validators = new WeakMap<ModuleContext, BodyValidator>();
+function validator(ctx: ModuleContext): BodyValidator {
+  let v = validators.get(ctx);
+  if (!v) validators.set(ctx, (v = new BodyValidator(ctx)));
+  return v;
 }
 
 /** Is the call at i one that may unwind? */

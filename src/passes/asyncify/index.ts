@@ -32,11 +32,15 @@
  * and multi-value, v128 and memory64 work.
  */
 import { decodeFunc } from '../../binary/decode.js';
+import { encodeBody } from '../../binary/encode-body.js';
+import { Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Module } from '../../ir/module.js';
 import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
 import { I32, I64, type HeapType, type ValType } from '../../ir/types.js';
-import { checkModule, validate } from '../../validate/module.js';
+import type { ValidationError } from '../../validate/context.js';
+import { BodyValidator } from '../../validate/func.js';
+import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, type AnalysisOptions } from './analysis.js';
 import { asyncifyBody, type FlowEnv } from './flow.js';
 
@@ -74,15 +78,19 @@ const I32_GT_U = id('i32.gt_u'), I64_GT_U = id('i64.gt_u');
 
 /** Transforms `m` in place. */
 export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyReport {
-  // The rewrite relies on valid input (it types the operand stack with the validator).
-  const invalid = validate(m, { firstOnly: true })[0];
-  if (invalid) {
-    const where = invalid.func < 0 ? '' : `func ${invalid.func}${m.names?.functions.has(invalid.func) ? ` ${m.names.functions.get(invalid.func)}` : ''} `;
-    throw new AsyncifyError(`the input is invalid: ${where}at 0x${invalid.offset.toString(16)}: ${invalid.message}`);
-  }
+  // The rewrite relies on valid input (it types the operand stack with the validator):
+  // module-level checks here, each body during the analysis's scan.
+  const invalid = (e: ValidationError): AsyncifyError => {
+    const where = e.func < 0 ? '' : `func ${e.func}${m.names?.functions.has(e.func) ? ` ${m.names.functions.get(e.func)}` : ''} `;
+    return new AsyncifyError(`the input is invalid: ${where}at 0x${e.offset.toString(16)}: ${e.message}`);
+  };
   const checked = checkModule(m);
-  if ('error' in checked) throw new AsyncifyError(`the input is invalid: ${checked.error.message}`);
+  if ('error' in checked) throw invalid(checked.error);
   const ctx = checked.ctx;
+  const bodyValidator = new BodyValidator(ctx);
+  const check = (f: number, body: Body): void => {
+    if (bodyValidator.body(f, body)) throw invalid(validateFunc(m, ctx, f)!);
+  };
   const o: AnalysisOptions = {
     imports: options.imports ?? null,
     ignoreImports: options.ignoreImports ?? false,
@@ -95,7 +103,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   for (const e of m.exports) {
     if (e.name.startsWith('asyncify_')) throw new AsyncifyError(`the module already exports ${e.name}: is it asyncified already?`);
   }
-  const analysis = analyze(m, ctx, o);
+  const analysis = analyze(m, ctx, o, check);
   for (const w of analysis.warnings) options.warn?.(w);
 
   // The memory the buffer lives in.
@@ -165,12 +173,15 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     return refGlobalIndices;
   };
 
-  const env: FlowEnv = { m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals };
+  const env: FlowEnv = {
+    m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, scratch: [new Body(1024), new Body(1024)],
+  };
   const nFuncImports = importCount(m, ExternKind.Func);
   let instrumented = 0;
   let sites = 0;
   let maxFrame = 0;
   const scratch = new Body();
+  const sink = new Sink(1 << 16);
   for (let d = 0; d < m.funcs.length; d++) {
     const f = nFuncImports + d;
     if (!analysis.instrument[f]) continue;
@@ -179,7 +190,12 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
       throw new AsyncifyError(`func ${f}: results of non-nullable reference type are not supported yet`);
     }
     const r = asyncifyBody(env, f, fn, decodeFunc(m, m.funcs[d], scratch));
-    m.funcs[d].body = r.body;
+    // Encoded at once, so the scratch bodies are reused and no IR piles up.
+    sink.pos = 0;
+    encodeBody(r.body, sink);
+    m.funcs[d].raw = sink.buf.slice(0, sink.pos);
+    m.funcs[d].body = null;
+    m.funcs[d].offset = 0;
     instrumented++;
     sites += r.sites;
     maxFrame = Math.max(maxFrame, r.frameBytes);
