@@ -919,9 +919,10 @@ export class Relooper {
         if (j < 0 || j >= to) return false;
         continue;
       }
-      if (op === Op.else || op === Op.end || op === Op.br || op === Op.br_if || op === Op.br_table || op === Op.return || op === Op.unreachable) return false;
+      // Control leaves or continues elsewhere: not code a value can wait under.
+      if (op === Op.else || op === Op.end || op === Op.br || op === Op.br_if || op === Op.br_table || op === Op.return || op === Op.unreachable ||
+        op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref || op === Op.throw || op === Op.throw_ref) return false;
       const [pops, results] = this.effect(op, j * 4, imm);
-      if (op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref || op === Op.throw || op === Op.throw_ref) return false;
       h -= pops;
       if (h < 0) return false;
       h += typeof results === 'number' ? results : results.length;
