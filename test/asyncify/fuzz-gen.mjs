@@ -46,7 +46,13 @@ const SIZE = { i32: 4, i64: 8, f32: 4, f64: 8 };
  * Returns { wat, funcs: [{ name, params, results }], tableExported }.
  * Options: { maxFuncs, stmtBudget } for size.
  */
-export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = true } = {}) {
+/**
+ * `v3`: WebAssembly 3.0 constructs Node 20 cannot run (Node 26 can) and wabt cannot
+ * assemble (weft's text parser does): a memory64 main memory plus a second memory,
+ * typed function references with call_ref / return_call_ref, try_table with catch and
+ * catch_ref, exnref locals and throw_ref.
+ */
+export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = true, v3 = false } = {}) {
   const R = rng(seed);
   // Signatures: the sleep import's (i32)->() is one of them, so it can sit in the table.
   const sigs = [{ params: ['i32'], results: [] }];
@@ -100,7 +106,10 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
   for (const t of TYPES) lines.push(`  (import "env" "log_${t}" (func $log_${t} (param ${t})))`);
   lines.push('  (import "env" "obj" (func $obj (param i32) (result externref)))');
   lines.push('  (import "env" "log_ref" (func $log_ref (param externref)))');
-  lines.push('  (memory (export "memory") 1)');
+  if (v3) {
+    lines.push('  (memory (export "memory") i64 1)');
+    lines.push('  (memory $m1 1)');
+  } else lines.push('  (memory (export "memory") 1)');
   lines.push('  (global $fuel (mut i32) (i32.const 0))');
   globals.forEach(([t, init], i) => lines.push(`  (global $g${i} (mut ${t}) ${init})`));
   lines.push('  (tag $e (param i32))');
@@ -122,6 +131,16 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     const vecs = [];
     for (let i = R.pick([0, 0, 1, 2]); i > 0; i--) refs.push(locals.push('externref') - 1);
     for (let i = R.pick([0, 0, 1]); i > 0; i--) vecs.push(locals.push('v128') - 1);
+    // v3: typed function reference locals (of one signature each) and an exnref local.
+    const frefs = [];
+    let exn = -1;
+    if (v3) {
+      for (let i = R.range(0, 2); i > 0; i--) {
+        const s = R.int(sigs.length);
+        if (funcs.some((g) => g.sig === s)) frefs.push({ x: locals.push(`(ref null $t${s})`) - 1, sig: s });
+      }
+      exn = locals.push('exnref') - 1;
+    }
     const decl = []; // extra locals beyond the params (including loop counters)
     for (let i = f.params.length; i < locals.length; i++) decl.push(locals[i]);
     let budget = stmtBudget;
@@ -175,7 +194,9 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           if (!xs.length) return binary(t, d);
           return `(local.tee ${R.pick(xs)} ${expr(t, d - 1)})`;
         }
-        case 8: return `(${t}.load ${addr(t, d - 1)})`;
+        case 8:
+          if (v3 && R.chance(0.4)) return `(${t}.load $m1 (i32.and ${expr('i32', d - 1)} (i32.const ${1024 - SIZE[t]})))`;
+          return `(${t}.load ${addr(t, d - 1)})`;
         case 9: {
           // A block with a result, with statements and possibly branches out with a value.
           const name = `$b${labelId++}`;
@@ -278,7 +299,8 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     }
     function addr(t, d) {
       const mask = 255 & ~(SIZE[t] - 1);
-      return `(i32.add (i32.const ${MEM_BASE[t]}) (i32.and ${expr('i32', d)} (i32.const ${mask})))`;
+      const a = `(i32.add (i32.const ${MEM_BASE[t]}) (i32.and ${expr('i32', d)} (i32.const ${mask})))`;
+      return v3 ? `(i64.extend_i32_u ${a})` : a;
     }
 
     function stmts(n, d) {
@@ -289,9 +311,10 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     // A statement: leaves the operand stack as it found it.
     function stmt(d) {
       budget--;
-      let k = d <= 0 ? R.int(6) : R.int(29);
+      let k = d <= 0 ? R.int(6) : R.int(v3 ? 35 : 29);
       if (quiet && [3, 4, 7, 8, 9, 16, 17, 19, 20].includes(k)) k = 2;
       if (OFF.has(`s${k}`)) k = 2;
+      if (v3 && k === 19) k = 33; // V8 rejects legacy try mixed with try_table
       switch (k) {
         case 0: case 1: {
           const t = R.pick(TYPES);
@@ -468,6 +491,55 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           // A v128 on the operand stack across a statement that may suspend.
           const a = vecs.length ? `(local.get ${R.pick(vecs)})` : `(i64x2.splat ${expr('i64', d - 1)})`;
           return `(call $log_i64 (i64x2.extract_lane ${R.int(2)} (i64x2.add ${a} (block (result v128) ${sleepStmt(d - 1)} (i64x2.splat ${expr('i64', d - 1)})))))`;
+        }
+        case 29: {
+          const t = R.pick(TYPES);
+          return `(${t}.store $m1 (i32.and ${expr('i32', d - 1)} (i32.const ${1024 - SIZE[t]})) ${expr(t, d - 1)})`;
+        }
+        case 30: case 31: {
+          // call_ref through a local, or on a ref.func that sits on the stack across the args.
+          if (quiet || !frefs.length) return sleepStmt(d);
+          const r = R.pick(frefs);
+          const cands = funcs.filter((g) => g.sig === r.sig);
+          let c;
+          if (k === 30 && R.chance(0.5)) return `(local.set ${r.x} ${R.chance(0.8) ? `(ref.func $${R.pick(cands).name})` : `(ref.null $t${r.sig})`})`;
+          const callee = k === 30 ? `(local.get ${r.x})` : `(ref.func $${R.pick(cands).name})`;
+          if (k === 31) {
+            // the reference is pushed first, the arguments (which may suspend) after it
+            c = `${callee} (local.set ${r.x}) (call_ref $t${r.sig} ${args(sigs[r.sig].params, d - 1)} (local.get ${r.x}))`;
+          } else c = `(call_ref $t${r.sig} ${args(sigs[r.sig].params, d - 1)} ${callee})`;
+          for (let i = sigs[r.sig].results.length - 1; i >= 0; i--) c += ` (call $log_${sigs[r.sig].results[i]})`;
+          return `(if (ref.is_null (local.get ${r.x})) (then (call $log_i32 (i32.const -7))) (else ${c}))`;
+        }
+        case 32: {
+          // return_call_ref
+          const same = (rs) => JSON.stringify(rs) === JSON.stringify(f.results);
+          const r = frefs.find((x) => same(sigs[x.sig].results));
+          if (quiet || !r) return sleepStmt(d);
+          return `(if (i32.eqz (ref.is_null (local.get ${r.x}))) (then (if ${cond(d - 1)} (then (return_call_ref $t${r.sig} ${args(sigs[r.sig].params, d - 1)} (local.get ${r.x}))))))`;
+        }
+        case 33: case 34: {
+          // try_table with catch (33) or catch_ref, the exnref kept in a local across
+          // statements that may suspend, and maybe rethrown with throw_ref (34).
+          const out = `$o${labelId++}`, h = `$h${labelId++}`;
+          labels.push({ name: out, types: [], loop: false });
+          labels.push({ name: h, types: [], loop: true }); // not a random branch target
+          tryDepth++;
+          const body = stmts(R.range(1, 4), d - 1);
+          tryDepth--;
+          labels.pop();
+          let s2;
+          if (k === 33) {
+            const handler = stmts(R.range(0, 2), d - 1);
+            s2 = `(block ${out} (block ${h} (result i32) (try_table (catch $e ${h}) ${body}) (br ${out})) (call $log_i32) ${handler})`;
+          } else {
+            const handler = stmts(R.range(0, 2), d - 1);
+            const rethrow = tryDepth > 0 && R.chance(0.5) ? `(throw_ref (local.get ${exn}))` : '';
+            s2 = `(block ${out} (block ${h} (result i32 exnref) (try_table (catch_ref $e ${h}) ${body}) (br ${out})) (local.set ${exn}) (call $log_i32) ${handler} `
+              + `(call $log_i32 (ref.is_null (local.get ${exn}))) ${rethrow})`;
+          }
+          labels.pop();
+          return s2;
         }
         default: {
           const t = R.pick(TYPES);

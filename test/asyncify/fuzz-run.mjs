@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readModule, writeModule, validate } from '../../dist/src/index.js';
+import { parseModule, readModule, writeModule, validate } from '../../dist/src/index.js';
 import { asyncify } from '../../dist/src/passes/asyncify/index.js';
 import { generate, rng } from './fuzz-gen.mjs';
 
@@ -30,6 +30,13 @@ export function assemble(wat, dir, name) {
   const r = spawnSync('wat2wasm', ['--enable-tail-call', '--enable-exceptions', watPath, '-o', wasmPath], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wat2wasm rejects the generated module: ${r.stderr}`);
   return readFileSync(wasmPath);
+}
+
+export function assembleWeft(wat, dir, name) {
+  writeFileSync(join(dir, `${name}.wat`), wat);
+  const bytes = writeModule(parseModule(wat));
+  writeFileSync(join(dir, `${name}.wasm`), bytes);
+  return bytes;
 }
 
 /** The export calls of a seed: [{ name, args, fuel }]. */
@@ -63,7 +70,8 @@ const show = (v) => {
  * Runs the calls on `bytes`. When the module is asyncified, sleep/sleep_v suspend with
  * probability `p` (from the seeded `suspendSeed`). Returns { log, suspensions }.
  */
-export async function run(bytes, calls, { suspendSeed = 1, p = 0.5 } = {}) {
+export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = false } = {}) {
+  const P = mem64 ? BigInt(DATA) : DATA;
   const module = await WebAssembly.compile(bytes);
   const log = [];
   let e = null;
@@ -81,7 +89,7 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5 } = {}) {
     if (asyncified && R.chance(p)) {
       suspensions++;
       pending = value;
-      e.asyncify_start_unwind(DATA);
+      e.asyncify_start_unwind(P);
       return 0;
     }
     return value;
@@ -119,8 +127,13 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5 } = {}) {
   e = instance.exports;
   asyncified = typeof e.asyncify_get_state === 'function';
   const mem = () => new DataView(e.memory.buffer);
-  if (asyncified) {
-    mem().setUint32(DATA, DATA + 8, true);
+  const FRAMES = mem64 ? DATA + 16 : DATA + 8;
+  const pos = () => (mem64 ? Number(mem().getBigUint64(DATA, true)) : mem().getUint32(DATA, true));
+  if (asyncified && mem64) {
+    mem().setBigUint64(DATA, BigInt(FRAMES), true);
+    mem().setBigUint64(DATA + 8, BigInt(END), true);
+  } else if (asyncified) {
+    mem().setUint32(DATA, FRAMES, true);
     mem().setUint32(DATA + 4, END, true);
   }
   for (const c of calls) {
@@ -133,15 +146,15 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5 } = {}) {
         if (!asyncified || e.asyncify_get_state() === 0) break;
         if (e.asyncify_get_state() !== 1) throw new Error(`the export returned in asyncify state ${e.asyncify_get_state()}`);
         e.asyncify_stop_unwind();
-        e.asyncify_start_rewind(DATA);
+        e.asyncify_start_rewind(P);
         rewinding = true;
       }
     } catch (err) {
       log.push(`${c.name} trap: ${err instanceof WebAssembly.Exception ? 'wasm exception' : err.message}`);
       return { log, suspensions };
     }
-    if (asyncified && mem().getUint32(DATA, true) !== DATA + 8) {
-      log.push(`buffer position not restored: ${mem().getUint32(DATA, true)}`);
+    if (asyncified && pos() !== FRAMES) {
+      log.push(`buffer position not restored: ${pos()}`);
       return { log, suspensions };
     }
     log.push(`${c.name}(${c.args.map(show).join(',')}) = ${show(result)}`);
@@ -172,10 +185,12 @@ export async function checkSeed(seed, { keep = null, binaryen = false, genOption
   const name = `seed${seed}`;
   try {
     const g = generate(seed, { ...(seed % 4 === 0 ? { stmtBudget: 90, maxFuncs: 8 } : {}), ...genOptions });
-    const bytes = assemble(g.wat, dir, name);
+    const v3 = !!genOptions.v3;
+    // wabt cannot assemble the 3.0 constructs; weft's text parser can.
+    const bytes = v3 ? assembleWeft(g.wat, dir, name) : assemble(g.wat, dir, name);
     if (!WebAssembly.validate(bytes)) return { ok: false, seed, message: 'the generated module is invalid (V8)' };
     const calls = plan(seed, g.funcs);
-    const oracle = await run(bytes, calls);
+    const oracle = await run(bytes, calls, { mem64: v3 });
     const options = optionsFor(seed);
     let out;
     let report;
@@ -220,7 +235,7 @@ export async function checkSeed(seed, { keep = null, binaryen = false, genOption
         return d ? `binaryen's output differs:\n${d}` : 'same';
       }
     }
-    const got = await run(out, calls, { suspendSeed: seed, p });
+    const got = await run(out, calls, { suspendSeed: seed, p, mem64: v3 });
     const diff = firstDiff(oracle.log, got.log);
     if (diff) return { ok: false, seed, message: `output differs from the untransformed run (suspend p=${p}):\n${diff}`, binaryen: binaryen ? await binaryenCheck() : undefined };
     const res = { ok: true, seed, suspensions: got.suspensions, events: oracle.log.length, sites: report.sites, instrumented: report.instrumented };
@@ -245,7 +260,8 @@ function firstDiff(a, b) {
   return null;
 }
 
-export function reproCommand(seed) {
+export function reproCommand(seed, v3 = false) {
+  if (v3) return `$(node scripts/node26.mjs) test/asyncify/fuzz-run.mjs ${seed} --v3 --keep /tmp/weft-fuzz-v3-${seed}`;
   return `node test/asyncify/fuzz-run.mjs ${seed} --keep /tmp/weft-fuzz-${seed}`;
 }
 
@@ -254,12 +270,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const keepAt = argv.indexOf('--keep');
   const keep = keepAt >= 0 ? argv[keepAt + 1] : null;
   const binaryen = argv.includes('--binaryen');
+  const v3 = argv.includes('--v3');
   const nums = argv.filter((a, i) => /^\d+$/.test(a) && (keepAt < 0 || i !== keepAt + 1)).map(Number);
   const first = nums[0] ?? 1;
   const count = nums[1] ?? 1;
   let failed = 0;
   for (let s = first; s < first + count; s++) {
-    const r = await checkSeed(s, { keep, binaryen });
+    const r = await checkSeed(s, { keep, binaryen, genOptions: v3 ? { v3 } : {} });
     if (!r.ok) {
       failed++;
       console.log(`seed ${s}: FAIL ${r.message}`);

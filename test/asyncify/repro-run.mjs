@@ -1,6 +1,6 @@
 // Runs a reduced reproducer (test/asyncify/repro/*.wat): its `;; RUN: {json}` line gives
 // the weft options, the export calls ({ name, args, fuel }; "5n" is a BigInt) and the
-// probability that a sleep suspends. Returns the untransformed and asyncified logs.
+// probability that a sleep suspends; "node26": true for a module that needs Node 26. Returns the untransformed and asyncified logs.
 //
 //   node test/asyncify/repro-run.mjs FILE.wat
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModule, writeModule, validate } from '../../dist/src/index.js';
 import { asyncify } from '../../dist/src/passes/asyncify/index.js';
-import { assemble, run } from './fuzz-run.mjs';
+import { assemble, assembleWeft, run } from './fuzz-run.mjs';
 
 export async function runRepro(file) {
   const text = readFileSync(file, 'utf8');
@@ -17,7 +17,8 @@ export async function runRepro(file) {
   const calls = spec.calls.map((c) => ({ fuel: 100, ...c, args: c.args.map((a) => (typeof a === 'string' && a.endsWith('n') ? BigInt(a.slice(0, -1)) : a)) }));
   const dir = mkdtempSync(join(tmpdir(), 'weft-repro-'));
   try {
-    const bytes = assemble(text, dir, 'repro');
+    // Modules with 3.0 constructs wabt lacks ("node26": true) go through weft's parser.
+    const bytes = spec.node26 ? assembleWeft(text, dir, 'repro') : assemble(text, dir, 'repro');
     const expected = (await run(bytes, calls)).log;
     let got;
     try {
