@@ -8,7 +8,7 @@
  * stack-polymorphic frame (after unreachable, br, throw, return...) produce. Locals that
  * are not defaultable are tracked as initialized per block, with an undo log.
  */
-import { blockTypeAt, CatchKind, type Body } from '../ir/body.js';
+import { CatchKind, type Body } from '../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../ir/opcodes.js';
 import {
   F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, refHeap, refNullable,
@@ -55,6 +55,21 @@ for (const name of ['i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.co
   FAST_R[op.id] = SIMPLE_RESULTS[op.id]![0];
 }
 for (const name of ['local.get', 'local.set', 'local.tee']) FAST_ARITY[OP_BY_NAME.get(name)!.id] = LOCAL;
+// Plain loads and stores (memarg, address then at most one value): typed inline when the
+// memory is 0 and 32-bit, the alignment at most natural and the offset below 2^32.
+const LOAD = 5, STORE = 6;
+for (const op of OPS) {
+  if (op.imm !== Imm.Memarg || op.prefix !== 0) continue;
+  const p = SIMPLE_PARAMS[op.id]!;
+  const r = SIMPLE_RESULTS[op.id]!;
+  if (p.length === 1 && p[0] === ADDR && r.length === 1 && r[0] !== ADDR) {
+    FAST_ARITY[op.id] = LOAD;
+    FAST_R[op.id] = r[0];
+  } else if (p.length === 2 && p[0] === ADDR && p[1] !== ADDR && r.length === 0) {
+    FAST_ARITY[op.id] = STORE;
+    FAST_P1[op.id] = p[1];
+  }
+}
 const NATURAL = Int8Array.from(OPS, (op) => op.align);
 
 /** Lanes of a SIMD lane op, from its name (i8x16.extract_lane_s → 16, v128.load32_lane → 4). */
@@ -155,6 +170,10 @@ class FuncValidator {
   private inited = new Uint8Array(16);
   private initLog: number[] = [];
   private at = 0;
+  // blockType's results, and its shared one-value result lists.
+  private btParams: ValType[] = EMPTY;
+  private btResults: ValType[] = EMPTY;
+  private readonly singles = new Map<ValType, ValType[]>();
   // The body being validated.
   private fn: FuncType = { kind: 'func', params: [], results: [] };
   private body!: Body;
@@ -322,15 +341,34 @@ class FuncValidator {
     return t;
   }
 
-  private blockType(i: number): [ValType[], ValType[]] {
-    const bt = blockTypeAt(this.body, i);
-    if (bt.kind === 'empty') return [EMPTY, EMPTY];
-    if (bt.kind === 'value') {
-      if (!this.types.validVal(bt.type)) this.fail('unknown type in block type');
-      return [EMPTY, [bt.type]];
+  /**
+   * Reads the block type of instruction `i` into `btParams`/`btResults` (no allocation:
+   * blocks are frequent; a one-value result list is shared per type, never mutated).
+   */
+  private blockType(i: number): void {
+    const imm = this.body.imm;
+    const raw = imm[i * 4];
+    if (raw === -64) {
+      this.btParams = EMPTY;
+      this.btResults = EMPTY;
+      return;
     }
-    const f = this.funcType(bt.typeIndex);
-    return [f.params, f.results];
+    if (raw < 0) {
+      const code = raw + 0x80;
+      const t = code === 0x64 || code === 0x63 ? (imm[i * 4 + 1] << 8) | code : code;
+      let single = this.singles.get(t);
+      if (!single) {
+        if (!this.types.validVal(t)) this.fail('unknown type in block type');
+        single = [t];
+        this.singles.set(t, single);
+      }
+      this.btParams = EMPTY;
+      this.btResults = single;
+      return;
+    }
+    const f = this.funcType(raw);
+    this.btParams = f.params;
+    this.btResults = f.results;
   }
 
   private memory(index: number): ValType {
@@ -406,6 +444,8 @@ class FuncValidator {
     const inited = this.inited;
     const nlocals = locals.length;
     const constant = this.constant;
+    // Memory 0 exists and is 32-bit: the loads/stores fast path applies (flags < 0x40: memory 0).
+    const mem32 = ctx.memories.length > 0 && !ctx.memories[0];
     this.pushFrame(-1, EMPTY, this.fn.results);
     // The fast paths below work on a local copy of the stack pointer and of the current
     // frame's height; everything else goes through the methods, with `sp` synced around.
@@ -439,6 +479,16 @@ class FuncValidator {
           if (sp === stack.length) stack = this.growStack();
           stack[sp++] = FAST_R[op];
           continue;
+        } else if (np === LOAD) {
+          if (mem32 && imm[k] <= NATURAL[op] && imm[k + 3] === 0 && sp > floor && stack[sp - 1] === I32) {
+            stack[sp - 1] = FAST_R[op];
+            continue;
+          }
+        } else if (np === STORE) {
+          if (mem32 && imm[k] <= NATURAL[op] && imm[k + 3] === 0 && sp - 1 > floor && stack[sp - 1] === FAST_P1[op] && stack[sp - 2] === I32) {
+            sp -= 2;
+            continue;
+          }
         } else if (op === Op.local_get) {
           const x = imm[k];
           if (x < nlocals && inited[x] && sp < stack.length) {
@@ -503,13 +553,17 @@ class FuncValidator {
       case Op.block:
       case Op.loop:
       case Op.try: {
-        const [p, r] = this.blockType(i);
+        this.blockType(i);
+        const p = this.btParams;
+        const r = this.btResults;
         this.popVals(p);
         this.pushFrame(op, p, r);
         return;
       }
       case Op.if: {
-        const [p, r] = this.blockType(i);
+        this.blockType(i);
+        const p = this.btParams;
+        const r = this.btResults;
         this.pop(I32);
         this.popVals(p);
         this.pushFrame(op, p, r);
@@ -573,7 +627,9 @@ class FuncValidator {
         this.setUnreachable();
         return;
       case Op.try_table: {
-        const [p, r] = this.blockType(i);
+        this.blockType(i);
+        const p = this.btParams;
+        const r = this.btResults;
         const start = imm[k + 2];
         for (let j = 0; j < imm[k + 3]; j++) {
           const kind = extra[start + j * 3];
