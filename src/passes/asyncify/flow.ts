@@ -261,8 +261,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         if (op === Op.local_get && nonNull[imm[q * 4]]) break;
         // An indirect callee must be recomputed exactly: from restored locals only.
         if (indirect && op === Op.global_get) break;
+        // It must not consume any value below the arguments.
+        if (h - PURE_PUSHES[op] < bound) break;
         const before = h - PURE_PUSHES[op] + pops;
-        if (before < bound) break;
         h = before;
         // Only where the arguments' code starts with nothing of its own on the stack.
         if (h === bound) {
