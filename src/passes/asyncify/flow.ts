@@ -94,6 +94,10 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
+  /** The shared helper `(idx: i32, size: iPTR) → iPTR` that allocates a frame and stores its site index. */
+  framePush(): number;
+  /** The shared helper `(size: iPTR) → iPTR` that pops a frame and returns where it starts. */
+  framePop(): number;
   /** Two bodies to build into, reused from function to function (the result is one of them). */
   scratch: [Body, Body];
 }
@@ -619,22 +623,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   };
 
-  // Save: trap before writing past `end`.
-  out.push(Op.local_set, idxLocal);
-  out.push(Op.global_get, env.dataGlobal);
-  memop(out, loadPtr, 0, ptrAlign);
-  out.push(Op.local_tee, ptrLocal);
+  // Save: the shared helper checks for room (trapping before writing past `end`), bumps
+  // `current` and stores the site index; the frame's locals follow.
   ptrConst(out, size);
-  out.push(env.mem64 ? I64_ADD : I32_ADD);
-  out.push(Op.global_get, env.dataGlobal);
-  memop(out, loadPtr, endOffset, ptrAlign);
-  out.push(env.mem64 ? I64_GT_U : I32_GT_U);
-  out.push(Op.if, EMPTY_BLOCK);
-  out.push(Op.unreachable);
-  out.push(Op.end);
-  out.push(Op.local_get, ptrLocal);
-  out.push(Op.local_get, idxLocal);
-  memop(out, I32_STORE, 0);
+  out.push(Op.call, env.framePush());
+  out.push(Op.local_set, ptrLocal);
   for (let j = 0; j < numeric.length; j++) {
     out.push(Op.local_get, ptrLocal);
     out.push(Op.local_get, numeric[j]);
@@ -673,11 +666,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       out.push(TABLE_SET, refTables[j].table);
     }
   }
-  out.push(Op.global_get, env.dataGlobal);
-  out.push(Op.local_get, ptrLocal);
-  ptrConst(out, size);
-  out.push(env.mem64 ? I64_ADD : I32_ADD);
-  memop(out, storePtr, 0, ptrAlign);
   for (const t of fn.results) pushZero(out, t);
   out.push(Op.end); // $ret
   out.push(Op.end); // the function
@@ -689,14 +677,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   pro.push(Op.i32_const, 2);
   pro.push(I32_EQ);
   pro.push(Op.if, EMPTY_BLOCK);
-  pro.push(Op.global_get, env.dataGlobal);
-  pro.push(Op.global_get, env.dataGlobal);
-  memop(pro, loadPtr, 0, ptrAlign);
   ptrConst(pro, size);
-  pro.push(env.mem64 ? I64_SUB : I32_SUB);
+  pro.push(Op.call, env.framePop());
   pro.push(Op.local_tee, ptrLocal);
-  memop(pro, storePtr, 0, ptrAlign);
-  pro.push(Op.local_get, ptrLocal);
   memop(pro, I32_LOAD, 0);
   pro.push(Op.local_set, idxLocal);
   for (let j = 0; j < numeric.length; j++) {

@@ -173,8 +173,69 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     return refGlobalIndices;
   };
 
+  // Frame helpers shared by every instrumented function, so each carries only its own
+  // loads and stores. Added after the instrumented ones (nothing is renumbered).
+  const nFuncs = (): number => importCount(m, ExternKind.Func) + m.funcs.length;
+  const memarg = (b: Body, op: number, offset: number): void => {
+    b.push(op, (mem64 ? 3 : 2) | (memory !== 0 ? 0x40 : 0), memory, offset, 0);
+  };
+  const ptrOp = (i32: string): number => OP_BY_NAME.get(mem64 ? i32.replace('i32', 'i64') : i32)!.id;
+  let pushIndex = -1;
+  let popIndex = -1;
+  const helper = (name: string, params: ValType[], results: ValType[], b: Body): number => {
+    const index = nFuncs();
+    b.push(Op.end);
+    m.funcs.push({ type: funcTypeIndex(params, results), body: b, raw: null, offset: 0 });
+    m.names?.functions.set(index, name);
+    return index;
+  };
+  const framePush = (): number => {
+    if (pushIndex >= 0) return pushIndex;
+    // (idx, size) → p: p = current; trap if p + size > end; current = p + size; store idx at p.
+    const b = new Body();
+    b.locals = [1, ptr];
+    b.push(Op.global_get, dataGlobal);
+    memarg(b, ptrOp('i32.load'), 0);
+    b.push(Op.local_tee, 2);
+    b.push(Op.local_get, 1);
+    b.push(ptrOp('i32.add'));
+    b.push(Op.global_get, dataGlobal);
+    memarg(b, ptrOp('i32.load'), mem64 ? 8 : 4);
+    b.push(ptrOp('i32.gt_u'));
+    b.push(Op.if, -64);
+    b.push(Op.unreachable);
+    b.push(Op.end);
+    b.push(Op.global_get, dataGlobal);
+    b.push(Op.local_get, 2);
+    b.push(Op.local_get, 1);
+    b.push(ptrOp('i32.add'));
+    memarg(b, ptrOp('i32.store'), 0);
+    b.push(Op.local_get, 2);
+    b.push(Op.local_get, 0);
+    b.push(OP_BY_NAME.get('i32.store')!.id, 2 | (memory !== 0 ? 0x40 : 0), memory, 0, 0);
+    b.push(Op.local_get, 2);
+    return (pushIndex = helper('__asyncify_frame_push', [I32, ptr], [ptr], b));
+  };
+  const framePop = (): number => {
+    if (popIndex >= 0) return popIndex;
+    // (size) → p: current -= size; p = current.
+    const b = new Body();
+    b.locals = [1, ptr];
+    b.push(Op.global_get, dataGlobal);
+    b.push(Op.global_get, dataGlobal);
+    memarg(b, ptrOp('i32.load'), 0);
+    b.push(Op.local_get, 0);
+    b.push(ptrOp('i32.sub'));
+    b.push(Op.local_tee, 1);
+    memarg(b, ptrOp('i32.store'), 0);
+    b.push(Op.local_get, 1);
+    return (popIndex = helper('__asyncify_frame_pop', [ptr], [ptr], b));
+  };
+  const nDefined = m.funcs.length;
+
   const env: FlowEnv = {
-    m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, scratch: [new Body(1024), new Body(1024)],
+    m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, framePush, framePop,
+    scratch: [new Body(1024), new Body(1024)],
   };
   const nFuncImports = importCount(m, ExternKind.Func);
   let instrumented = 0;
@@ -182,7 +243,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   let maxFrame = 0;
   const scratch = new Body();
   const sink = new Sink(1 << 16);
-  for (let d = 0; d < m.funcs.length; d++) {
+  for (let d = 0; d < nDefined; d++) {
     const f = nFuncImports + d;
     if (!analysis.instrument[f]) continue;
     const fn = ctx.types.func(ctx.funcs[f])!;
@@ -209,9 +270,6 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const voidType = funcTypeIndex([], []);
   const ptrType = funcTypeIndex([ptr], []);
   const stateType = funcTypeIndex([], [I32]);
-  const memarg = (b: Body, op: number, offset: number): void => {
-    b.push(op, (mem64 ? 3 : 2) | (memory !== 0 ? 0x40 : 0), memory, offset, 0);
-  };
   const control = (name: string, state: number | null, setData: boolean): void => {
     const b = new Body();
     if (state !== null) {
