@@ -57,7 +57,8 @@ await childMain(import.meta.url, {
 
 // ---------------------------------------------------------------------------
 // Tools. A tool is { key, label, about, unavailable, command(input, output) => [cmd, args, env?],
-// writes, detail?(stdout), seconds?(detail) }: `detail` parses the child's stdout, `seconds`
+// writes, keep?, timeoutMs?, detail?(stdout), seconds?(detail) }: `keep` leaves the output file in
+// place (the caller checks it afterwards), `timeoutMs` replaces CHILD_TIMEOUT_MS, `detail` parses the child's stdout, `seconds`
 // replaces the process's wall time with a time the child measured itself.
 
 /** The weft CLI script: $WEFT_BIN or dist/src/cli/main.js. */
@@ -102,9 +103,10 @@ export function measure(tool, input, output, tmp) {
   const useTime = existsSync(TIME);
   const argv = useTime ? [TIME, '-f', '%e %M %U %S', '-o', timeFile, cmd, ...args] : [cmd, ...args];
   const t0 = now();
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20, timeout: CHILD_TIMEOUT_MS, cwd: ROOT, env: env ?? process.env });
+  const timeout = tool.timeoutMs ?? CHILD_TIMEOUT_MS;
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20, timeout, cwd: ROOT, env: env ?? process.env });
   let wall = now() - t0;
-  if (r.error) return { error: r.error.code === 'ETIMEDOUT' ? `timed out after ${CHILD_TIMEOUT_MS / 1000} s` : r.error.message };
+  if (r.error) return { error: r.error.code === 'ETIMEDOUT' ? `timed out after ${timeout / 1000} s` : r.error.message };
   let rss = null;
   let cpu = null;
   if (useTime && existsSync(timeFile)) {
@@ -133,7 +135,7 @@ export function measure(tool, input, output, tmp) {
     if (!existsSync(output)) return { error: 'exited 0 but wrote no output' };
     outSize = statSync(output).size;
     if (outSize < 8) return { error: `wrote only ${outSize} bytes` };
-    rmSync(output, { force: true });
+    if (!tool.keep) rmSync(output, { force: true });
   }
   return { wall, rss, cpu, detail, outSize };
 }
@@ -210,6 +212,10 @@ export async function measureCorpus({ names, tools, runsFor, tmp }) {
     progress();
     for (const res of Object.values(entry.tools)) {
       if (res.error) continue;
+      if (!res.samples.length) {
+        res.error = 'not run'; // runsFor gave 0 runs
+        continue;
+      }
       res.seconds = median(res.samples.map((s) => s.wall));
       const rss = res.samples.map((s) => s.rss).filter((x) => x != null);
       res.rssMB = rss.length ? Math.max(...rss) : null;

@@ -3,6 +3,7 @@
 // Each sub-benchmark is a module in this directory exporting
 // `main(args: string[]): Promise<number | void>` (the exit code, default 0).
 const BENCHMARKS = {
+  asyncify: { module: './asyncify.mjs', about: 'Asyncify: QuickJS output size and workload time; transform time and output size on sql-wasm, ffmpeg-core; weft vs wasm-opt' },
   convert: { module: './convert.mjs', about: 'read + decode + encode + write real-world modules; weft vs wasm-opt, binaryen.js, V8 validate' },
   runtime: { module: './runtime.mjs', about: 'weft/runtime: 100,000 suspend/resume round trips, Asyncify and JSPI backends vs npm asyncify-wasm' },
   text: { module: './text.mjs', about: 'text format: weft print and weft parse of ffmpeg-core vs WABT wasm2wat and wat2wasm' },

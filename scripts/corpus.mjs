@@ -12,6 +12,7 @@ export const CORPUS = {
   esbuild: { pkg: 'esbuild-wasm@0.28.2', file: 'esbuild.wasm' },
   swc: { pkg: '@swc/wasm@1.16.18', file: 'wasm_bg.wasm' },
   'ffmpeg-core': { pkg: '@ffmpeg/core@0.12.10', file: 'dist/umd/ffmpeg-core.wasm' },
+  quickjs: { pkg: '@jitl/quickjs-wasmfile-release-sync@0.32.0', file: 'dist/emscripten-module.wasm' },
 };
 
 export const cacheDir = () => process.env.WEFT_CACHE || join(homedir(), '.cache', 'weft');
