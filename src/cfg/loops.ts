@@ -23,6 +23,8 @@ export interface Numbering {
 /** Walk stacks shared by the calls below (none of them nests). */
 let stackNodes = new Int32Array(1024);
 let stackEdges = new Int32Array(1024);
+/** Postorder scratch: walks of a small region of a large graph must not allocate the graph's size. */
+let postBuffer = new Int32Array(1024);
 
 /**
  * Numbers the nodes reachable from `root`, visiting successors in edge order. With
@@ -37,7 +39,8 @@ export function numberReachable(g: FlowGraph, root: number, index: Int32Array, m
   const nodes = stackNodes;
   const edges = stackEdges;
   // Postorder fills `order` from the back: reversed, it is reverse postorder.
-  const post = new Int32Array(g.size + 1);
+  postBuffer = grown(postBuffer, g.size + 1);
+  const post = postBuffer;
   let count = 0;
   let top = 0;
   nodes[0] = root;

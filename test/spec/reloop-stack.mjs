@@ -17,7 +17,7 @@ const wat = `(module
     (loop (param i32 i32) (result i32)
       (local.set 0) (local.get 0) (i32.add)
       (local.get 0) (i32.const 1) (i32.sub) (local.tee 0)
-      (local.get 0) (i32.const 0) (i32.ne) (br_if 0)
+      (local.get 0) (i32.const 0) (i32.gt_s) (br_if 0)
       (drop)))
   (func (export "if_params") (param i32 i32) (result i32)
     (local.get 0) (local.get 1) (if (param i32) (result i32) (then (i32.const 3) (i32.mul)) (else (i32.const 5) (i32.add))))
