@@ -94,6 +94,55 @@ test('a buffer too small traps before writing past its end', async () => {
   assert.ok(view.getUint32(64, true) <= end, 'current never passes end');
 });
 
+test('a runtime written in wasm: calls to asyncify.* imports become direct calls', async () => {
+  const wat = `(module
+    (import "asyncify" "start_unwind" (func $start_unwind (param i32)))
+    (import "asyncify" "stop_unwind" (func $stop_unwind))
+    (import "asyncify" "start_rewind" (func $start_rewind (param i32)))
+    (import "asyncify" "stop_rewind" (func $stop_rewind))
+    (import "asyncify" "get_state" (func $get_state (result i32)))
+    (import "env" "log" (func $log (param i32)))
+    (memory (export "memory") 1)
+    ;; Top-most runtime: suspends, and on the rewind stops it.
+    (func $yield
+      (if (i32.eq (call $get_state) (i32.const 2))
+        (then (call $stop_rewind))
+        (else (call $start_unwind (i32.const 16)))))
+    (func $work (param $n i32) (result i32)
+      (local $i i32) (local $acc i32)
+      (loop $l
+        (call $log (local.get $i))
+        (call $yield)
+        (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+      (local.get $acc))
+    ;; Bottom-most runtime: runs work to completion, resuming it after every yield.
+    (func (export "main") (param $n i32) (result i32)
+      (local $r i32)
+      (i32.store (i32.const 16) (i32.const 24))
+      (i32.store (i32.const 20) (i32.const 1024))
+      (loop $again
+        (local.set $r (call $work (local.get $n)))
+        (if (i32.eq (call $get_state) (i32.const 1))
+          (then
+            (call $stop_unwind)
+            (call $log (i32.const 1000))
+            (call $start_rewind (i32.const 16))
+            (br $again))))
+      (local.get $r)))`;
+  const { out, report } = weftAsyncify(assemble(wat));
+  assert.equal(report.instrumented, 1, 'only $work: the runtime functions run as they are');
+  const log = [];
+  const never = () => { throw new Error('an asyncify.* import was called'); };
+  const { instance } = await WebAssembly.instantiate(out, {
+    asyncify: { start_unwind: never, stop_unwind: never, start_rewind: never, stop_rewind: never, get_state: never },
+    env: { log: (x) => log.push(x) },
+  });
+  assert.equal(instance.exports.main(4), 0 + 1 + 4 + 9);
+  assert.deepEqual(log, [0, 1000, 1, 1000, 2, 1000, 3, 1000]);
+});
+
 function cli(args) {
   return spawnSync(process.execPath, [CLI, 'asyncify', ...args], { encoding: 'utf8' });
 }

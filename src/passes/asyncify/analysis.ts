@@ -35,12 +35,18 @@ export interface Analysis {
   listed: Uint8Array;
   /** Does an indirect call site of this class (see classKey) possibly unwind? */
   hotClass(key: string): boolean;
+  /** Imports of the in-wasm runtime (asyncify.start_unwind...), by function index. */
+  runtime: Map<number, RuntimeCall>;
   /** Why each instrumented function is, for --verbose. */
   reasons: Map<number, string>;
   warnings: string[];
 }
 
 export class AsyncifyError extends Error {}
+
+/** The control functions, as a runtime written in wasm imports them (`asyncify.NAME`). */
+export const RUNTIME_CALLS = ['start_unwind', 'stop_unwind', 'start_rewind', 'stop_rewind', 'get_state'] as const;
+export type RuntimeCall = (typeof RUNTIME_CALLS)[number];
 
 const TABLE_SET = OP_BY_NAME.get('table.set')!.id;
 const TABLE_FILL = OP_BY_NAME.get('table.fill')!.id;
@@ -99,6 +105,25 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
     if (add[i] && remove[i]) throw new AsyncifyError(`function ${names[i]} is in both --add-list and --remove-list`);
   }
 
+  // The runtime may live in wasm: imports asyncify.* are the control functions.
+  const runtime = new Map<number, RuntimeCall>();
+  {
+    let fi = 0;
+    for (const imp of m.imports) {
+      if (imp.kind !== ExternKind.Func) continue;
+      if (imp.module === 'asyncify') {
+        if (!(RUNTIME_CALLS as readonly string[]).includes(imp.name)) {
+          throw new AsyncifyError(`import asyncify.${imp.name} is not one of asyncify's control functions (${RUNTIME_CALLS.join(', ')})`);
+        }
+        runtime.set(fi, imp.name as RuntimeCall);
+      }
+      fi++;
+    }
+  }
+  /** Callers of start_unwind/stop_rewind start an unwind (their callers unwind); callers of stop_unwind/start_rewind end one. */
+  const topMost = new Uint8Array(n);
+  const bottomMost = new Uint8Array(n);
+
   // Imports that may unwind.
   const unwinds = new Uint8Array(n);
   const importRes = o.imports?.map(wildcard) ?? null;
@@ -142,6 +167,9 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
       const k = i * 4;
       if (op === Op.call || op === Op.return_call) {
         const g = imm[k];
+        const r = g < nImports ? runtime.get(g) : undefined;
+        if (r === 'start_unwind' || r === 'stop_rewind') topMost[f] = 1;
+        else if (r === 'stop_unwind' || r === 'start_rewind') bottomMost[f] = 1;
         if (g !== lastCallee) {
           const list = callers[g];
           if (list[list.length - 1] !== f) list.push(f);
@@ -207,7 +235,7 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
   const hot = new Set<string>();
   const work: number[] = [];
   const mark = (f: number, why: string): void => {
-    if (unwinds[f] || remove[f]) return;
+    if (unwinds[f] || remove[f] || bottomMost[f]) return;
     if (only && !only[f]) return;
     unwinds[f] = 1;
     if (f >= nImports) reasons.set(f, why);
@@ -215,6 +243,7 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
   };
   const listed = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (unwinds[i]) work.push(i);
+  for (let i = nImports; i < n; i++) if (topMost[i] && !bottomMost[i]) mark(i, 'it starts an unwind (calls asyncify.start_unwind or stop_rewind)');
   if (only) {
     for (let i = nImports; i < n; i++) if (only[i]) {
       listed[i] = 1;
@@ -248,6 +277,7 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
     }
   }
   const instrument = new Uint8Array(n);
-  for (let i = nImports; i < n; i++) instrument[i] = unwinds[i];
-  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings };
+  // The runtime's own functions run as they are.
+  for (let i = nImports; i < n; i++) instrument[i] = unwinds[i] && !topMost[i] && !bottomMost[i] ? 1 : 0;
+  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime };
 }

@@ -37,11 +37,11 @@ import { Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Module } from '../../ir/module.js';
 import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
-import { I32, I64, type HeapType, type ValType } from '../../ir/types.js';
+import { I32, I64, valTypeName, type HeapType, type ValType } from '../../ir/types.js';
 import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
-import { analyze, AsyncifyError, type AnalysisOptions } from './analysis.js';
+import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
 import { asyncifyBody, type FlowEnv } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
@@ -243,20 +243,58 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   let maxFrame = 0;
   const scratch = new Body();
   const sink = new Sink(1 << 16);
+  // Indices are settled before any body is rewritten: the helpers, then the five control
+  // functions that calls to the in-wasm runtime's imports are redirected to.
+  if (analysis.instrument.some((x) => x === 1)) {
+    framePush();
+    framePop();
+  }
+  const controlBase = nFuncImports + m.funcs.length;
+  const redirect = new Map<number, number>();
+  for (const [imp, name] of analysis.runtime) {
+    const t = ctx.types.func(ctx.funcs[imp])!;
+    const want = name === 'get_state' ? '[] -> [i32]' : name.startsWith('start') ? `[${mem64 ? 'i64' : 'i32'}] -> []` : '[] -> []';
+    const got = `[${t.params.map(valTypeName).join(' ')}] -> [${t.results.map(valTypeName).join(' ')}]`;
+    if (got !== want) throw new AsyncifyError(`import asyncify.${name} has type ${got}; expected ${want}`);
+    redirect.set(imp, controlBase + RUNTIME_CALLS.indexOf(name));
+  }
+  const redirectCalls = (b: Body): boolean => {
+    let changed = false;
+    for (let i = 0; i < b.length; i++) {
+      if (b.ops[i] !== Op.call && b.ops[i] !== Op.return_call) continue;
+      const to = redirect.get(b.imm[i * 4]);
+      if (to !== undefined) {
+        b.imm[i * 4] = to;
+        changed = true;
+      }
+    }
+    return changed;
+  };
+  const store = (d: number, b: Body): void => {
+    // Encoded at once, so the scratch bodies are reused and no IR piles up.
+    sink.pos = 0;
+    encodeBody(b, sink);
+    m.funcs[d].raw = sink.buf.slice(0, sink.pos);
+    m.funcs[d].body = null;
+    m.funcs[d].offset = 0;
+  };
   for (let d = 0; d < nDefined; d++) {
     const f = nFuncImports + d;
-    if (!analysis.instrument[f]) continue;
+    if (!analysis.instrument[f]) {
+      if (redirect.size) {
+        const b = decodeFunc(m, m.funcs[d], scratch);
+        if (redirectCalls(b)) store(d, b);
+      }
+      continue;
+    }
     const fn = ctx.types.func(ctx.funcs[f])!;
     if (fn.results.some((t) => ((t & 0xff) === 0x64))) {
       throw new AsyncifyError(`func ${f}: results of non-nullable reference type are not supported yet`);
     }
-    const r = asyncifyBody(env, f, fn, decodeFunc(m, m.funcs[d], scratch));
-    // Encoded at once, so the scratch bodies are reused and no IR piles up.
-    sink.pos = 0;
-    encodeBody(r.body, sink);
-    m.funcs[d].raw = sink.buf.slice(0, sink.pos);
-    m.funcs[d].body = null;
-    m.funcs[d].offset = 0;
+    const src = decodeFunc(m, m.funcs[d], scratch);
+    if (redirect.size) redirectCalls(src);
+    const r = asyncifyBody(env, f, fn, src);
+    store(d, r.body);
     instrumented++;
     sites += r.sites;
     maxFrame = Math.max(maxFrame, r.frameBytes);
@@ -297,6 +335,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     m.exports.push({ name, kind: ExternKind.Func, index });
     m.names?.functions.set(index, name);
   };
+  if (nFuncImports + m.funcs.length !== controlBase) throw new Error('asyncify: control functions out of place');
   control('asyncify_start_unwind', 1, true);
   control('asyncify_stop_unwind', 0, false);
   control('asyncify_start_rewind', 2, true);
