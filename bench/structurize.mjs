@@ -47,15 +47,23 @@ export async function main(args) {
   const SET = op('local.set'), TEE = op('local.tee'), CALL = op('call');
 
   // ---- the two structurizers: JSON graph → { bytes, label local, ms } ----
+  const cpuMs = (since) => {
+    const u = process.cpuUsage(since);
+    return (u.user + u.system) / 1000;
+  };
   function weftRender(json) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const { module, result } = cfgApi.moduleFromJson(json, o.budget === undefined ? {} : { splitBudget: o.budget });
     const ms = performance.now() - t0;
+    const cpu = cpuMs(c0);
     // The graph building alone (JSON to Cfg), so that the rendering can be told apart.
+    const c1 = process.cpuUsage();
     const t1 = performance.now();
     cfgApi.cfgFromJson(json);
     const buildMs = performance.now() - t1;
-    return { bytes: weft.writeModule(module), label: result.labelLocal, ms, renderMs: ms - buildMs };
+    const buildCpu = cpuMs(c1);
+    return { bytes: weft.writeModule(module), label: result.labelLocal, ms, renderMs: ms - buildMs, renderCpu: cpu - buildCpu };
   }
 
   function binaryenRender(json) {
@@ -214,20 +222,22 @@ export async function main(args) {
   for (const [tool, render] of [['weft', weftRender], ['binaryen', binaryenRender]]) {
     const times = [];
     const renders = [];
+    const renderCpus = [];
     let r;
     for (let i = 0; i < (tool === 'weft' ? 5 : 1); i++) {
       r = render(large);
       times.push(r.ms);
       renders.push(r.renderMs);
+      renderCpus.push(r.renderCpu);
     }
     const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
     Object.assign(largeRow[tool], { raw: bodySize(r.bytes), opt: NaN, dispatches: NaN, depth: depthOf(r.bytes), ms: median(times) });
-    if (tool === 'weft') largeRow.weftRenderMs = median(renders);
+    if (tool === 'weft') largeRow.weftRenderMs = median(renders), largeRow.weftRenderCpu = median(renderCpus);
   }
   rows.push(largeRow);
 
   print(rows);
-  console.log(`\n${largeRow.corpus}: weft's rendering alone (Cfg to body, without building the Cfg from JSON) ${largeRow.weftRenderMs.toFixed(1)} ms (median of 5)`);
+  console.log(`\n${largeRow.corpus}: weft's rendering alone (Cfg to body, without building the Cfg from JSON) ${largeRow.weftRenderMs.toFixed(1)} ms wall, ${largeRow.weftRenderCpu.toFixed(1)} ms CPU (medians of 5); load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
   if (o.json) writeFileSync(o.json, JSON.stringify(rows, null, 2));
   return 0;
 }
