@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  Body, Cfg, CfgError, CfgJsonError, ExternKind, I32, OP_BY_NAME, emptyModule, moduleFromJson, parseCfgJson, readModule, validate, writeModule,
+  Body, Cfg, CfgError, CfgJsonError, ExternKind, I32, OP_BY_NAME, OPS, emptyModule, moduleFromJson, parseCfgJson, readModule, validate, writeModule,
 } from '../dist/src/index.js';
 import { clique, duff, interpret, interpreterLoop, lexer, programCfg, randomCfg, rng, runModule, tapeFor } from './cfg-corpus.mjs';
 
@@ -166,6 +166,45 @@ test('K_n (n = 2..12), Duff, a 200-way interpreter loop and a lexer, at several 
   // No dispatch at all where a reducible equivalent is cheap: Duff's device splits.
   assert.equal(check(duff(), 'duff').result.labelLocal, -1);
   assert.equal(check(interpreterLoop(200), 'interpreter').result.labelLocal, -1);
+});
+
+/** How many times each structured op occurs in the rendered function, and its deepest nesting. */
+function shape(json) {
+  const { result } = check(json, 'shape', { tapes: 2, tapeLength: 50 });
+  const count = {};
+  const body = result.body;
+  for (let i = 0; i < body.length; i++) {
+    const name = OPS[body.ops[i]].name;
+    count[name] = (count[name] ?? 0) + 1;
+  }
+  return { count: (name) => count[name] ?? 0, depth: result.stats.maxDepth, label: result.labelLocal };
+}
+
+test('reducible shapes: if/else for diamonds, loops at headers, br_table for switches, shallow chains', () => {
+  // A diamond: if/else, no block, no branch.
+  const diamond = shape({ entry: 0, blocks: [
+    { id: 0, next: [{ to: 1, on: [0] }, { to: 2 }] }, { id: 1, next: [{ to: 3 }] }, { id: 2, next: [{ to: 3 }] }, { id: 3, next: [] }] });
+  assert.deepEqual([diamond.count('if'), diamond.count('else'), diamond.count('block'), diamond.count('loop'), diamond.count('br')], [1, 1, 0, 0, 0]);
+  // A while loop with a nested if: one loop, no helper local.
+  const loop = shape({ entry: 0, blocks: [
+    { id: 0, next: [{ to: 1 }] }, { id: 1, next: [{ to: 2, on: [1] }, { to: 5 }] },
+    { id: 2, next: [{ to: 3, on: [1] }, { to: 4 }] }, { id: 3, next: [{ to: 4 }] }, { id: 4, next: [{ to: 1 }] }, { id: 5, next: [] }] });
+  assert.equal(loop.count('loop'), 1);
+  assert.equal(loop.label, -1);
+  // A switch to five exits: one br_table.
+  const sw = shape({ entry: 0, blocks: [
+    { id: 0, next: [1, 2, 3, 4].map((to, i) => ({ to, on: [i] })).concat([{ to: 5 }]) }, ...[1, 2, 3, 4, 5].map((id) => ({ id, next: [] }))] });
+  assert.equal(sw.count('br_table'), 1);
+  // 1,000 diamonds in a row nest no deeper than one.
+  const blocks = [];
+  for (let k = 0; k < 1000; k++) {
+    const a = 3 * k;
+    blocks.push({ id: a, next: [{ to: a + 1, on: [0] }, { to: a + 2 }] }, { id: a + 1, next: [{ to: a + 3 }] }, { id: a + 2, next: [{ to: a + 3 }] });
+  }
+  blocks.push({ id: 3000, next: [] });
+  const chain = shape({ entry: 0, blocks });
+  assert.equal(chain.depth, 1);
+  assert.equal(chain.count('block') + chain.count('br'), 0);
 });
 
 test('a 100,000-block program-shaped graph renders, validates and runs', () => {
