@@ -14,6 +14,15 @@ jumps; otherwise v = check() picks the branch whose "on" lists v, else the one w
   --split-budget X  code that node splitting may add, as a share of the input (default 1);
                     irreducible loops beyond it use a dispatch variable. 0: never split`;
 
+/** `--split-budget X`, or undefined for the default. */
+export function splitBudgetOption(options: Map<string, string | true>): number | undefined {
+  const text = options.get('--split-budget');
+  if (text === undefined) return undefined;
+  const budget = Number(text);
+  if (!(budget >= 0)) throw new UsageError(`--split-budget expects a number >= 0, got ${String(text)}`);
+  return budget;
+}
+
 export const structurizeCommand: Command = (args) => {
   const { positional, options } = parseArgs(args, ['-o', '--split-budget']);
   if (options.has('--help')) {
@@ -24,9 +33,7 @@ export const structurizeCommand: Command = (args) => {
   return reportErrors(input, () => {
     const out = options.get('-o');
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
-    const budgetText = options.get('--split-budget');
-    const splitBudget = budgetText === undefined ? undefined : Number(budgetText);
-    if (splitBudget !== undefined && !(splitBudget >= 0)) throw new UsageError(`--split-budget expects a number >= 0, got ${String(budgetText)}`);
+    const splitBudget = splitBudgetOption(options);
     const start = performance.now();
     const text = new TextDecoder().decode(readInput(input));
     let built;
