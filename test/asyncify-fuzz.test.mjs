@@ -4,8 +4,13 @@
 // across calls and constructs, recursion bounded by fuel, call_indirect through a
 // narrowed or exported table, return_call, legacy try/catch with suspensions in handlers,
 // multi-value, dead code), assembled by wabt's wat2wasm, asyncified by weft, validated by
-// weft and V8, and run with `env.sleep`/`env.sleep_v` suspending at seeded random times.
-// The log of import calls and export results must equal the untransformed module's.
+// weft and V8, and run with `env.sleep`/`env.sleep_v` suspending at seeded random times;
+// now and then a sleep runs another export to completion while it is pending (from the
+// host while the stack is unwound, its frames above in the same buffer, or re-entrantly
+// when it does not suspend). The log of import calls and export results must equal the
+// untransformed module's, where the same nested calls run inside the import.
+// weft's options vary with the seed (--imports lists and wildcards, all imports,
+// --export-globals), and every fifth module carries a name section.
 //
 //   FUZZ_SEEDS=N FUZZ_FROM=S node --test test/asyncify-fuzz.test.mjs
 //

@@ -315,6 +315,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
       if (quiet && [3, 4, 7, 8, 9, 16, 17, 19, 20].includes(k)) k = 2;
       if (OFF.has(`s${k}`)) k = 2;
       if (v3 && k === 19) k = 33; // V8 rejects legacy try mixed with try_table
+      if (d > 0 && R.chance(0.05)) k = 35;
       switch (k) {
         case 0: case 1: {
           const t = R.pick(TYPES);
@@ -540,6 +541,24 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           }
           labels.pop();
           return s2;
+        }
+        case 35: {
+          // A switch: nested blocks opened at once, a br_table in the innermost, cases
+          // that fall through or break (levels that start with a block).
+          const n = R.range(2, 4);
+          const exit = `$x${labelId++}`;
+          const names = Array.from({ length: n }, () => `$c${labelId++}`);
+          labels.push({ name: exit, types: [], loop: false });
+          const targets = Array.from({ length: R.range(1, 5) }, () => R.pick([...names, exit]));
+          let code = `(br_table ${targets.join(' ')} ${expr('i32', d - 1)})`;
+          for (let i = 0; i < n; i++) {
+            labels.push({ name: names[i], types: [], loop: false });
+            code = `(block ${names[i]} ${code})`;
+            labels.pop();
+            code += ` ${stmts(R.range(0, 3), d - 1)}${R.chance(0.5) ? ` (br ${exit})` : ''}`;
+          }
+          labels.pop();
+          return `(block ${exit} ${code})`;
         }
         default: {
           const t = R.pick(TYPES);

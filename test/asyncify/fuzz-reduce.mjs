@@ -43,7 +43,8 @@ const print = (n, ind = '') => (Array.isArray(n)
 const dir = mkdtempSync(join(tmpdir(), 'weft-reduce-'));
 function assemble(wat) {
   writeFileSync(join(dir, 'x.wat'), wat);
-  const r = spawnSync('wat2wasm', ['--enable-tail-call', '--enable-exceptions', join(dir, 'x.wat'), '-o', join(dir, 'x.wasm')]);
+  const names = Number(process.argv[2]) % 5 === 0 ? ['--debug-names'] : []; // as fuzz-run.mjs does
+  const r = spawnSync('wat2wasm', ['--enable-tail-call', '--enable-exceptions', ...names, join(dir, 'x.wat'), '-o', join(dir, 'x.wasm')]);
   return r.status === 0 ? readFileSync(join(dir, 'x.wasm')) : null;
 }
 

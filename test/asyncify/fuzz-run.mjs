@@ -23,11 +23,12 @@ const DATA = 4096; // the asyncify buffer header; frames from DATA + 8 to the en
 const END = 65536;
 const MAX_SLEEPS = 20000; // per export call: a runaway guard (the same in both runs)
 
-export function assemble(wat, dir, name) {
+export function assemble(wat, dir, name, { names = false } = {}) {
   const watPath = join(dir, `${name}.wat`);
   const wasmPath = join(dir, `${name}.wasm`);
   writeFileSync(watPath, wat);
-  const r = spawnSync('wat2wasm', ['--enable-tail-call', '--enable-exceptions', watPath, '-o', wasmPath], { encoding: 'utf8' });
+  const flags = ['--enable-tail-call', '--enable-exceptions', ...(names ? ['--debug-names'] : [])];
+  const r = spawnSync('wat2wasm', [...flags, watPath, '-o', wasmPath], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`wat2wasm rejects the generated module: ${r.stderr}`);
   return readFileSync(wasmPath);
 }
@@ -70,50 +71,62 @@ const show = (v) => {
  * Runs the calls on `bytes`. When the module is asyncified, sleep/sleep_v suspend with
  * probability `p` (from the seeded `suspendSeed`). Returns { log, suspensions }.
  */
-export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = false } = {}) {
+export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = false, nested = [] } = {}) {
   const P = mem64 ? BigInt(DATA) : DATA;
   const module = await WebAssembly.compile(bytes);
   const log = [];
   let e = null;
   let asyncified = false;
   let rewinding = false;
-  let pending = 0;
+  const pending = []; // results of suspended imports, innermost last (nested calls stack)
   let suspensions = 0;
   let sleeps = 0;
+  let firstEntries = 0;
   let sleepV = 0;
+  let depth = 0; // nested export calls in progress
+  let nests = 0;
+  let nestNext = null; // a nested call to run while this suspension is paused
   const R = rng(suspendSeed);
   const guard = () => {
     if (++sleeps > MAX_SLEEPS) throw new Error('too many sleeps');
   };
-  const suspendOr = (value) => {
+  // Every so often (the same sleeps in both runs) a sleep runs another export to
+  // completion while it is pending: re-entrantly inside the import when it does not
+  // suspend, or from the host while this stack is unwound (LIFO in the same buffer).
+  const nestFor = () => {
+    const n = firstEntries++;
+    if (!nested.length || depth > 0 || nests >= 3 || ((Math.imul(n + 1, 0x9e3779b1) >>> 27) !== 5)) return null;
+    nests++;
+    return nested[n % nested.length];
+  };
+  const suspendOr = (value, nest) => {
     if (asyncified && R.chance(p)) {
       suspensions++;
-      pending = value;
+      pending.push(value);
+      nestNext = nest;
       e.asyncify_start_unwind(P);
       return 0;
     }
+    if (nest) drive(nest, true);
     return value;
+  };
+  const resume = () => {
+    rewinding = false;
+    e.asyncify_stop_rewind();
+    return pending.pop();
   };
   const env = {
     sleep: (x) => {
-      if (rewinding) {
-        rewinding = false;
-        e.asyncify_stop_rewind();
-        return;
-      }
+      if (rewinding) return void resume();
       guard();
       log.push(`sleep ${x}`);
-      suspendOr(undefined);
+      suspendOr(undefined, nestFor());
     },
     sleep_v: (x) => {
-      if (rewinding) {
-        rewinding = false;
-        e.asyncify_stop_rewind();
-        return pending;
-      }
+      if (rewinding) return resume();
       guard();
       log.push(`sleep_v ${x}`);
-      return suspendOr((Math.imul(x, 7) + sleepV++) | 0);
+      return suspendOr((Math.imul(x, 7) + sleepV++) | 0, nestFor());
     },
   };
   for (const t of ['i32', 'i64', 'f32', 'f64']) env[`log_${t}`] = (v) => void log.push(`log_${t} ${show(v)}`);
@@ -136,43 +149,57 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = fals
     mem().setUint32(DATA, FRAMES, true);
     mem().setUint32(DATA + 4, END, true);
   }
-  for (const c of calls) {
+  // Runs one export call to completion, driving its suspensions.
+  function drive(c, isNested) {
+    depth += isNested ? 1 : 0;
     e.init(c.fuel);
-    sleeps = 0;
     let result;
+    const start = asyncified ? pos() : 0;
     try {
       for (;;) {
         result = e[c.name](...c.args);
         if (!asyncified || e.asyncify_get_state() === 0) break;
         if (e.asyncify_get_state() !== 1) throw new Error(`the export returned in asyncify state ${e.asyncify_get_state()}`);
         e.asyncify_stop_unwind();
+        if (nestNext) {
+          const n = nestNext;
+          nestNext = null;
+          drive(n, true);
+        }
         e.asyncify_start_rewind(P);
         rewinding = true;
       }
+    } finally {
+      depth -= isNested ? 1 : 0;
+    }
+    if (asyncified && pos() !== start) throw new Error(`buffer position not restored: ${pos()} (was ${start})`);
+    log.push(`${isNested ? 'nested ' : ''}${c.name}(${c.args.map(show).join(',')}) = ${show(result)}`);
+  }
+  for (const c of calls) {
+    sleeps = 0;
+    nests = 0;
+    try {
+      drive(c, false);
     } catch (err) {
       log.push(`${c.name} trap: ${err instanceof WebAssembly.Exception ? 'wasm exception' : err.message}`);
       return { log, suspensions };
     }
-    if (asyncified && pos() !== FRAMES) {
-      log.push(`buffer position not restored: ${pos()}`);
-      return { log, suspensions };
-    }
-    log.push(`${c.name}(${c.args.map(show).join(',')}) = ${show(result)}`);
   }
   return { log, suspensions };
 }
 
 /** The weft options a seed uses. */
 export function optionsFor(seed) {
-  switch (seed % 3) {
+  switch (seed % 4) {
     case 0: return { imports: ['env.sleep', 'env.sleep_v'] };
     case 1: return {}; // every import may unwind (the log imports too)
-    default: return { imports: ['env.sleep*'] };
+    case 2: return { imports: ['env.sleep*'] };
+    default: return { imports: ['env.sleep*'], exportGlobals: true };
   }
 }
 
 export function cliFlags(options) {
-  return options.imports ? ['--imports', options.imports.join(',')] : [];
+  return [...(options.imports ? ['--imports', options.imports.join(',')] : []), ...(options.exportGlobals ? ['--export-globals'] : [])];
 }
 
 /**
@@ -187,10 +214,11 @@ export async function checkSeed(seed, { keep = null, binaryen = false, genOption
     const g = generate(seed, { ...(seed % 4 === 0 ? { stmtBudget: 90, maxFuncs: 8 } : {}), ...genOptions });
     const v3 = !!genOptions.v3;
     // wabt cannot assemble the 3.0 constructs; weft's text parser can.
-    const bytes = v3 ? assembleWeft(g.wat, dir, name) : assemble(g.wat, dir, name);
+    const bytes = v3 ? assembleWeft(g.wat, dir, name) : assemble(g.wat, dir, name, { names: seed % 5 === 0 });
     if (!WebAssembly.validate(bytes)) return { ok: false, seed, message: 'the generated module is invalid (V8)' };
     const calls = plan(seed, g.funcs);
-    const oracle = await run(bytes, calls, { mem64: v3 });
+    const nested = plan(seed + 1_000_003, g.funcs).map((c) => ({ ...c, fuel: Math.min(c.fuel, 12) }));
+    const oracle = await run(bytes, calls, { mem64: v3, nested });
     const options = optionsFor(seed);
     let out;
     let report;
@@ -230,12 +258,12 @@ export async function checkSeed(seed, { keep = null, binaryen = false, genOption
         return `binaryen fails: ${err.message}`;
       }
       if (bout) {
-        const b = await run(bout, calls, { suspendSeed: seed, p });
+        const b = await run(bout, calls, { suspendSeed: seed, p, nested });
         const d = firstDiff(oracle.log, b.log);
         return d ? `binaryen's output differs:\n${d}` : 'same';
       }
     }
-    const got = await run(out, calls, { suspendSeed: seed, p, mem64: v3 });
+    const got = await run(out, calls, { suspendSeed: seed, p, mem64: v3, nested });
     const diff = firstDiff(oracle.log, got.log);
     if (diff) return { ok: false, seed, message: `output differs from the untransformed run (suspend p=${p}):\n${diff}`, binaryen: binaryen ? await binaryenCheck() : undefined };
     const res = { ok: true, seed, suspensions: got.suspensions, events: oracle.log.length, sites: report.sites, instrumented: report.instrumented };

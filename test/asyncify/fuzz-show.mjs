@@ -10,7 +10,7 @@ import { assemble, optionsFor, plan, run } from './fuzz-run.mjs';
 
 const seed = Number(process.argv[2]);
 const dir = mkdtempSync(join(tmpdir(), 'weft-show-'));
-const bytes = assemble(readFileSync(process.argv[3], 'utf8'), dir, 'x');
+const bytes = assemble(readFileSync(process.argv[3], 'utf8'), dir, 'x', { names: seed % 5 === 0 });
 const calls = plan(seed, generate(seed, { ...(seed % 4 === 0 ? { stmtBudget: 90, maxFuncs: 8 } : {}), ...JSON.parse(process.env.FUZZ_GEN ?? '{}') }).funcs);
 const m = readModule(bytes);
 const options = optionsFor(seed);

@@ -1,4 +1,4 @@
-;; BUG: invalid output (since 91437e3, "pure argument code is recomputed when rewinding"): the spill before the site lands one instruction too early, between f32.const and i32.trunc_sat_f32_s, so an f32 is local.set into the i32 slot of the value below the call's arguments ("type mismatch: expected i32, found f32"). A unary op (1 in, 1 out) just before the argument code is taken as part of it. The fuzzer hit this in 31 of seeds 1-200.
+;; FIXED in e4dbe82 (was: invalid output (since 91437e3, "pure argument code is recomputed when rewinding"): the spill before the site lands one instruction too early, between f32.const and i32.trunc_sat_f32_s, so an f32 is local.set into the i32 slot of the value below the call's arguments ("type mismatch: expected i32, found f32"). A unary op (1 in, 1 out) just before the argument code is taken as part of it. The fuzzer hit this in 31 of seeds 1-200.)
 ;; RUN: {"options":{"imports":["env.sleep_v"]},"calls":[{"name":"main","args":[]}],"p":1}
 (module
   (import "env" "sleep_v" (func $sleep_v (param i32) (result i32)))
