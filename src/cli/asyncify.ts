@@ -21,15 +21,25 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
   --only-list LIST      instrument exactly these functions
   --memory NAME         the exported memory the buffer lives in (when there are several)
   --export-globals      export __asyncify_state and __asyncify_data
+  --import-globals      import them instead, from env (alias --relocatable)
+  --in-secondary-memory[=PAGES]
+                        keep the buffer in a memory of its own (default 1 page),
+                        exported as asyncify_memory
   --verbose             say why each function is instrumented
   --validate            validate the output; on an error, report it and write nothing
 
 wasm-opt spellings are accepted too: --pass-arg=asyncify-imports@env.sleep,
 --pass-arg=asyncify-ignore-indirect, asyncify-addlist@..., asyncify-removelist@...,
 asyncify-onlylist@..., asyncify-propagate-addlist, asyncify-memory@NAME,
-asyncify-export-globals, asyncify-verbose.`;
+asyncify-export-globals, asyncify-import-globals, asyncify-relocatable,
+asyncify-in-secondary-memory, asyncify-secondary-memory-size@N, asyncify-verbose.`;
 
-const FLAGS = new Set(['--ignore-imports', '--ignore-indirect', '--propagate-addlist', '--export-globals', '--verbose', '--validate', '--help']);
+const FLAGS = new Set([
+  '--ignore-imports', '--ignore-indirect', '--propagate-addlist', '--export-globals', '--import-globals', '--relocatable',
+  '--verbose', '--validate', '--help',
+]);
+/** Flags that may carry a value (`--in-secondary-memory=PAGES`). */
+const OPTIONAL = new Set(['--in-secondary-memory', '--secondary-memory-size']);
 const VALUED = new Set(['-o', '--imports', '--add-list', '--remove-list', '--only-list', '--memory']);
 /** wasm-opt's pass-arg keys → our flags. */
 const PASS_ARGS: Record<string, string> = {
@@ -39,6 +49,8 @@ const PASS_ARGS: Record<string, string> = {
   'asyncify-onlylist': '--only-list', 'asyncify-whitelist': '--only-list',
   'asyncify-propagate-addlist': '--propagate-addlist', 'asyncify-memory': '--memory',
   'asyncify-export-globals': '--export-globals', 'asyncify-verbose': '--verbose',
+  'asyncify-import-globals': '--import-globals', 'asyncify-relocatable': '--import-globals',
+  'asyncify-in-secondary-memory': '--in-secondary-memory', 'asyncify-secondary-memory-size': '--secondary-memory-size',
 };
 
 /** Splits a list option: `@file` (one per line), else commas outside ()<>[]{}. */
@@ -67,6 +79,20 @@ export function splitList(value: string): string[] {
   return out.filter(Boolean);
 }
 
+/** --in-secondary-memory[=PAGES] (or wasm-opt's separate size argument), or undefined. */
+function secondaryPages(options: Map<string, string | true>): number | undefined {
+  const on = options.get('--in-secondary-memory');
+  const size = options.get('--secondary-memory-size');
+  if (on === undefined) {
+    if (size !== undefined) throw new UsageError('asyncify-secondary-memory-size needs asyncify-in-secondary-memory');
+    return undefined;
+  }
+  const v = typeof on === 'string' ? on : typeof size === 'string' ? size : '1';
+  const pages = Number(v);
+  if (!/^\d+$/.test(v) || pages < 1) throw new UsageError(`--in-secondary-memory expects a page count, got ${v}`);
+  return pages;
+}
+
 /** Reads our flags and wasm-opt's `--pass-arg=asyncify-…` spellings. */
 function parseOptions(args: string[], positional: string[], options: Map<string, string | true>): void {
   for (let i = 0; i < args.length; i++) {
@@ -92,7 +118,8 @@ function parseOptions(args: string[], positional: string[], options: Map<string,
         value = args[++i];
       }
       options.set(a, value);
-    } else if (FLAGS.has(a)) options.set(a, true);
+    } else if (FLAGS.has(a)) options.set(a === '--relocatable' ? '--import-globals' : a, true);
+    else if (OPTIONAL.has(a)) options.set(a, value ?? true);
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}\n${HELP}`);
     else positional.push(a);
   }
@@ -131,6 +158,8 @@ export const asyncifyCommand: Command = (args) => {
       propagateAddList: options.has('--propagate-addlist'),
       memory: options.get('--memory') as string | undefined,
       exportGlobals: options.has('--export-globals'),
+      importGlobals: options.has('--import-globals'),
+      secondaryMemoryPages: secondaryPages(options),
       verbose: options.has('--verbose') ? (line) => process.stderr.write(`${line}\n`) : undefined,
       warn: (line) => process.stderr.write(`warning: ${line}\n`),
     };

@@ -294,4 +294,40 @@ export const CASES = [
     calls: [['run', 0], ['run', 1], ['run', 2]],
     expect: [10, 78, 20],
   },
+  {
+    name: '--import-globals: the state in imported globals, every defined global moved',
+    options: { importGlobals: true },
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "g0" (global $g0 i32))
+      (memory (export "memory") 1)
+      (global $count (mut i32) (i32.const 100))
+      (global $twice i32 (global.get $g0))
+      (global $other (export "other") (mut i64) (i64.const 5))
+      (func (export "run") (param $x i32) (result i32)
+        (global.set $count (i32.add (global.get $count) (local.get $x)))
+        (call $sleep (global.get $count))
+        (global.set $other (i64.add (global.get $other) (i64.const 1)))
+        (i32.add (global.get $count) (i32.add (global.get $twice) (i32.wrap_i64 (global.get $other))))))`,
+    imports: { g0: 7 },
+    calls: [['run', 1], ['run', 2]],
+    expect: [114, 117],
+  },
+  {
+    name: '--in-secondary-memory: frames in a memory of their own',
+    node: 26,
+    options: { secondaryMemoryPages: 2 },
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (memory (export "memory") 1)
+      (func $f (param $n i32) (result i32)
+        (if (result i32) (i32.eqz (local.get $n))
+          (then (call $sleep (i32.const 0)) (i32.const 1))
+          (else (i32.mul (i32.const 2) (call $f (i32.sub (local.get $n) (i32.const 1)))))))
+      (func (export "run") (param $n i32) (result i32)
+        (i32.store (i32.const 16) (i32.const 1234))
+        (i32.add (call $f (local.get $n)) (i32.load (i32.const 16)))))`,
+    calls: [['run', 10]],
+    expect: [1024 + 1234],
+  },
 ];

@@ -55,11 +55,14 @@ export async function host(bytes, { buffer = 4096, data = DATA, extraImports = {
   const imports = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     imports[imp.module] ??= {};
-    imports[imp.module][imp.name] = env[imp.name];
+    // --import-globals: the state lives in globals the host provides.
+    if (imp.kind === 'global' && imp.name === '__asyncify_state') imports[imp.module][imp.name] = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+    else if (imp.kind === 'global' && imp.name === '__asyncify_data') imports[imp.module][imp.name] = new WebAssembly.Global({ value: mem64 ? 'i64' : 'i32', mutable: true }, mem64 ? 0n : 0);
+    else imports[imp.module][imp.name] = env[imp.name];
   }
   const { exports } = await WebAssembly.instantiate(module, imports);
   e = exports;
-  const memory = e.memory;
+  const memory = e.asyncify_memory ?? e.memory; // --in-secondary-memory exports its own
   if (memory && async()) {
     const v = new DataView(memory.buffer);
     if (is64) {

@@ -67,7 +67,7 @@ export function weftAsyncify(bytes, options = {}) {
 }
 
 async function runAll(bytes, c) {
-  const h = await host(bytes, { mem64: !!c.mem64 });
+  const h = await host(bytes, { mem64: !!c.mem64, extraImports: c.imports ?? {} });
   const results = [];
   for (const [name, ...args] of c.calls) {
     try {

@@ -31,11 +31,11 @@
  * call), `try_table`, `return_call*` and `call_indirect`/`call_ref` narrowing are handled,
  * and multi-value, v128 and memory64 work.
  */
-import { decodeFunc } from '../../binary/decode.js';
-import { encodeBody } from '../../binary/encode-body.js';
+import { decodeExpr, decodeFunc } from '../../binary/decode.js';
+import { encodeBody, encodeInstructions } from '../../binary/encode-body.js';
 import { Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
-import { ExternKind, importCount, type Module } from '../../ir/module.js';
+import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
 import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
 import { I32, I64, valTypeName, type HeapType, type ValType } from '../../ir/types.js';
 import type { ValidationError } from '../../validate/context.js';
@@ -59,6 +59,18 @@ export interface AsyncifyOptions {
   memory?: string;
   /** Export `__asyncify_state` and `__asyncify_data`. */
   exportGlobals?: boolean;
+  /**
+   * Import them instead, as `env.__asyncify_state` / `env.__asyncify_data` (Binaryen's
+   * `asyncify-import-globals`, alias `asyncify-relocatable`). Every defined global moves
+   * up by two, so every body that uses globals is rewritten.
+   */
+  importGlobals?: boolean;
+  /**
+   * Keep the buffer in a memory of its own, of this many 64 KiB pages (Binaryen's
+   * `asyncify-in-secondary-memory`); weft also exports it as `asyncify_memory`, so a JS
+   * host can set up the buffer's header there.
+   */
+  secondaryMemoryPages?: number;
   /** Receives why each function is instrumented. */
   verbose?: (line: string) => void;
   /** Receives warnings (list entries that match nothing). */
@@ -76,6 +88,57 @@ const id = (name: string): number => OP_BY_NAME.get(name)!.id;
 const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load');
 const I32_GT_U = id('i32.gt_u'), I64_GT_U = id('i64.gt_u');
 
+/**
+ * Renumbers global indices >= `from` by `by` everywhere: bodies, constant expressions,
+ * exports and names. Bodies that use no such global keep their bytes.
+ */
+function shiftGlobals(m: Module, from: number, by: number): void {
+  const scratch = new Body();
+  const sink = new Sink(1 << 12);
+  const shift = (b: Body): boolean => {
+    let changed = false;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.ops[i];
+      if ((op === Op.global_get || op === Op.global_set) && b.imm[i * 4] >= from) {
+        b.imm[i * 4] += by;
+        changed = true;
+      }
+    }
+    return changed;
+  };
+  for (const f of m.funcs) {
+    const b = decodeFunc(m, f, scratch);
+    if (!shift(b)) continue;
+    sink.pos = 0;
+    encodeBody(b, sink);
+    f.raw = sink.buf.slice(0, sink.pos);
+    f.body = null;
+    f.offset = 0;
+  }
+  const expr = (e: Expr | null): void => {
+    if (!e) return;
+    const b = decodeExpr(e, scratch);
+    if (!shift(b)) return;
+    sink.pos = 0;
+    encodeInstructions(b, sink);
+    e.bytes = sink.buf.slice(0, sink.pos);
+    e.canonical = true;
+  };
+  for (const g of m.globals) expr(g.init);
+  for (const t of m.tables) expr(t.init);
+  for (const e of m.elems) {
+    expr(e.offset);
+    for (const x of e.exprs ?? []) expr(x);
+  }
+  for (const d of m.datas) expr(d.offset);
+  for (const e of m.exports) if (e.kind === ExternKind.Global && e.index >= from) e.index += by;
+  if (m.names && m.names.globals.size) {
+    const moved = new Map<number, string>();
+    for (const [i, name] of m.names.globals) moved.set(i >= from ? i + by : i, name);
+    m.names.globals = moved;
+  }
+}
+
 /** Transforms `m` in place. */
 export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyReport {
   // The rewrite relies on valid input (it types the operand stack with the validator):
@@ -86,7 +149,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   };
   const checked = checkModule(m);
   if ('error' in checked) throw invalid(checked.error);
-  const ctx = checked.ctx;
+  let ctx = checked.ctx;
   const bodyValidator = new BodyValidator(ctx);
   const check = (f: number, body: Body): void => {
     if (bodyValidator.body(f, body)) throw invalid(validateFunc(m, ctx, f)!);
@@ -110,7 +173,16 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const nMemImports = importCount(m, ExternKind.Memory);
   const nMemories = nMemImports + m.memories.length;
   let memory = 0;
-  if (options.memory !== undefined) {
+  if (options.importGlobals && options.exportGlobals) throw new AsyncifyError('--import-globals and --export-globals exclude each other');
+  if (options.secondaryMemoryPages !== undefined) {
+    if (options.memory !== undefined) throw new AsyncifyError('--memory and --in-secondary-memory exclude each other');
+    const pages = options.secondaryMemoryPages;
+    if (!Number.isInteger(pages) || pages < 1 || pages > 65536) throw new AsyncifyError(`--in-secondary-memory: ${pages} is not a page count from 1 to 65536`);
+    memory = nMemories;
+    m.memories.push({ min: BigInt(pages), max: BigInt(pages), addr64: false, shared: false, pageSizeLog2: null });
+    if (m.exports.some((e) => e.name === 'asyncify_memory')) throw new AsyncifyError('the module already exports asyncify_memory');
+    m.exports.push({ name: 'asyncify_memory', kind: ExternKind.Memory, index: memory });
+  } else if (options.memory !== undefined) {
     const e = m.exports.find((x) => x.kind === ExternKind.Memory && x.name === options.memory);
     if (!e) throw new AsyncifyError(`--memory ${options.memory}: the module exports no memory of that name`);
     memory = e.index;
@@ -127,12 +199,27 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const mem64 = memLimits.addr64;
   const ptr: ValType = mem64 ? I64 : I32;
 
-  // State globals, appended so no index moves.
-  const nGlobalImports = importCount(m, ExternKind.Global);
-  const stateGlobal = nGlobalImports + m.globals.length;
-  m.globals.push({ type: I32, mutable: true, init: { bytes: Uint8Array.of(0x41, 0, 0x0b), offset: 0 } });
+  // State globals: appended, so no index moves; or imported, which moves the defined ones.
+  let nGlobalImports = importCount(m, ExternKind.Global);
+  let stateGlobal: number;
+  if (options.importGlobals) {
+    stateGlobal = nGlobalImports;
+    shiftGlobals(m, nGlobalImports, 2);
+    m.imports.push({ module: 'env', name: '__asyncify_state', kind: ExternKind.Global, global: { type: I32, mutable: true } });
+    m.imports.push({ module: 'env', name: '__asyncify_data', kind: ExternKind.Global, global: { type: ptr, mutable: true } });
+    nGlobalImports += 2;
+  } else {
+    stateGlobal = nGlobalImports + m.globals.length;
+    m.globals.push({ type: I32, mutable: true, init: { bytes: Uint8Array.of(0x41, 0, 0x0b), offset: 0 } });
+    m.globals.push({ type: ptr, mutable: true, init: { bytes: Uint8Array.of(mem64 ? 0x42 : 0x41, 0, 0x0b), offset: 0 } });
+  }
   const dataGlobal = stateGlobal + 1;
-  m.globals.push({ type: ptr, mutable: true, init: { bytes: Uint8Array.of(mem64 ? 0x42 : 0x41, 0, 0x0b), offset: 0 } });
+  if (options.importGlobals) {
+    // Bodies now name the moved globals: type them against the new index space.
+    const again = checkModule(m);
+    if ('error' in again) throw new Error(`asyncify: renumbering globals broke the module: ${again.error.message}`);
+    ctx = again.ctx;
+  }
 
   const funcTypeIndex = (params: ValType[], results: ValType[]): number => {
     const same = (a: ValType[], b: ValType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
