@@ -71,7 +71,7 @@ const show = (v) => {
  * Runs the calls on `bytes`. When the module is asyncified, sleep/sleep_v suspend with
  * probability `p` (from the seeded `suspendSeed`). Returns { log, suspensions }.
  */
-export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = false, nested = [] } = {}) {
+export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = false, nested = [], end = END } = {}) {
   const P = mem64 ? BigInt(DATA) : DATA;
   const module = await WebAssembly.compile(bytes);
   const log = [];
@@ -144,11 +144,15 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = fals
   const pos = () => (mem64 ? Number(mem().getBigUint64(DATA, true)) : mem().getUint32(DATA, true));
   if (asyncified && mem64) {
     mem().setBigUint64(DATA, BigInt(FRAMES), true);
-    mem().setBigUint64(DATA + 8, BigInt(END), true);
+    mem().setBigUint64(DATA + 8, BigInt(end), true);
   } else if (asyncified) {
     mem().setUint32(DATA, FRAMES, true);
-    mem().setUint32(DATA + 4, END, true);
+    mem().setUint32(DATA + 4, end, true);
   }
+  // With a small buffer: a guard zone after `end` that no frame may touch.
+  const GUARD = end < END ? Math.min(256, END - end) : 0;
+  if (asyncified) new Uint8Array(e.memory.buffer, end, GUARD).fill(0xa5);
+  const guardIntact = () => new Uint8Array(e.memory.buffer, end, GUARD).every((b) => b === 0xa5);
   // Runs one export call to completion, driving its suspensions.
   function drive(c, isNested) {
     depth += isNested ? 1 : 0;
@@ -182,9 +186,11 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = fals
       drive(c, false);
     } catch (err) {
       log.push(`${c.name} trap: ${err instanceof WebAssembly.Exception ? 'wasm exception' : err.message}`);
+      if (GUARD && !guardIntact()) log.push('memory past the buffer end was written');
       return { log, suspensions };
     }
   }
+  if (GUARD && !guardIntact()) log.push('memory past the buffer end was written');
   return { log, suspensions };
 }
 
@@ -266,6 +272,17 @@ export async function checkSeed(seed, { keep = null, binaryen = false, genOption
     const got = await run(out, calls, { suspendSeed: seed, p, mem64: v3, nested });
     const diff = firstDiff(oracle.log, got.log);
     if (diff) return { ok: false, seed, message: `output differs from the untransformed run (suspend p=${p}):\n${diff}`, binaryen: binaryen ? await binaryenCheck() : undefined };
+    // A buffer too small (every seventh seed): the run must equal the untransformed one
+    // until a trap ("unreachable") at an unwind that would overflow, and nothing may be
+    // written past `end`.
+    if (seed % 7 === 3 && got.suspensions > 0) {
+      const small = 4104 + 16 + R.int(200);
+      const o = await run(out, calls, { suspendSeed: seed, p, mem64: v3, nested, end: small + (v3 ? 8 : 0) });
+      const i = o.log.findIndex((x, j) => x !== oracle.log[j]);
+      if (i >= 0 && !(i === o.log.length - 1 && /trap: .*unreachable/.test(o.log[i]))) {
+        return { ok: false, seed, message: `with a ${small - 4104} B buffer:\n${firstDiff(oracle.log, o.log)}` };
+      }
+    }
     const res = { ok: true, seed, suspensions: got.suspensions, events: oracle.log.length, sites: report.sites, instrumented: report.instrumented };
     if (binaryen) res.binaryen = await binaryenCheck();
     return res;
