@@ -143,6 +143,53 @@ test('a runtime written in wasm: calls to asyncify.* imports become direct calls
   assert.deepEqual(log, [0, 1000, 1, 1000, 2, 1000, 3, 1000]);
 });
 
+test('--asserts: an unwind the analysis did not expect traps at once', async () => {
+  const wat = `(module
+    (import "env" "sleep" (func $sleep))
+    (import "env" "other" (func $other))
+    (memory (export "memory") 1)
+    (func $a (result i32) (call $other) (i32.const 5))
+    (func (export "run") (result i32)
+      (call $sleep)
+      (i32.add (call $a) (i32.const 1))))`;
+  const bytes = assemble(wat);
+  for (const asserts of [false, true]) {
+    const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], asserts });
+    let e;
+    let misbehave = false;
+    let rewinding = false;
+    const { instance } = await WebAssembly.instantiate(out, {
+      env: {
+        sleep: () => {
+          if (rewinding) {
+            e.asyncify_stop_rewind();
+            rewinding = false;
+          } else e.asyncify_start_unwind(16);
+        },
+        // Not listed in --imports, yet it unwinds when told to misbehave.
+        other: () => misbehave && e.asyncify_start_unwind(16),
+      },
+    });
+    e = instance.exports;
+    new Int32Array(e.memory.buffer).set([24, 1024], 4);
+    const run = () => {
+      let r = e.run();
+      while (e.asyncify_get_state() === 1) {
+        e.asyncify_stop_unwind();
+        e.asyncify_start_rewind(16);
+        rewinding = true;
+        r = e.run();
+      }
+      return r;
+    };
+    assert.equal(run(), 6, 'a well-behaved run works with and without asserts');
+    if (!asserts) continue; // without asserts a bad unwind corrupts the run in some later, unknown way
+    misbehave = true;
+    assert.throws(run, (err) => err instanceof WebAssembly.RuntimeError && /unreachable/.test(err.message));
+    assert.equal(e.asyncify_get_state(), 1, 'it trapped right after the call that unwound');
+  }
+});
+
 function cli(args) {
   return spawnSync(process.execPath, [CLI, 'asyncify', ...args], { encoding: 'utf8' });
 }

@@ -25,6 +25,7 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
   --in-secondary-memory[=PAGES]
                         keep the buffer in a memory of its own (default 1 page),
                         exported as asyncify_memory
+  --asserts             trap when a call the analysis deems safe changes the state anyway
   --verbose             say why each function is instrumented
   --validate            validate the output; on an error, report it and write nothing
 
@@ -36,7 +37,7 @@ asyncify-in-secondary-memory, asyncify-secondary-memory-size@N, asyncify-verbose
 
 const FLAGS = new Set([
   '--ignore-imports', '--ignore-indirect', '--propagate-addlist', '--export-globals', '--import-globals', '--relocatable',
-  '--verbose', '--validate', '--help',
+  '--verbose', '--validate', '--help', '--asserts',
 ]);
 /** Flags that may carry a value (`--in-secondary-memory=PAGES`). */
 const OPTIONAL = new Set(['--in-secondary-memory', '--secondary-memory-size']);
@@ -48,7 +49,7 @@ const PASS_ARGS: Record<string, string> = {
   'asyncify-removelist': '--remove-list', 'asyncify-blacklist': '--remove-list',
   'asyncify-onlylist': '--only-list', 'asyncify-whitelist': '--only-list',
   'asyncify-propagate-addlist': '--propagate-addlist', 'asyncify-memory': '--memory',
-  'asyncify-export-globals': '--export-globals', 'asyncify-verbose': '--verbose',
+  'asyncify-export-globals': '--export-globals', 'asyncify-verbose': '--verbose', 'asyncify-asserts': '--asserts',
   'asyncify-import-globals': '--import-globals', 'asyncify-relocatable': '--import-globals',
   'asyncify-in-secondary-memory': '--in-secondary-memory', 'asyncify-secondary-memory-size': '--secondary-memory-size',
 };
@@ -159,6 +160,7 @@ export const asyncifyCommand: Command = (args) => {
       memory: options.get('--memory') as string | undefined,
       exportGlobals: options.has('--export-globals'),
       importGlobals: options.has('--import-globals'),
+      asserts: options.has('--asserts'),
       secondaryMemoryPages: secondaryPages(options),
       verbose: options.has('--verbose') ? (line) => process.stderr.write(`${line}\n`) : undefined,
       warn: (line) => process.stderr.write(`warning: ${line}\n`),

@@ -747,6 +747,33 @@ function validator(ctx: ModuleContext): BodyValidator {
   return v;
 }
 
+/**
+ * `--asserts`: after every call that the analysis says cannot unwind, trap if the state
+ * is not normal (an import missing from --imports, say, started an unwind anyway).
+ * Returns `into` with the checks, or `b` itself when it has no such call.
+ */
+export function assertCalls(env: FlowEnv, funcIndex: number, b: Body, into: Body, instrumented: boolean): Body {
+  let any = false;
+  for (let i = 0; i < b.length && !any; i++) any = isPlainCall(b.ops[i]) && !(instrumented && siteCall(env.analysis, funcIndex, b, i));
+  if (!any) return b;
+  into.reset();
+  into.locals = b.locals.slice();
+  let from = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (!isPlainCall(b.ops[i]) || (instrumented && siteCall(env.analysis, funcIndex, b, i))) continue;
+    copyInstructions(b, from, i + 1, into);
+    from = i + 1;
+    into.push(Op.global_get, env.stateGlobal);
+    into.push(Op.if, EMPTY_BLOCK);
+    into.push(Op.unreachable);
+    into.push(Op.end);
+  }
+  copyInstructions(b, from, b.length, into);
+  return into;
+}
+
+const isPlainCall = (op: number): boolean => op === Op.call || op === Op.call_indirect || op === Op.call_ref;
+
 /** Is the call at i one that may unwind? */
 function siteCall(analysis: Analysis, funcIndex: number, b: Body, i: number): boolean {
   const op = b.ops[i];

@@ -42,7 +42,7 @@ import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
-import { asyncifyBody, type FlowEnv } from './flow.js';
+import { assertCalls, asyncifyBody, type FlowEnv } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
@@ -71,6 +71,8 @@ export interface AsyncifyOptions {
    * host can set up the buffer's header there.
    */
   secondaryMemoryPages?: number;
+  /** Trap when a call that cannot unwind (per the analysis) leaves the state changed. */
+  asserts?: boolean;
   /** Receives why each function is instrumented. */
   verbose?: (line: string) => void;
   /** Receives warnings (list entries that match nothing). */
@@ -365,12 +367,21 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     m.funcs[d].body = null;
     m.funcs[d].offset = 0;
   };
+  const asserted = new Body();
   for (let d = 0; d < nDefined; d++) {
     const f = nFuncImports + d;
     if (!analysis.instrument[f]) {
-      if (redirect.size) {
-        const b = decodeFunc(m, m.funcs[d], scratch);
-        if (redirectCalls(b)) store(d, b);
+      // The runtime's own functions change the state on purpose: no asserts there.
+      const runtimeFn = analysis.unwinds[f] === 1;
+      if (redirect.size || (options.asserts && !runtimeFn)) {
+        let b = decodeFunc(m, m.funcs[d], scratch);
+        let changed = redirect.size ? redirectCalls(b) : false;
+        if (options.asserts && !runtimeFn) {
+          const checked = assertCalls(env, f, b, asserted, false);
+          changed ||= checked !== b;
+          b = checked;
+        }
+        if (changed) store(d, b);
       }
       continue;
     }
@@ -378,8 +389,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     if (fn.results.some((t) => ((t & 0xff) === 0x64))) {
       throw new AsyncifyError(`func ${f}: results of non-nullable reference type are not supported yet`);
     }
-    const src = decodeFunc(m, m.funcs[d], scratch);
+    let src = decodeFunc(m, m.funcs[d], scratch);
     if (redirect.size) redirectCalls(src);
+    if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
     store(d, r.body);
     instrumented++;
