@@ -827,43 +827,61 @@ export class Relooper {
       }
     }
     const gone = new Uint8Array(n);
+    const after = (i: number): number => {
+      let j = i + 1;
+      while (j < n && gone[j]) j++;
+      return j;
+    };
+    const before = (i: number): number => {
+      let j = i - 1;
+      while (j >= 0 && gone[j]) j--;
+      return j;
+    };
     let changed = false;
-    // If results.
-    for (let i = 0; i < n; i++) {
-      if (ops[i] !== Op.if || imm[i * 4] !== -64 || elseOf[i] < 0) continue;
-      const e = elseOf[i], end = endOf[i];
-      if (end + 1 >= n || ops[end + 1] !== Op.local_get || ops[e - 1] !== Op.local_set || ops[end - 1] !== Op.local_set) continue;
-      const c = imm[(end + 1) * 4];
-      if (!isCarry[c] || imm[(e - 1) * 4] !== c || imm[(end - 1) * 4] !== c) continue;
-      const t = this.localTypes[c];
-      if (t === undefined || t > 0xff) continue;
-      // Branches inside may leave it for outer frames, not target it: they would need the value.
-      if (this.branchesTo(body, i, end)) continue;
-      imm[i * 4] = t - 0x80;
-      gone[e - 1] = gone[end - 1] = gone[end + 1] = 1;
-      changed = true;
-    }
-    // Values waiting under closed code.
-    const refs = new Map<number, number[]>();
-    for (let i = 0; i < n; i++) {
-      const op = ops[i];
-      if ((op === Op.local_get || op === Op.local_set || op === Op.local_tee) && isCarry[imm[i * 4]] && !gone[i]) {
-        const x = imm[i * 4];
-        const list = refs.get(x);
-        if (list) list.push(i);
-        else refs.set(x, [i]);
+    // Each rewrite can expose the other's pattern (a value waiting under an if sits
+    // between the if's end and the load of its result): a few rounds.
+    for (let round = 0, more = true; more && round < 4; round++) {
+      more = false;
+      // If results.
+      for (let i = 0; i < n; i++) {
+        if (gone[i] || ops[i] !== Op.if || imm[i * 4] !== -64 || elseOf[i] < 0) continue;
+        const e = elseOf[i], end = endOf[i];
+        const get = after(end), thenSet = before(e), elseSet = before(end);
+        if (get >= n || ops[get] !== Op.local_get || ops[thenSet] !== Op.local_set || ops[elseSet] !== Op.local_set) continue;
+        if (thenSet <= i || elseSet <= e) continue;
+        const c = imm[get * 4];
+        if (!isCarry[c] || imm[thenSet * 4] !== c || imm[elseSet * 4] !== c) continue;
+        const t = this.localTypes[c];
+        if (t === undefined || t > 0xff) continue;
+        // Branches inside may leave it for outer frames, not target it: they would need the value.
+        if (this.branchesTo(body, i, end)) continue;
+        imm[i * 4] = t - 0x80;
+        gone[thenSet] = gone[elseSet] = gone[get] = 1;
+        more = true;
       }
-    }
-    const nextRef = new Int32Array(n).fill(-1);
-    for (const list of refs.values()) for (let k = 0; k + 1 < list.length; k++) nextRef[list[k]] = list[k + 1];
-    for (let s = n - 1; s >= 0; s--) {
-      if (ops[s] !== Op.local_set || gone[s] || !isCarry[imm[s * 4]]) continue;
-      let g = nextRef[s];
-      while (g >= 0 && gone[g]) g = nextRef[g];
-      if (g < 0 || ops[g] !== Op.local_get) continue;
-      if (!this.closedRegion(body, s + 1, g, gone, endOf, reach, level)) continue;
-      gone[s] = gone[g] = 1;
-      changed = true;
+      // Values waiting under closed code.
+      const refs = new Map<number, number[]>();
+      for (let i = 0; i < n; i++) {
+        const op = ops[i];
+        if ((op === Op.local_get || op === Op.local_set || op === Op.local_tee) && isCarry[imm[i * 4]] && !gone[i]) {
+          const x = imm[i * 4];
+          const list = refs.get(x);
+          if (list) list.push(i);
+          else refs.set(x, [i]);
+        }
+      }
+      const nextRef = new Int32Array(n).fill(-1);
+      for (const list of refs.values()) for (let k = 0; k + 1 < list.length; k++) nextRef[list[k]] = list[k + 1];
+      for (let s = n - 1; s >= 0; s--) {
+        if (ops[s] !== Op.local_set || gone[s] || !isCarry[imm[s * 4]]) continue;
+        let g = nextRef[s];
+        while (g >= 0 && gone[g]) g = nextRef[g];
+        if (g < 0 || ops[g] !== Op.local_get) continue;
+        if (!this.closedRegion(body, s + 1, g, gone, endOf, reach, level)) continue;
+        gone[s] = gone[g] = 1;
+        more = true;
+      }
+      if (more) changed = true;
     }
     if (!changed) return body;
     const out = new Body(n);
