@@ -216,8 +216,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     m.globals.push({ type: ptr, mutable: true, init: { bytes: Uint8Array.of(mem64 ? 0x42 : 0x41, 0, 0x0b), offset: 0 } });
   }
   const dataGlobal = stateGlobal + 1;
-  if (options.importGlobals) {
-    // Bodies now name the moved globals: type them against the new index space.
+  {
+    // The bodies are typed against the module as it now is: moved globals (--import-globals),
+    // the state global (--asserts checks read it), a new memory.
     const again = checkModule(m);
     if ('error' in again) throw new Error(`asyncify: renumbering globals broke the module: ${again.error.message}`);
     ctx = again.ctx;
