@@ -15,3 +15,4 @@ export { reloopModule, Relooper, type ReloopOptions, type ReloopStats } from './
 export { parseModule, TextParseError } from './text/parser.js';
 export { printModule, printModuleTo, type PrintOptions } from './text/printer.js';
 export { parseScript, type Command as ScriptCommand, type ScriptModule } from './text/script.js';
+export { asyncify, AsyncifyError, type AsyncifyOptions, type AsyncifyReport } from './passes/asyncify/index.js';
