@@ -785,6 +785,9 @@ export class Relooper {
    *
    *  - `if … local.set c else … local.set c end local.get c` becomes `if (result t) … end`
    *    when no branch targets the if;
+   *  - `block … local.set c; br 0 … local.set c end local.get c` becomes
+   *    `block (result t) … end` when every way to its end stores c (no br_if or br_table
+   *    targets it; an if/else ending it may store c in both arms);
    *  - `local.set c; R; local.get c`, where R is code that takes nothing from the stack,
    *    leaves nothing, and whose branches stay inside it, loses the set and the get: the
    *    value waits under R (R's constructs cannot see it).
@@ -859,6 +862,26 @@ export class Relooper {
         gone[thenSet] = gone[elseSet] = gone[get] = 1;
         more = true;
       }
+      // Block results: every branch to the block stores c just before it, and so does its end
+      // (or an if/else there, in both arms; or nothing, when the end is dead).
+      for (let i = 0; i < n; i++) {
+        if (gone[i] || ops[i] !== Op.block || imm[i * 4] !== -64) continue;
+        const end = endOf[i];
+        const get = after(end);
+        if (get >= n || ops[get] !== Op.local_get) continue;
+        const c = imm[get * 4];
+        const t = this.localTypes[c];
+        if (!isCarry[c] || t === undefined || t > 0xff) continue;
+        const sets = this.blockResultSets(body, i, end, c, gone, before, elseOf, endOf);
+        if (!sets) continue;
+        imm[i * 4] = t - 0x80;
+        for (const j of sets) {
+          if (ops[j] === Op.if) imm[j * 4] = t - 0x80;
+          else gone[j] = 1;
+        }
+        gone[get] = 1;
+        more = true;
+      }
       // Values waiting under closed code.
       const refs = new Map<number, number[]>();
       for (let i = 0; i < n; i++) {
@@ -894,6 +917,59 @@ export class Relooper {
       }
     }
     return out;
+  }
+
+  /**
+   * The `local.set c`s (and ifs to type) that feed the block at `i` its result through c,
+   * or null if some path to its end does not: each `br` to it must follow a set of c, no
+   * br_if or br_table may target it, and its end must follow a set of c, an if/else whose
+   * arms both end in one, or a transfer (then the end is unreachable).
+   */
+  private blockResultSets(body: Body, i: number, end: number, c: number, gone: Uint8Array,
+    before: (j: number) => number, elseOf: Int32Array, endOf: Int32Array): number[] | null {
+    const { ops, imm } = body;
+    const sets: number[] = [];
+    const setOfC = (j: number): boolean => j > i && ops[j] === Op.local_set && imm[j * 4] === c;
+    let depth = 0;
+    for (let j = i + 1; j < end; j++) {
+      if (gone[j]) continue;
+      const op = ops[j];
+      if (op === Op.block || op === Op.loop || op === Op.if) depth++;
+      else if (op === Op.end) depth--;
+      else if (op === Op.br) {
+        if (imm[j * 4] !== depth) continue;
+        const p = before(j);
+        if (!setOfC(p)) return null;
+        sets.push(p);
+      } else if (op === Op.br_if) {
+        if (imm[j * 4] === depth) return null;
+      } else if (op === Op.br_table) {
+        const at = imm[j * 4], count = imm[j * 4 + 1];
+        for (let k = 0; k <= count; k++) if (body.extra[at + k] === depth) return null;
+      }
+    }
+    const last = before(end);
+    if (last <= i) return null;
+    const op = ops[last];
+    if (setOfC(last)) sets.push(last);
+    else if (op === Op.end) {
+      // An if/else that ends the block, both arms storing c.
+      let k = last - 1;
+      let nest = 0;
+      for (; k > i; k--) {
+        const o = ops[k];
+        if (o === Op.end) nest++;
+        else if (o === Op.block || o === Op.loop || o === Op.if) {
+          if (nest === 0) break;
+          nest--;
+        }
+      }
+      if (k <= i || ops[k] !== Op.if || endOf[k] !== last || elseOf[k] < 0 || imm[k * 4] !== -64) return null;
+      const thenSet = before(elseOf[k]), elseSet = before(last);
+      if (!setOfC(thenSet) || thenSet <= k || !setOfC(elseSet) || elseSet <= elseOf[k] || this.branchesTo(body, k, last)) return null;
+      sets.push(thenSet, elseSet, k);
+    } else if (!(op === Op.br || op === Op.br_table || op === Op.return || op === Op.unreachable)) return null;
+    return sets;
   }
 
   /** Whether a branch in the if at `i` (up to its `end`) targets the if itself. */
