@@ -35,6 +35,12 @@ export interface Analysis {
   listed: Uint8Array;
   /** Does an indirect call site of this class (see classKey) possibly unwind? */
   hotClass(key: string): boolean;
+  /** Does a `return_call*` that may unwind stay a real tail call (op and its immediates)? */
+  realTail(op: number, a: number, b: number): boolean;
+  /** The instrumented functions `g` may have tail-called into when rewound (not g itself). */
+  tailClosure(g: number): number[];
+  /** Does any instrumented function keep a tail call that may unwind? */
+  anyTail: boolean;
   /** Imports of the in-wasm runtime (asyncify.start_unwind...), by function index. */
   runtime: Map<number, RuntimeCall>;
   /** Why each instrumented function is, for --verbose. */
@@ -152,6 +158,9 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
   // Scan bodies: direct calls (reverse edges), indirect call classes, table writes.
   const callers: number[][] = Array.from({ length: n }, () => []);
   const classUsers = new Map<string, number[]>();
+  // Tail calls, for the closures below.
+  const tailDirect: number[][] = Array.from({ length: n }, () => []);
+  const tailClass: string[][] = Array.from({ length: n }, () => []);
   const classType = new Map<string, { table: number; type: number; ref: boolean }>();
   const writtenTables = new Set<number>();
   const scratch = new Body();
@@ -165,6 +174,8 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
     for (let i = 0; i < b.length; i++) {
       const op = ops[i];
       const k = i * 4;
+      if (op === Op.return_call) tailDirect[f].push(imm[k]);
+      else if (op === Op.return_call_indirect || op === Op.return_call_ref) tailClass[f].push(classKey(op, imm[k], imm[k + 1]));
       if (op === Op.call || op === Op.return_call) {
         const g = imm[k];
         const r = g < nImports ? runtime.get(g) : undefined;
@@ -218,6 +229,7 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
 
   // Class membership: which functions each class may call.
   const memberOf: string[][] = Array.from({ length: n }, () => []);
+  const classMembers = new Map<string, number[]>();
   if (!o.ignoreIndirect) {
     const subCache = new Map<number, boolean>();
     for (const [key, c] of classType) {
@@ -226,7 +238,12 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
         const t = ctx.funcs[g];
         let ok = subCache.get(t);
         if (ok === undefined) subCache.set(t, (ok = ctx.types.heapSub(t, c.type)));
-        if (ok) memberOf[g].push(key);
+        if (ok) {
+          memberOf[g].push(key);
+          let list = classMembers.get(key);
+          if (!list) classMembers.set(key, (list = []));
+          list.push(g);
+        }
       }
     }
   }
@@ -279,5 +296,37 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
   const instrument = new Uint8Array(n);
   // The runtime's own functions run as they are.
   for (let i = nImports; i < n; i++) instrument[i] = unwinds[i] && !topMost[i] && !bottomMost[i] ? 1 : 0;
-  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime };
+
+  // A tail call stays a tail call when everything it may reach that unwinds is an
+  // instrumented function, which leaves a frame when it does; then a rewind re-enters
+  // that function straight from the caller's prologue (see flow.ts).
+  const unwindingTargets = (key: string): number[] => (classMembers.get(key) ?? []).filter((g) => unwinds[g]);
+  const realClass = (key: string): boolean => !o.ignoreIndirect && hot.has(key) && unwindingTargets(key).every((g) => instrument[g]);
+  const realTail = (op: number, a: number, b: number): boolean =>
+    op === Op.return_call ? unwinds[a] === 1 && instrument[a] === 1 : realClass(classKey(op, a, b));
+  const closures = new Map<number, number[]>();
+  const tailClosure = (g: number): number[] => {
+    let c = closures.get(g);
+    if (c) return c;
+    const seen = new Set<number>();
+    const work = [g];
+    while (work.length) {
+      const f = work.pop()!;
+      const next = tailDirect[f].filter((x) => unwinds[x] && instrument[x]);
+      for (const key of tailClass[f]) if (realClass(key)) next.push(...unwindingTargets(key));
+      for (const x of next) if (!seen.has(x)) {
+        seen.add(x);
+        work.push(x);
+      }
+    }
+    seen.delete(g);
+    closures.set(g, (c = [...seen].sort((a, b) => a - b)));
+    return c;
+  };
+  let anyTail = false;
+  for (let f = nImports; f < n && !anyTail; f++) {
+    if (!instrument[f]) continue;
+    anyTail = tailDirect[f].some((x) => unwinds[x] && instrument[x]) || tailClass[f].some(realClass);
+  }
+  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime, realTail, tailClosure, anyTail };
 }

@@ -27,13 +27,19 @@
  *       zeros of R
  *     end
  *
- * The frame is Binaryen's: the i32 site index at pos, then the saved locals in ascending
- * local order at their natural sizes. What is saved is the union, over the sites, of the
+ * The frame: the saved locals in ascending local order at their natural sizes, then the
+ * i32 site index (frame bytes are private to a binary; only the header is ABI). What is saved is the union, over the sites, of the
  * locals live after the site (weft's liveness, per instruction) and the spill locals read
  * on the site's rewind path, minus argument spills the callee ignores when rewinding.
  *
- * `return_call*` sites become a call, the check and `return` (the frame must stay to be
- * rewound). Non-defaultable locals become nullable with `ref.as_non_null` at each read,
+ * A `return_call*` that may only reach instrumented functions stays a tail call: its
+ * frame is gone when the callee unwinds, so the callee's frame is on top when this
+ * function is rewound, and the prologue (seeing a site index that is not its own; site
+ * indices are then unique module-wide) tail-calls that function again at once. Deep
+ * tail recursion keeps constant stack. Other `return_call*` sites (into imports, say,
+ * which leave no frame) become a call, the check and `return`. The site index is the
+ * frame's last word for this reason. Boundary spill locals are shared where no site needs
+ * two of them at once (colorSlots). Non-defaultable locals become nullable with `ref.as_non_null` at each read,
  * since the synthetic blocks would break their initialization rule.
  */
 import { copyInstructions } from '../../cfg/fragment.js';
@@ -98,6 +104,10 @@ export interface FlowEnv {
   framePush(): number;
   /** The shared helper `(size: iPTR) → iPTR` that pops a frame and returns where it starts. */
   framePop(): number;
+  /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
+  siteBase(func: number): number;
+  /** How many site indices a function has reserved from its base. */
+  siteReserve(func: number): number;
   /** Two bodies to build into, reused from function to function (the result is one of them). */
   scratch: [Body, Body];
 }
@@ -145,6 +155,7 @@ interface Target {
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
   const { ctx, analysis } = env;
   const src = hoistHotCatches(env, funcIndex, input);
+  const base = env.siteBase(funcIndex);
   const n = src.length;
   const ops = src.ops;
   const imm = src.imm;
@@ -359,8 +370,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     if (span <= targets.length * 6) {
       // A jump table over the site indices.
       out.push(Op.local_get, idxLocal);
-      if (a !== 0) {
-        out.push(Op.i32_const, a);
+      if (base + a !== 0) {
+        out.push(Op.i32_const, base + a);
         out.push(I32_SUB);
       }
       const table: number[] = [];
@@ -371,7 +382,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       // Targets holding many sites each: compare with the range ends instead.
       for (let j = 0; j < targets.length - 1; j++) {
         out.push(Op.local_get, idxLocal);
-        out.push(Op.i32_const, targets[j].last);
+        out.push(Op.i32_const, base + targets[j].last);
         out.push(I32_LE_U);
         out.push(Op.br_if, depth(targets[j]));
       }
@@ -400,12 +411,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const skip = !px && elements[0].landing === start && elements[0].height === 0 ? 1 : 0;
     elements[0].inline = skip === 1;
     const n = elements.length;
-    const base = eDepth;
+    const outer = eDepth;
     for (let j = skip; j < n; j++) {
       out.push(Op.block, EMPTY_BLOCK);
       eDepth++;
     }
-    const targets: Target[] = elements.map((e, j) => ({ first: e.first, last: e.last, frame: j < skip ? -1 : base + n - 1 - j }));
+    const targets: Target[] = elements.map((e, j) => ({ first: e.first, last: e.last, frame: j < skip ? -1 : outer + n - 1 - j }));
     if (inherited) targets.push(...inherited);
     // A level that starts with a block (or loop, try) hands its dispatch down to it:
     // from inside, the same branches reach this level's elements, so a chain of nested
@@ -433,6 +444,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   startLevel(-1, []);
 
   const rewindReads = new Set<number>(suffixReads);
+  /** Per boundary slot: (first site, last site, saved?) of each element it spills for. */
+  const slotUses = new Map<number, number[]>();
   const pending = new Int32Array(n); // site index + 1 at a site whose landing was before it
   // Instructions copied as they are, in runs; the others are marked here.
   const special = new Uint8Array(n);
@@ -471,7 +484,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
       for (let p = 0; p < xs.length; p++) {
         const isArg = p >= all.length - count && p < all.length - keep;
-        if (!isArg || !defaultable(types[p])) rewindReads.add(xs[p]);
+        const needed = !isArg || !defaultable(types[p]);
+        if (needed) rewindReads.add(xs[p]);
+        let list = slotUses.get(xs[p]);
+        if (!list) slotUses.set(xs[p], (list = []));
+        list.push(e.first, e.last, needed ? 1 : 0);
       }
       if (isCall(op)) {
         emitSite(i, e.first);
@@ -566,7 +583,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const tail = op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
     const callOp = op === Op.return_call ? Op.call : op === Op.return_call_indirect ? Op.call_indirect : op === Op.return_call_ref ? Op.call_ref : op;
     out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
-    out.push(Op.i32_const, k);
+    out.push(Op.i32_const, base + k);
     out.push(Op.global_get, env.stateGlobal);
     out.push(Op.br_if, eDepth - 1 - UNWIND);
     out.push(Op.drop);
@@ -585,6 +602,20 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return !isRefType(t) || refNullable(t);
   }
 
+  // Boundary slots share locals where no site needs both (coloring over site ranges).
+  {
+    const map = colorSlots(slotUses, slotType, sites.length, nOrig, newLocals);
+    if (map) {
+      for (let i = 0; i < out.length; i++) if (OP_IMM[out.ops[i]] === Imm.Local && out.imm[i * 4] >= nOrig) out.imm[i * 4] = map[out.imm[i * 4] - nOrig];
+      const reads = [...rewindReads];
+      rewindReads.clear();
+      for (const x of reads) rewindReads.add(x >= nOrig ? map[x - nOrig] : x);
+      const types = [...slotType];
+      slotType.clear();
+      for (const [x, t] of types) slotType.set(map[x - nOrig], t);
+    }
+  }
+
   // 5. The frame: site index, then the saved numeric locals in ascending order, then (if
   // any references are saved) the base of their slots in the reference tables.
   for (const x of rewindReads) saved.add(x);
@@ -593,13 +624,16 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const numeric = order.filter((x) => !isRefType(typeOf(x)));
   const refs = order.filter((x) => isRefType(typeOf(x)));
   const offsets: number[] = [];
-  let size = 4;
+  let size = 0;
   for (const x of numeric) {
     offsets.push(size);
     size += sizeOf(typeOf(x));
   }
   const baseOffset = size;
   if (refs.length) size += 4;
+  // The site index goes last, on top, so a caller's prologue can read it (tail calls).
+  const idxOffset = size;
+  size += 4;
   const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
   const rg = refs.length ? env.refGlobals() : null;
   const baseLocal = refs.length ? addLocal(I32) : -1;
@@ -677,10 +711,45 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   pro.push(Op.i32_const, 2);
   pro.push(I32_EQ);
   pro.push(Op.if, EMPTY_BLOCK);
+  const closure = env.analysis.tailClosure(funcIndex);
+  if (closure.length) {
+    // This function may have tail-called into one of these when it unwound: then the top
+    // frame is that function's, and rewinding calls it again at once, in tail position.
+    pro.push(Op.global_get, env.dataGlobal);
+    memop(pro, loadPtr, 0, ptrAlign);
+    ptrConst(pro, 4);
+    pro.push(env.mem64 ? I64_SUB : I32_SUB);
+    memop(pro, I32_LOAD, 0);
+    pro.push(Op.local_set, idxLocal);
+    const inRange = (from: number, count: number): void => {
+      pro.push(Op.local_get, idxLocal);
+      if (from) {
+        pro.push(Op.i32_const, from);
+        pro.push(I32_SUB);
+      }
+      pro.push(Op.i32_const, count);
+      pro.push(I32_LT_U);
+    };
+    inRange(base, env.siteReserve(funcIndex));
+    pro.push(I32_EQZ);
+    pro.push(Op.if, EMPTY_BLOCK);
+    for (const x of closure) {
+      inRange(env.siteBase(x), env.siteReserve(x));
+      pro.push(Op.if, EMPTY_BLOCK);
+      for (const t of ctx.types.func(ctx.funcs[x])!.params) {
+        if (isRefType(t) && !refNullable(t)) throw new AsyncifyError(`func ${funcIndex}: a tail call that may unwind into func ${x}, whose parameters include a non-nullable reference, is not supported yet`);
+        pushZero(pro, t);
+      }
+      pro.push(Op.return_call, x);
+      pro.push(Op.end);
+    }
+    pro.push(Op.unreachable);
+    pro.push(Op.end);
+  }
   ptrConst(pro, size);
   pro.push(Op.call, env.framePop());
   pro.push(Op.local_tee, ptrLocal);
-  memop(pro, I32_LOAD, 0);
+  memop(pro, I32_LOAD, idxOffset);
   pro.push(Op.local_set, idxLocal);
   for (let j = 0; j < numeric.length; j++) {
     pro.push(Op.local_get, ptrLocal);
@@ -775,12 +844,14 @@ export function assertCalls(env: FlowEnv, funcIndex: number, b: Body, into: Body
 const isPlainCall = (op: number): boolean => op === Op.call || op === Op.call_indirect || op === Op.call_ref;
 
 /** Is the call at i one that may unwind? */
-function siteCall(analysis: Analysis, funcIndex: number, b: Body, i: number): boolean {
+export function siteCall(analysis: Analysis, funcIndex: number, b: Body, i: number): boolean {
   const op = b.ops[i];
   const k = i * 4;
-  if (op === Op.call || op === Op.return_call) return analysis.unwinds[b.imm[k]] === 1;
-  if (analysis.listed[funcIndex]) return true;
-  return analysis.hotClass(classKey(op, b.imm[k], b.imm[k + 1]));
+  const unwinding = op === Op.call || op === Op.return_call ? analysis.unwinds[b.imm[k]] === 1
+    : analysis.listed[funcIndex] === 1 || analysis.hotClass(classKey(op, b.imm[k], b.imm[k + 1]));
+  // A tail call into instrumented functions only stays one: the prologue handles its rewind.
+  const tail = op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
+  return unwinding && !(tail && analysis.realTail(op, b.imm[k], b.imm[k + 1]));
 }
 
 /** Moves legacy catch bodies that contain sites out of their catch clauses (catches.ts). */
@@ -796,7 +867,7 @@ function hoistHotCatches(env: FlowEnv, funcIndex: number, b: Body): Body {
   return hoistCatches(b, env.ctx, hot) ?? b;
 }
 
-function isCall(op: number): boolean {
+export function isCall(op: number): boolean {
   return op === Op.call || op === Op.call_indirect || op === Op.call_ref
     || op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
 }
@@ -820,6 +891,50 @@ export function pushZero(b: Body, t: ValType): void {
   const op = zeroOp(t);
   if (op === Op.ref_null) b.push(op, refHeap(t));
   else b.push(op, 0, 0, 0, 0);
+}
+
+/**
+ * Colors the boundary spill slots: two share a local unless their elements' site ranges
+ * overlap (then some site needs one saved while the other is written on the way to it,
+ * or both hold values spilled together). Slots of disjoint subtrees share. Rewrites `newLocals` (the locals from `nOrig`
+ * on) and returns old → new index for them, or null if nothing merges.
+ */
+function colorSlots(uses: Map<number, number[]>, slotType: Map<number, ValType>, nSites: number, nOrig: number, newLocals: ValType[]): Int32Array | null {
+  if (uses.size < 2) return null;
+  // Colors (new locals) in use at each site.
+  const anyAt: number[][] = Array.from({ length: nSites }, () => []);
+  const colorType: ValType[] = [];
+  const colorOf = new Map<number, number>();
+  const forbidden = new Set<number>();
+  for (const [x, list] of uses) {
+    forbidden.clear();
+    for (let u = 0; u < list.length; u += 3) {
+      // Overlapping uses always conflict: values spilled at one boundary are live together.
+      for (let k = list[u]; k <= list[u + 1]; k++) for (const c of anyAt[k]) forbidden.add(c);
+    }
+    const t = newLocals[x - nOrig];
+    let c = 0;
+    while (c < colorType.length && (colorType[c] !== t || forbidden.has(c))) c++;
+    if (c === colorType.length) colorType.push(t);
+    colorOf.set(x, c);
+    for (let u = 0; u < list.length; u += 3) {
+      for (let k = list[u]; k <= list[u + 1]; k++) anyAt[k].push(c);
+    }
+  }
+  if (colorType.length === uses.size) return null;
+  // Keep the other new locals in order; the colors come after them.
+  const map = new Int32Array(newLocals.length);
+  const kept: ValType[] = [];
+  for (let j = 0; j < newLocals.length; j++) {
+    if (colorOf.has(nOrig + j)) continue;
+    map[j] = nOrig + kept.length;
+    kept.push(newLocals[j]);
+  }
+  for (const [x, c] of colorOf) map[x - nOrig] = nOrig + kept.length + c;
+  newLocals.length = 0;
+  newLocals.push(...kept, ...colorType);
+  void slotType;
+  return map;
 }
 
 /** [count, type] runs of a local list. */

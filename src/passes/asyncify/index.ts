@@ -42,7 +42,7 @@ import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
-import { assertCalls, asyncifyBody, type FlowEnv } from './flow.js';
+import { assertCalls, asyncifyBody, isCall, siteCall, type FlowEnv } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
@@ -281,9 +281,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   };
   const framePush = (): number => {
     if (pushIndex >= 0) return pushIndex;
-    // (idx, size) → p: p = current; trap if p + size > end; current = p + size; store idx at p.
+    // (idx, size) → p: p = current; trap if p + size > end; current = p + size; the site
+    // index goes last, at current - 4.
     const b = new Body();
-    b.locals = [1, ptr];
+    b.locals = [2, ptr];
     b.push(Op.global_get, dataGlobal);
     memarg(b, ptrOp('i32.load'), 0);
     b.push(Op.local_tee, 2);
@@ -299,8 +300,12 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     b.push(Op.local_get, 2);
     b.push(Op.local_get, 1);
     b.push(ptrOp('i32.add'));
+    b.push(Op.local_tee, 3);
     memarg(b, ptrOp('i32.store'), 0);
-    b.push(Op.local_get, 2);
+    b.push(Op.local_get, 3);
+    if (mem64) b.push(Op.i64_const, 4, 0);
+    else b.push(Op.i32_const, 4);
+    b.push(ptrOp('i32.sub'));
     b.push(Op.local_get, 0);
     b.push(OP_BY_NAME.get('i32.store')!.id, 2 | (memory !== 0 ? 0x40 : 0), memory, 0, 0);
     b.push(Op.local_get, 2);
@@ -323,7 +328,29 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   };
   const nDefined = m.funcs.length;
 
+  // Site indices: per function from 0, or (when tail calls stay tail calls, so a prologue
+  // must tell whose frame is on top) unique module-wide, each function reserving as many
+  // as it has candidate sites.
+  const siteBases = new Map<number, number>();
+  const siteReserves = new Map<number, number>();
+  if (analysis.anyTail) {
+    const scan = new Body();
+    let next = 0;
+    const nFI = importCount(m, ExternKind.Func);
+    for (let d = 0; d < m.funcs.length; d++) {
+      const f = nFI + d;
+      if (!analysis.instrument[f]) continue;
+      const b = decodeFunc(m, m.funcs[d], scan);
+      let count = 0;
+      for (let i = 0; i < b.length; i++) if (isCall(b.ops[i]) && siteCall(analysis, f, b, i)) count++;
+      siteBases.set(f, next);
+      siteReserves.set(f, count);
+      next += count;
+    }
+  }
   const env: FlowEnv = {
+    siteBase: (f) => siteBases.get(f) ?? 0,
+    siteReserve: (f) => siteReserves.get(f) ?? 0,
     m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, framePush, framePop,
     scratch: [new Body(1024), new Body(1024)],
   };
