@@ -13,8 +13,8 @@
  *   asyncify_get_state()        0 normal, 1 unwinding, 2 rewinding
  * each checking the buffer header at `data`, `{current, end}` (i32 at 0/4, or i64 at 0/8
  * with memory64), and trapping if current > end. Frames grow up from `current`. While
- * unwinding, functions return zeros; the frame is the i32 site index followed by the
- * saved locals. The state lives in globals `__asyncify_state` / `__asyncify_data`
+ * unwinding, functions return zeros; a frame holds the saved locals and, last, the i32
+ * site index (frame bytes are private to one binary, as in Binaryen). The state lives in globals `__asyncify_state` / `__asyncify_data`
  * (`--export-globals` exports them).
  *
  * ## How it works
