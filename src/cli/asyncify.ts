@@ -26,6 +26,8 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
                         keep the buffer in a memory of its own (default 1 page),
                         exported as asyncify_memory
   --asserts             trap when a call the analysis deems safe changes the state anyway
+  -O                    optimize what the transform emitted (shortest indices for the
+                        most used locals of each instrumented function)
   --verbose             say why each function is instrumented
   --validate            validate the output; on an error, report it and write nothing
 
@@ -37,7 +39,7 @@ asyncify-in-secondary-memory, asyncify-secondary-memory-size@N, asyncify-verbose
 
 const FLAGS = new Set([
   '--ignore-imports', '--ignore-indirect', '--propagate-addlist', '--export-globals', '--import-globals', '--relocatable',
-  '--verbose', '--validate', '--help', '--asserts',
+  '--verbose', '--validate', '--help', '--asserts', '-O',
 ]);
 /** Flags that may carry a value (`--in-secondary-memory=PAGES`). */
 const OPTIONAL = new Set(['--in-secondary-memory', '--secondary-memory-size']);
@@ -161,6 +163,7 @@ export const asyncifyCommand: Command = (args) => {
       exportGlobals: options.has('--export-globals'),
       importGlobals: options.has('--import-globals'),
       asserts: options.has('--asserts'),
+      optimize: options.has('-O'),
       secondaryMemoryPages: secondaryPages(options),
       verbose: options.has('--verbose') ? (line) => process.stderr.write(`${line}\n`) : undefined,
       warn: (line) => process.stderr.write(`warning: ${line}\n`),

@@ -81,13 +81,14 @@ async function runAll(bytes, c) {
 
 async function main() {
 const report = [];
-for (const c of CASES) {
+// Every case runs as transformed plainly and with -O.
+for (const c of CASES) for (const optimized of [false, true]) {
   if (c.node === 26 && !all) continue;
-  const entry = { name: c.name, ok: false };
+  const entry = { name: `${c.name}${optimized ? ' (-O)' : ''}`, ok: false };
   report.push(entry);
   try {
     const bytes = assemble(c.wat, c.assembler);
-    const { out, report: r } = weftAsyncify(bytes, c.options);
+    const { out, report: r } = weftAsyncify(bytes, { ...c.options, optimize: optimized });
     entry.instrumented = r.instrumented;
     entry.sites = r.sites;
     if (!WebAssembly.validate(out)) throw new Error('V8 rejects the output');

@@ -36,7 +36,7 @@ import { encodeBody, encodeInstructions } from '../../binary/encode-body.js';
 import { Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
-import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
+import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
 import { I32, I64, valTypeName, type HeapType, type ValType } from '../../ir/types.js';
 import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
@@ -73,6 +73,8 @@ export interface AsyncifyOptions {
   secondaryMemoryPages?: number;
   /** Trap when a call that cannot unwind (per the analysis) leaves the state changed. */
   asserts?: boolean;
+  /** Optimize what the transform emitted (-O): the most used locals get the shortest indices. */
+  optimize?: boolean;
   /** Receives why each function is instrumented. */
   verbose?: (line: string) => void;
   /** Receives warnings (list entries that match nothing). */
@@ -138,6 +140,51 @@ function shiftGlobals(m: Module, from: number, by: number): void {
     const moved = new Map<number, string>();
     for (const [i, name] of m.names.globals) moved.set(i >= from ? i + by : i, name);
     m.names.globals = moved;
+  }
+}
+
+/**
+ * Renumbers the declared locals of `b` so the most used ones get one-byte indices (below
+ * 128); the rest keep their order, grouped by type so the declaration stays short. Local
+ * names move with them.
+ */
+function reorderLocals(b: Body, nParams: number, names: Map<number, string> | undefined): void {
+  const types = b.localTypes();
+  const n = types.length;
+  if (nParams + n <= 128) return;
+  const uses = new Int32Array(n);
+  for (let i = 0; i < b.length; i++) {
+    if (OP_IMM[b.ops[i]] !== Imm.Local) continue;
+    const x = b.imm[i * 4] - nParams;
+    if (x >= 0) uses[x]++;
+  }
+  const byUse = Array.from({ length: n }, (_, x) => x).sort((a, c) => uses[c] - uses[a] || a - c);
+  const room = Math.max(0, 128 - nParams);
+  const head = byUse.slice(0, room);
+  const inHead = new Uint8Array(n);
+  for (const x of head) inHead[x] = 1;
+  // Within the head, group by type too: the order there does not change any index's size.
+  head.sort((a, c) => types[a] - types[c] || a - c);
+  const rest = byUse.slice(room).sort((a, c) => types[a] - types[c] || a - c);
+  const order = [...head, ...rest];
+  const map = new Int32Array(n);
+  order.forEach((x, j) => (map[x] = j));
+  for (let i = 0; i < b.length; i++) {
+    if (OP_IMM[b.ops[i]] !== Imm.Local) continue;
+    const x = b.imm[i * 4] - nParams;
+    if (x >= 0) b.imm[i * 4] = nParams + map[x];
+  }
+  const runs: number[] = [];
+  for (const x of order) {
+    const t = types[x];
+    if (runs.length && runs[runs.length - 1] === t) runs[runs.length - 2]++;
+    else runs.push(1, t);
+  }
+  b.locals = runs;
+  if (names) {
+    const moved = [...names].map(([x, name]) => [x >= nParams && x - nParams < n ? nParams + map[x - nParams] : x, name] as const);
+    names.clear();
+    for (const [x, name] of moved) names.set(x, name);
   }
 }
 
@@ -421,6 +468,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     if (redirect.size) redirectCalls(src);
     if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
+    if (options.optimize) reorderLocals(r.body, fn.params.length, m.names?.locals.get(f));
     store(d, r.body);
     instrumented++;
     sites += r.sites;
