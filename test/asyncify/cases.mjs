@@ -330,4 +330,19 @@ export const CASES = [
     calls: [['run', 10]],
     expect: [1024 + 1234],
   },
+  {
+    name: '200 locals live across a suspension (-O renumbers them)',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $x i32) (result i64)
+        ${Array.from({ length: 200 }, (_, i) => `(local $l${i} ${i % 3 ? 'i32' : 'i64'})`).join(' ')}
+        ${Array.from({ length: 200 }, (_, i) => `(local.set $l${i} (${i % 3 ? 'i32' : 'i64'}.const ${i * 7}))`).join(' ')}
+        (call $sleep (local.get $x))
+        (i64.add (i64.const 0)
+          ${Array.from({ length: 200 }, (_, i) => (i % 3 ? `(i64.add (i64.extend_i32_u (local.get $l${i}))` : `(i64.add (local.get $l${i})`)).join(' ')}
+          (i64.extend_i32_u (local.get $x)) ${')'.repeat(200)})))`,
+    calls: [['run', 5]],
+    expect: [BigInt(Array.from({ length: 200 }, (_, i) => i * 7).reduce((a, b) => a + b, 0) + 5)],
+  },
 ];
