@@ -106,16 +106,19 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
   for (const t of TYPES) lines.push(`  (import "env" "log_${t}" (func $log_${t} (param ${t})))`);
   lines.push('  (import "env" "obj" (func $obj (param i32) (result externref)))');
   lines.push('  (import "env" "log_ref" (func $log_ref (param externref)))');
+  // An imported global, read by a constant expression (--import-globals renumbers around it).
+  lines.push('  (import "env" "gimp" (global $gimp i32))');
   if (v3) {
     lines.push('  (memory (export "memory") i64 1)');
     lines.push('  (memory $m1 1)');
   } else lines.push('  (memory (export "memory") 1)');
   lines.push('  (global $fuel (mut i32) (i32.const 0))');
   globals.forEach(([t, init], i) => lines.push(`  (global $g${i} (mut ${t}) ${init})`));
+  lines.push('  (global $g5 i32 (global.get $gimp))');
   lines.push('  (tag $e (param i32))');
   lines.push(`  (table $tab${tableExported ? ' (export "table")' : ''} ${table.length + spares.length} funcref)`);
   lines.push(`  (elem (i32.const 0) func ${table.join(' ')})`);
-  lines.push('  (func (export "init") (param i32) (global.set $fuel (local.get 0)))');
+  lines.push('  (func (export "init") (param i32) (global.set $fuel (local.get 0)) (global.set $g4 (i32.add (global.get $g4) (global.get $g5))))');
 
   for (const f of funcs) lines.push(...genFunc(f));
   lines.push(')');

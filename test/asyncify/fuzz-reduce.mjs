@@ -15,7 +15,10 @@ import { readFileSync } from 'node:fs';
 import { readModule, writeModule } from '../../dist/src/index.js';
 import { asyncify } from '../../dist/src/passes/asyncify/index.js';
 import { generate, rng } from './fuzz-gen.mjs';
-import { optionsFor, plan, run } from './fuzz-run.mjs';
+import { assembleWeft, optionsFor, plan, run } from './fuzz-run.mjs';
+
+const GEN = JSON.parse(process.env.FUZZ_GEN ?? '{}'); // e.g. {"v3":true} (then run under Node 26)
+const v3 = !!GEN.v3;
 
 function tokenize(s) {
   return s.match(/\(|\)|"[^"]*"|[^\s()]+/g);
@@ -42,6 +45,13 @@ const print = (n, ind = '') => (Array.isArray(n)
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-reduce-'));
 function assemble(wat) {
+  if (v3) {
+    try {
+      return assembleWeft(wat, dir, 'x');
+    } catch {
+      return null;
+    }
+  }
   writeFileSync(join(dir, 'x.wat'), wat);
   const names = Number(process.argv[2]) % 5 === 0 ? ['--debug-names'] : []; // as fuzz-run.mjs does
   const r = spawnSync('wat2wasm', ['--enable-tail-call', '--enable-exceptions', ...names, join(dir, 'x.wat'), '-o', join(dir, 'x.wasm')]);
@@ -50,27 +60,32 @@ function assemble(wat) {
 
 export async function fails(wat, seed, calls) {
   const bytes = assemble(wat);
-  if (!bytes) return false;
-  const oracle = await run(bytes, calls);
+  if (!bytes || !WebAssembly.validate(bytes)) return false;
+  const nested = plan(seed + 1_000_003, generate(seed, genOptions(seed)).funcs).map((c) => ({ ...c, fuel: Math.min(c.fuel, 12) }));
+  const oracle = await run(bytes, calls, { mem64: v3, nested });
   if (oracle.log.some((x) => x.includes(' trap: ') && !x.endsWith('wasm exception'))) return false; // e.g. the fuel check was lost
   let out;
   try {
     const m = readModule(bytes);
-    asyncify(m, optionsFor(seed));
+    asyncify(m, optionsFor(seed, v3));
     out = writeModule(m);
   } catch {
     return true; // a throw counts as a failure too
   }
   if (!WebAssembly.validate(out)) return true;
   const p = rng(seed * 31 + 7).pick([0.2, 0.5, 1]);
-  const got = await run(out, calls, { suspendSeed: seed, p });
+  const got = await run(out, calls, { suspendSeed: seed, p, mem64: v3, nested });
   return JSON.stringify(oracle.log) !== JSON.stringify(got.log);
+}
+
+function genOptions(seed) {
+  return { ...(seed % 4 === 0 ? { stmtBudget: 90, maxFuncs: 8 } : {}), ...GEN };
 }
 
 async function main() {
   const seed = Number(process.argv[2]);
   const outPath = process.argv[3];
-  const g = generate(seed, { ...(seed % 4 === 0 ? { stmtBudget: 90, maxFuncs: 8 } : {}), ...JSON.parse(process.env.FUZZ_GEN ?? '{}') });
+  const g = generate(seed, genOptions(seed));
   const calls = plan(seed, g.funcs);
   const tree = parse(tokenize(g.wat))[0];
   const text = () => print(tree);

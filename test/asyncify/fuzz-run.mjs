@@ -71,8 +71,9 @@ const show = (v) => {
  * Runs the calls on `bytes`. When the module is asyncified, sleep/sleep_v suspend with
  * probability `p` (from the seeded `suspendSeed`). Returns { log, suspensions }.
  */
-export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = false, nested = [], end = END } = {}) {
-  const P = mem64 ? BigInt(DATA) : DATA;
+export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64: mainMem64 = false, nested = [], end = END } = {}) {
+  let mem64 = mainMem64; // of the buffer's memory: a secondary one is 32-bit (as Binaryen's)
+  let P = DATA;
   const module = await WebAssembly.compile(bytes);
   const log = [];
   let e = null;
@@ -136,10 +137,20 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = fals
     return objs.get(n);
   };
   env.log_ref = (x) => void log.push(`log_ref ${x === null ? 'null' : typeof x === 'object' && 'id' in x ? `obj${x.id}` : `?${String(x)}`}`);
+  env.gimp = 5;
+  // --import-globals: the state and data pointer come from the host.
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.name === '__asyncify_state') env[imp.name] = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
+    if (imp.name === '__asyncify_data') env[imp.name] = new WebAssembly.Global({ value: mem64 ? 'i64' : 'i32', mutable: true }, mem64 ? 0n : 0);
+  }
   const instance = await WebAssembly.instantiate(module, { env });
   e = instance.exports;
   asyncified = typeof e.asyncify_get_state === 'function';
-  const mem = () => new DataView(e.memory.buffer);
+  // --in-secondary-memory: the buffer lives in asyncify_memory.
+  const bufMemory = () => e.asyncify_memory ?? e.memory;
+  if (e.asyncify_memory) mem64 = false;
+  if (mem64) P = BigInt(DATA);
+  const mem = () => new DataView(bufMemory().buffer);
   const FRAMES = mem64 ? DATA + 16 : DATA + 8;
   const pos = () => (mem64 ? Number(mem().getBigUint64(DATA, true)) : mem().getUint32(DATA, true));
   if (asyncified && mem64) {
@@ -151,10 +162,23 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = fals
   }
   // With a small buffer: a guard zone after `end` that no frame may touch.
   const GUARD = end < END ? Math.min(256, END - end) : 0;
-  if (asyncified) new Uint8Array(e.memory.buffer, end, GUARD).fill(0xa5);
-  const guardIntact = () => new Uint8Array(e.memory.buffer, end, GUARD).every((b) => b === 0xa5);
+  if (asyncified) new Uint8Array(bufMemory().buffer, end, GUARD).fill(0xa5);
+  const guardIntact = () => new Uint8Array(bufMemory().buffer, end, GUARD).every((b) => b === 0xa5);
   // Runs one export call to completion, driving its suspensions.
   function drive(c, isNested) {
+    if (isNested) {
+      // A nested call's exception or trap ends it alone: it must not reach the paused
+      // caller (which it would, through the import, only in the synchronous case).
+      try {
+        return drive1(c, true);
+      } catch (err) {
+        log.push(`nested ${c.name} trap: ${err instanceof WebAssembly.Exception ? 'wasm exception' : err.message}`);
+        return;
+      }
+    }
+    return drive1(c, false);
+  }
+  function drive1(c, isNested) {
     depth += isNested ? 1 : 0;
     e.init(c.fuel);
     let result;
@@ -195,17 +219,21 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64 = fals
 }
 
 /** The weft options a seed uses. */
-export function optionsFor(seed) {
-  switch (seed % 4) {
+export function optionsFor(seed, v3 = false) {
+  switch (seed % 6) {
     case 0: return { imports: ['env.sleep', 'env.sleep_v'] };
     case 1: return {}; // every import may unwind (the log imports too)
     case 2: return { imports: ['env.sleep*'] };
-    default: return { imports: ['env.sleep*'], exportGlobals: true };
+    case 3: return { imports: ['env.sleep*'], exportGlobals: true };
+    case 4: return { imports: ['env.sleep', 'env.sleep_v'], importGlobals: true };
+    // (a second memory needs Node 26)
+    default: return v3 ? { imports: ['env.sleep*'], secondaryMemoryPages: 1 } : { importGlobals: true };
   }
 }
 
 export function cliFlags(options) {
-  return [...(options.imports ? ['--imports', options.imports.join(',')] : []), ...(options.exportGlobals ? ['--export-globals'] : [])];
+  return [...(options.imports ? ['--imports', options.imports.join(',')] : []), ...(options.exportGlobals ? ['--export-globals'] : []),
+    ...(options.importGlobals ? ['--import-globals'] : []), ...(options.secondaryMemoryPages ? [`--in-secondary-memory=${options.secondaryMemoryPages}`] : [])];
 }
 
 /**
@@ -225,7 +253,7 @@ export async function checkSeed(seed, { keep = null, binaryen = false, genOption
     const calls = plan(seed, g.funcs);
     const nested = plan(seed + 1_000_003, g.funcs).map((c) => ({ ...c, fuel: Math.min(c.fuel, 12) }));
     const oracle = await run(bytes, calls, { mem64: v3, nested });
-    const options = optionsFor(seed);
+    const options = optionsFor(seed, v3);
     let out;
     let report;
     try {
@@ -277,10 +305,12 @@ export async function checkSeed(seed, { keep = null, binaryen = false, genOption
     // written past `end`.
     if (seed % 7 === 3 && got.suspensions > 0) {
       const small = 4104 + 16 + R.int(200);
-      const o = await run(out, calls, { suspendSeed: seed, p, mem64: v3, nested, end: small + (v3 ? 8 : 0) });
-      const i = o.log.findIndex((x, j) => x !== oracle.log[j]);
+      // (no nested calls here: a nested call's overflow would not end the run)
+      const plain = (await run(bytes, calls, { mem64: v3 })).log;
+      const o = await run(out, calls, { suspendSeed: seed, p, mem64: v3, end: small + (v3 ? 8 : 0) });
+      const i = o.log.findIndex((x, j) => x !== plain[j]);
       if (i >= 0 && !(i === o.log.length - 1 && /trap: .*unreachable/.test(o.log[i]))) {
-        return { ok: false, seed, message: `with a ${small - 4104} B buffer:\n${firstDiff(oracle.log, o.log)}` };
+        return { ok: false, seed, message: `with a ${small - 4104} B buffer:\n${firstDiff(plain, o.log)}` };
       }
     }
     const res = { ok: true, seed, suspensions: got.suspensions, events: oracle.log.length, sites: report.sites, instrumented: report.instrumented };
@@ -327,7 +357,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       console.log(`seed ${s}: FAIL ${r.message}`);
     } else if (count === 1 || binaryen) console.log(`seed ${s}: ok (${r.events} events, ${r.suspensions} suspensions, ${r.sites} sites)${r.binaryen ? `; binaryen: ${r.binaryen}` : ''}`);
   }
-  if (keep) console.log(`files in ${keep}; weft: node dist/src/cli/main.js asyncify ${keep}/seed${first}.wasm -o ${keep}/seed${first}.async.wasm ${cliFlags(optionsFor(first)).join(' ')}`);
+  if (keep) console.log(`files in ${keep}; weft: node dist/src/cli/main.js asyncify ${keep}/seed${first}.wasm -o ${keep}/seed${first}.async.wasm ${cliFlags(optionsFor(first, v3)).join(' ')}`);
   if (count > 1) console.log(`${count - failed}/${count} seeds ok`);
   process.exit(failed ? 1 : 0);
 }
