@@ -220,6 +220,11 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64: mainM
 
 /** The weft options a seed uses. */
 export function optionsFor(seed, v3 = false) {
+  // -O (optimize) on every other group of six seeds
+  const o = optionsFor1(seed, v3);
+  return Math.floor(seed / 6) % 2 ? { ...o, optimize: true } : o;
+}
+function optionsFor1(seed, v3) {
   switch (seed % 6) {
     case 0: return { imports: ['env.sleep', 'env.sleep_v'] };
     case 1: return {}; // every import may unwind (the log imports too)
@@ -233,7 +238,7 @@ export function optionsFor(seed, v3 = false) {
 
 export function cliFlags(options) {
   return [...(options.imports ? ['--imports', options.imports.join(',')] : []), ...(options.exportGlobals ? ['--export-globals'] : []),
-    ...(options.importGlobals ? ['--import-globals'] : []), ...(options.secondaryMemoryPages ? [`--in-secondary-memory=${options.secondaryMemoryPages}`] : [])];
+    ...(options.importGlobals ? ['--import-globals'] : []), ...(options.secondaryMemoryPages ? [`--in-secondary-memory=${options.secondaryMemoryPages}`] : []), ...(options.optimize ? ['-O'] : [])];
 }
 
 /**
