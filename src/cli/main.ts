@@ -1,24 +1,18 @@
 #!/usr/bin/env node
 /** The `weft` command: thin subcommands over the typed API. */
-import { asyncifyCommand } from './asyncify.js';
-import { convertCommand } from './convert.js';
-import { parseCommand } from './parse.js';
-import { printCommand } from './print.js';
-import { reloopCommand } from './reloop.js';
-import { structurizeCommand } from './structurize.js';
-import { validateCommand } from './validate.js';
-import { wastCommand } from './wast.js';
 import { fail, UsageError, type Command } from './common.js';
 
-const COMMANDS: Record<string, Command> = {
-  asyncify: asyncifyCommand,
-  convert: convertCommand,
-  parse: parseCommand,
-  print: printCommand,
-  validate: validateCommand,
-  structurize: structurizeCommand,
-  reloop: reloopCommand,
-  wast: wastCommand,
+// Each command's module is loaded only when it runs: start-up stays small, and a
+// command never depends on the others' code.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  asyncify: async () => (await import('./asyncify.js')).asyncifyCommand,
+  convert: async () => (await import('./convert.js')).convertCommand,
+  parse: async () => (await import('./parse.js')).parseCommand,
+  print: async () => (await import('./print.js')).printCommand,
+  validate: async () => (await import('./validate.js')).validateCommand,
+  structurize: async () => (await import('./structurize.js')).structurizeCommand,
+  reloop: async () => (await import('./reloop.js')).reloopCommand,
+  wast: async () => (await import('./wast.js')).wastCommand,
 };
 
 const USAGE = `usage: weft <command> [options]
@@ -45,9 +39,9 @@ async function main(argv: string[]): Promise<number> {
     console.log('weft 0.1.0');
     return 0;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) return fail(`unknown command '${name}'\n${USAGE}`);
-  return cmd(rest);
+  const load = COMMANDS[name];
+  if (!load) return fail(`unknown command '${name}'\n${USAGE}`);
+  return (await load())(rest);
 }
 
 main(process.argv.slice(2)).then(
