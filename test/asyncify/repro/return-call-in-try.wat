@@ -1,4 +1,4 @@
-;; BUG: a return_call that may unwind, inside a legacy try, becomes call + return, so the callee now runs inside the try and its exception is caught by the handler (it must leave the function: return_call has already dropped the caller's frame).
+;; FIXED in cca4079 (was: a return_call that may unwind, inside a legacy try, becomes call + return, so the callee now runs inside the try and its exception is caught by the handler (it must leave the function: return_call has already dropped the caller's frame).)
 ;; RUN: {"options":{"imports":["env.sleep"]},"calls":[{"name":"main","args":[5]}],"p":1}
 ;; Found by the fuzzer (seed 10549 with stmtBudget 60, maxFuncs 7), reduced by hand.
 ;; Untransformed: sleep 5, then the exception escapes main. weft: the handler runs (log_i32 5) and main returns -1.

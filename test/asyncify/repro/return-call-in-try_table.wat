@@ -1,4 +1,4 @@
-;; BUG: the same as return-call-in-try.wat with try_table: after the rewrite the callee runs inside the try_table and its exception is caught (log_i32 5, main returns -1); untransformed, it leaves main.
+;; FIXED in cca4079 (was: the same as return-call-in-try.wat with try_table: after the rewrite the callee runs inside the try_table and its exception is caught (log_i32 5, main returns -1); untransformed, it leaves main.)
 ;; RUN: {"options":{"imports":["env.sleep"]},"calls":[{"name":"main","args":[5]}],"p":1,"node26":true}
 (module
   (import "env" "sleep" (func $sleep (param i32)))
