@@ -90,7 +90,7 @@ describe('asyncify: differential fuzz, WebAssembly 3.0 (Node 26)', { skip: noNod
 // Reproducers of bugs the fuzzer (or the C tests) found, reduced by hand: each is a
 // .wat with a `;; RUN:` line naming the export calls and options (test/asyncify/repro-run.mjs
 // runs one). They must behave like the untransformed module, so each fails until its
-// bug (its `;; BUG:` line) is fixed.
+// bug (its `;; BUG:` line) is fixed; `;; LIMITATION:` ones (shared with Binaryen) are TODO.
 describe('asyncify: reduced reproducers (test/asyncify/repro)', () => {
   const dir = join(ROOT, 'test/asyncify/repro');
   let files = [];
@@ -100,10 +100,13 @@ describe('asyncify: reduced reproducers (test/asyncify/repro)', () => {
   for (const f of files) {
     const text = readFileSync(join(dir, f), 'utf8');
     const bug = /^;; BUG: (.*)$/m.exec(text)?.[1];
+    // A divergence Binaryen's ABI shares: reported as TODO (visible in every run) until
+    // it is decided whether weft fixes it.
+    const limitation = /^;; LIMITATION: (.*)$/m.exec(text)?.[1];
     const needs26 = /"node26":\s*true/.test(text);
     const skip = needs26 ? noNode26 : haveWabt ? false : 'wat2wasm is not installed';
     // A reproducer fails until its bug is fixed; its `;; BUG:` line says what is wrong.
-    test(f, { skip }, async () => {
+    test(f, { skip, todo: limitation ? `known limitation (Binaryen too): ${limitation.slice(0, 160)}...` : false }, async () => {
       if (needs26) {
         const r = spawnSync(node, [join(ROOT, 'test/asyncify/repro-run.mjs'), join(dir, f)], { encoding: 'utf8', timeout: 60_000 });
         assert.equal(r.status, 0, `${f}: asyncified run differs (Node 26)${bug ? ` (bug: ${bug})` : ''}:\n${r.stdout}${r.stderr}`);
