@@ -18,7 +18,8 @@
 import { copyInstructions } from '../../cfg/fragment.js';
 import { structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt } from '../../ir/body.js';
-import { Imm, OP_IMM, Op } from '../../ir/opcodes.js';
+import { Op } from '../../ir/opcodes.js';
+import { copyRelabeled } from './relabel.js';
 import type { ModuleContext } from '../../validate/context.js';
 
 /** Rewrites the tries selected by `hot` (given a try's index and its first catch); null if none qualifies. */
@@ -107,11 +108,7 @@ export function hoistCatches(src: Body, ctx: ModuleContext, hot: (tryIndex: numb
       case Op.if:
       case Op.try:
       case Op.try_table:
-        copyInstructions(src, i, i + 1, out);
-        if (op === Op.try_table) {
-          const kk = (out.length - 1) * 4;
-          for (let j = 0; j < out.imm[kk + 3]; j++) out.extra[out.imm[kk + 2] + j * 3 + 2] = tr(out.extra[out.imm[kk + 2] + j * 3 + 2]);
-        }
+        copyRelabeled(src, i, out, tr);
         frames.push(eDepth++);
         continue;
       case Op.end:
@@ -127,22 +124,7 @@ export function hoistCatches(src: Body, ctx: ModuleContext, hot: (tryIndex: numb
       default:
         break;
     }
-    switch (OP_IMM[op]) {
-      case Imm.Label:
-        out.push(op, tr(imm[k]));
-        break;
-      case Imm.BrOnCast:
-        out.push(op, imm[k], tr(imm[k + 1]), imm[k + 2], imm[k + 3]);
-        break;
-      case Imm.BrTable: {
-        const targets: number[] = [];
-        for (let j = 0; j <= imm[k + 1]; j++) targets.push(tr(src.extra[imm[k] + j]));
-        out.push(op, out.pushExtra(targets), imm[k + 1]);
-        break;
-      }
-      default:
-        copyInstructions(src, i, i + 1, out);
-    }
+    copyRelabeled(src, i, out, tr);
   }
   return out;
 }

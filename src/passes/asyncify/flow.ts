@@ -54,6 +54,7 @@ import type { ModuleContext } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { AsyncifyError, classKey, type Analysis } from './analysis.js';
 import { hoistCatches } from './catches.js';
+import { copyRelabeled } from './relabel.js';
 
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
 const REF_AS_NON_NULL = id('ref.as_non_null');
@@ -507,8 +508,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       case Op.if:
       case Op.try:
       case Op.try_table: {
-        copyInstructions(src, i, i + 1, out);
-        if (op === Op.try_table) retargetCatches(out.length - 1);
+        copyRelabeled(src, i, out, tr);
         frames.push(eDepth++);
         const bt = blockTypeAt(src, i);
         startLevel(i, bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params : []);
@@ -547,19 +547,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     switch (OP_IMM[op]) {
       case Imm.Label:
-        out.push(op, tr(imm[k]));
-        continue;
       case Imm.BrOnCast:
-        out.push(op, imm[k], tr(imm[k + 1]), imm[k + 2], imm[k + 3]);
+      case Imm.BrTable:
+        copyRelabeled(src, i, out, tr);
         continue;
-      case Imm.BrTable: {
-        const start = imm[k];
-        const count = imm[k + 1];
-        const targets: number[] = [];
-        for (let j = 0; j <= count; j++) targets.push(tr(src.extra[start + j]));
-        out.push(op, out.pushExtra(targets), count);
-        continue;
-      }
       case Imm.Local:
         out.push(op, imm[k]);
         if (op !== Op.local_set && nonNull[imm[k]]) out.push(REF_AS_NON_NULL);
@@ -571,12 +562,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // Close $unwind: the site index is on the stack.
   out.push(Op.end);
 
-  function retargetCatches(at: number): void {
-    // Catch labels are relative to the frames outside the try_table (not yet pushed).
-    const kk = at * 4;
-    const start = out.imm[kk + 2];
-    for (let j = 0; j < out.imm[kk + 3]; j++) out.extra[start + j * 3 + 2] = tr(out.extra[start + j * 3 + 2]);
-  }
 
   function emitSite(i: number, k: number): void {
     const op = ops[i];
