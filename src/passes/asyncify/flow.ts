@@ -101,6 +101,10 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
+  /** The helper `(idx, locals…) → (frame address if refs)` that pushes a frame of this layout. */
+  frameSaver(types: ValType[], refs: boolean): number;
+  /** The helper `() → (frame address if refs, idx, locals…)` that pops a frame of this layout. */
+  frameRestorer(types: ValType[], refs: boolean): number;
   /** The shared helper `(idx: i32, size: iPTR) → iPTR` that allocates a frame and stores its site index. */
   framePush(): number;
   /** The shared helper `(size: iPTR) → iPTR` that pops a frame and returns where it starts. */
@@ -608,17 +612,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const order = [...saved].sort((a, b) => a - b);
   const numeric = order.filter((x) => !isRefType(typeOf(x)));
   const refs = order.filter((x) => isRefType(typeOf(x)));
-  const offsets: number[] = [];
-  let size = 0;
-  for (const x of numeric) {
-    offsets.push(size);
-    size += sizeOf(typeOf(x));
-  }
-  const baseOffset = size;
-  if (refs.length) size += 4;
-  // The site index goes last, on top, so a caller's prologue can read it (tail calls).
-  const idxOffset = size;
-  size += 4;
+  const { offsets, baseOffset, idxOffset, size } = frameLayout(numeric.map(typeOf), refs.length > 0);
   const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
   const rg = refs.length ? env.refGlobals() : null;
   const baseLocal = refs.length ? addLocal(I32) : -1;
@@ -644,14 +638,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // Save: the shared helper checks for room (trapping before writing past `end`), bumps
   // `current` and stores the site index; the frame's locals follow.
-  ptrConst(out, size);
-  out.push(Op.call, env.framePush());
-  out.push(Op.local_set, ptrLocal);
-  for (let j = 0; j < numeric.length; j++) {
-    out.push(Op.local_get, ptrLocal);
-    out.push(Op.local_get, numeric[j]);
-    memop(out, storeOp(typeOf(numeric[j])), offsets[j]);
-  }
+  // The stores are in a helper shared by every function with this frame layout.
+  for (const x of numeric) out.push(Op.local_get, x);
+  out.push(Op.call, env.frameSaver(numeric.map(typeOf), refs.length > 0));
+  if (refs.length) out.push(Op.local_set, ptrLocal);
   if (rg) {
     // References go to slots [base, base + n) of per-hierarchy tables, grown on demand.
     out.push(Op.global_get, rg.top);
@@ -731,16 +721,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     pro.push(Op.unreachable);
     pro.push(Op.end);
   }
-  ptrConst(pro, size);
-  pro.push(Op.call, env.framePop());
-  pro.push(Op.local_tee, ptrLocal);
-  memop(pro, I32_LOAD, idxOffset);
+  // The loads too: the shared helper returns (frame address if references follow,) the
+  // site index and the locals.
+  pro.push(Op.call, env.frameRestorer(numeric.map(typeOf), refs.length > 0));
+  for (let j = numeric.length - 1; j >= 0; j--) pro.push(Op.local_set, numeric[j]);
   pro.push(Op.local_set, idxLocal);
-  for (let j = 0; j < numeric.length; j++) {
-    pro.push(Op.local_get, ptrLocal);
-    memop(pro, loadOp(typeOf(numeric[j])), offsets[j]);
-    pro.push(Op.local_set, numeric[j]);
-  }
+  if (refs.length) pro.push(Op.local_set, ptrLocal);
   if (rg) {
     pro.push(Op.local_get, ptrLocal);
     memop(pro, I32_LOAD, baseOffset);
@@ -792,6 +778,24 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   pro.locals = runs(decl);
   return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
 }
+
+/**
+ * A frame's layout: the saved numeric locals from offset 0 at their natural sizes, then
+ * (with references) the base of their table slots, then the i32 site index, last.
+ */
+export function frameLayout(types: ValType[], refs: boolean): { offsets: number[]; baseOffset: number; idxOffset: number; size: number } {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const t of types) {
+    offsets.push(size);
+    size += sizeOf(t);
+  }
+  const baseOffset = size;
+  if (refs) size += 4;
+  return { offsets, baseOffset, idxOffset: size, size: size + 4 };
+}
+
+export { storeOp, loadOp };
 
 /** One validator per module context, reused from body to body. */
 const validators = new WeakMap<ModuleContext, BodyValidator>();

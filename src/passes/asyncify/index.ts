@@ -42,7 +42,7 @@ import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
-import { assertCalls, asyncifyBody, isCall, siteCall, type FlowEnv } from './flow.js';
+import { assertCalls, asyncifyBody, frameLayout, isCall, loadOp, siteCall, storeOp, type FlowEnv } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
@@ -373,6 +373,61 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     b.push(Op.local_get, 1);
     return (popIndex = helper('__asyncify_frame_pop', [ptr], [ptr], b));
   };
+  // Frame savers and restorers, one per layout (the saved locals' types), shared.
+  const savers = new Map<string, number>();
+  const restorers = new Map<string, number>();
+  const ptrConst = (b: Body, v: number): void => {
+    if (mem64) b.push(Op.i64_const, v, 0);
+    else b.push(Op.i32_const, v);
+  };
+  const layoutMemarg = (b: Body, op: number, offset: number): void => {
+    b.push(op, 2 | (memory !== 0 ? 0x40 : 0), memory, offset, 0);
+  };
+  const frameSaver = (types: ValType[], refs: boolean): number => {
+    const key = `${types.join(',')}|${refs ? 1 : 0}`;
+    let index = savers.get(key);
+    if (index !== undefined) return index;
+    const { offsets, size } = frameLayout(types, refs);
+    // (idx, v1..vn) → (p if refs): p = push(idx, size); store each v at p + offset.
+    const b = new Body();
+    const p = 1 + types.length;
+    b.locals = [1, ptr];
+    b.push(Op.local_get, 0);
+    ptrConst(b, size);
+    b.push(Op.call, framePush());
+    b.push(Op.local_set, p);
+    types.forEach((t, j) => {
+      b.push(Op.local_get, p);
+      b.push(Op.local_get, 1 + j);
+      layoutMemarg(b, storeOp(t), offsets[j]);
+    });
+    if (refs) b.push(Op.local_get, p);
+    index = helper(`__asyncify_save_${savers.size}`, [I32, ...types], refs ? [ptr] : [], b);
+    savers.set(key, index);
+    return index;
+  };
+  const frameRestorer = (types: ValType[], refs: boolean): number => {
+    const key = `${types.join(',')}|${refs ? 1 : 0}`;
+    let index = restorers.get(key);
+    if (index !== undefined) return index;
+    const { offsets, idxOffset, size } = frameLayout(types, refs);
+    // () → (p if refs, idx, v1..vn): p = pop(size); load them.
+    const b = new Body();
+    b.locals = [1, ptr];
+    ptrConst(b, size);
+    b.push(Op.call, framePop());
+    b.push(Op.local_set, 0);
+    if (refs) b.push(Op.local_get, 0);
+    b.push(Op.local_get, 0);
+    layoutMemarg(b, OP_BY_NAME.get('i32.load')!.id, idxOffset);
+    types.forEach((t, j) => {
+      b.push(Op.local_get, 0);
+      layoutMemarg(b, loadOp(t), offsets[j]);
+    });
+    index = helper(`__asyncify_restore_${restorers.size}`, [], [...(refs ? [ptr] : []), I32, ...types], b);
+    restorers.set(key, index);
+    return index;
+  };
   const nDefined = m.funcs.length;
 
   // Site indices: per function from 0, or (when tail calls stay tail calls, so a prologue
@@ -399,6 +454,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
     m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, framePush, framePop,
+    frameSaver, frameRestorer,
     scratch: [new Body(1024), new Body(1024)],
   };
   const nFuncImports = importCount(m, ExternKind.Func);
@@ -413,7 +469,43 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     framePush();
     framePop();
   }
+  // The control exports come first, so their indices are fixed before any helper is added.
   const controlBase = nFuncImports + m.funcs.length;
+  const voidType = funcTypeIndex([], []);
+  const ptrType = funcTypeIndex([ptr], []);
+  const stateType = funcTypeIndex([], [I32]);
+  const control = (name: string, state: number | null, setData: boolean): void => {
+    const b = new Body();
+    if (state !== null) {
+      b.push(Op.i32_const, state);
+      b.push(Op.global_set, stateGlobal);
+      if (setData) {
+        b.push(Op.local_get, 0);
+        b.push(Op.global_set, dataGlobal);
+      }
+      // current > end: the buffer overflowed (or was set up wrong).
+      b.push(Op.global_get, dataGlobal);
+      memarg(b, mem64 ? I64_LOAD : I32_LOAD, 0);
+      b.push(Op.global_get, dataGlobal);
+      memarg(b, mem64 ? I64_LOAD : I32_LOAD, mem64 ? 8 : 4);
+      b.push(mem64 ? I64_GT_U : I32_GT_U);
+      b.push(Op.if, -64);
+      b.push(Op.unreachable);
+      b.push(Op.end);
+    } else {
+      b.push(Op.global_get, stateGlobal);
+    }
+    b.push(Op.end);
+    const index = nFuncImports + m.funcs.length;
+    m.funcs.push({ type: state === null ? stateType : setData ? ptrType : voidType, body: b, raw: null, offset: 0 });
+    m.exports.push({ name, kind: ExternKind.Func, index });
+    m.names?.functions.set(index, name);
+  };
+  control('asyncify_start_unwind', 1, true);
+  control('asyncify_stop_unwind', 0, false);
+  control('asyncify_start_rewind', 2, true);
+  control('asyncify_stop_rewind', 0, false);
+  control('asyncify_get_state', null, false);
   const redirect = new Map<number, number>();
   for (const [imp, name] of analysis.runtime) {
     const t = ctx.types.func(ctx.funcs[imp])!;
@@ -480,42 +572,6 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   }
 
   // The control exports.
-  const voidType = funcTypeIndex([], []);
-  const ptrType = funcTypeIndex([ptr], []);
-  const stateType = funcTypeIndex([], [I32]);
-  const control = (name: string, state: number | null, setData: boolean): void => {
-    const b = new Body();
-    if (state !== null) {
-      b.push(Op.i32_const, state);
-      b.push(Op.global_set, stateGlobal);
-      if (setData) {
-        b.push(Op.local_get, 0);
-        b.push(Op.global_set, dataGlobal);
-      }
-      // current > end: the buffer overflowed (or was set up wrong).
-      b.push(Op.global_get, dataGlobal);
-      memarg(b, mem64 ? I64_LOAD : I32_LOAD, 0);
-      b.push(Op.global_get, dataGlobal);
-      memarg(b, mem64 ? I64_LOAD : I32_LOAD, mem64 ? 8 : 4);
-      b.push(mem64 ? I64_GT_U : I32_GT_U);
-      b.push(Op.if, -64);
-      b.push(Op.unreachable);
-      b.push(Op.end);
-    } else {
-      b.push(Op.global_get, stateGlobal);
-    }
-    b.push(Op.end);
-    const index = nFuncImports + m.funcs.length;
-    m.funcs.push({ type: state === null ? stateType : setData ? ptrType : voidType, body: b, raw: null, offset: 0 });
-    m.exports.push({ name, kind: ExternKind.Func, index });
-    m.names?.functions.set(index, name);
-  };
-  if (nFuncImports + m.funcs.length !== controlBase) throw new Error('asyncify: control functions out of place');
-  control('asyncify_start_unwind', 1, true);
-  control('asyncify_stop_unwind', 0, false);
-  control('asyncify_start_rewind', 2, true);
-  control('asyncify_stop_rewind', 0, false);
-  control('asyncify_get_state', null, false);
   if (options.exportGlobals) {
     m.exports.push({ name: '__asyncify_state', kind: ExternKind.Global, index: stateGlobal });
     m.exports.push({ name: '__asyncify_data', kind: ExternKind.Global, index: dataGlobal });
