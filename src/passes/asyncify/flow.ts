@@ -43,7 +43,7 @@
  * since the synthetic blocks would break their initialization rule.
  */
 import { copyInstructions } from '../../cfg/fragment.js';
-import { liveAfter } from '../../analysis/liveness.js';
+import { hasLocal, liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt } from '../../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../../ir/opcodes.js';
@@ -61,8 +61,7 @@ const REF_AS_NON_NULL = id('ref.as_non_null');
 const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load'), F32_LOAD = id('f32.load'), F64_LOAD = id('f64.load');
 const I32_STORE = id('i32.store'), I64_STORE = id('i64.store'), F32_STORE = id('f32.store'), F64_STORE = id('f64.store');
 const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
-const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I32_GT_U = id('i32.gt_u');
-const I64_ADD = id('i64.add'), I64_SUB = id('i64.sub'), I64_GT_U = id('i64.gt_u');
+const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
 const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
 const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
 const I32_LT_U = id('i32.lt_u'), I32_LE_U = id('i32.le_u'), I32_EQZ = id('i32.eqz');
@@ -88,7 +87,6 @@ for (const name of ['local.get', 'global.get', 'i32.const', 'i64.const', 'f32.co
 
 /** Where the asyncify state lives, and how block types are made. */
 export interface FlowEnv {
-  m: { types: unknown[] };
   ctx: ModuleContext;
   analysis: Analysis;
   stateGlobal: number;
@@ -105,10 +103,6 @@ export interface FlowEnv {
   frameSaver(types: ValType[], refs: boolean): number;
   /** The helper `() → (frame address if refs, idx, locals…)` that pops a frame of this layout. */
   frameRestorer(types: ValType[], refs: boolean): number;
-  /** The shared helper `(idx: i32, size: iPTR) → iPTR` that allocates a frame and stores its site index. */
-  framePush(): number;
-  /** The shared helper `(size: iPTR) → iPTR` that pops a frame and returns where it starts. */
-  framePop(): number;
   /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
   siteBase(func: number): number;
   /** How many site indices a function has reserved from its base. */
@@ -326,7 +320,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const saved = new Set<number>();
   for (const i of sites) {
     const s = live.get(i)!;
-    for (let x = 0; x < nOrig; x++) if (s[x >>> 5] & (1 << (x & 31))) saved.add(x);
+    for (let x = 0; x < nOrig; x++) if (hasLocal(s, x)) saved.add(x);
   }
 
   let eDepth = 0;
@@ -593,7 +587,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // Boundary slots share locals where no site needs both (coloring over site ranges).
   {
-    const map = colorSlots(slotUses, slotType, sites.length, nOrig, newLocals);
+    const map = colorSlots(slotUses, sites.length, nOrig, newLocals);
     if (map) {
       for (let i = 0; i < out.length; i++) if (OP_IMM[out.ops[i]] === Imm.Local && out.imm[i * 4] >= nOrig) out.imm[i * 4] = map[out.imm[i * 4] - nOrig];
       const reads = [...rewindReads];
@@ -612,7 +606,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const order = [...saved].sort((a, b) => a - b);
   const numeric = order.filter((x) => !isRefType(typeOf(x)));
   const refs = order.filter((x) => isRefType(typeOf(x)));
-  const { offsets, baseOffset, idxOffset, size } = frameLayout(numeric.map(typeOf), refs.length > 0);
+  const { baseOffset, size } = frameLayout(numeric.map(typeOf), refs.length > 0);
   const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
   const rg = refs.length ? env.refGlobals() : null;
   const baseLocal = refs.length ? addLocal(I32) : -1;
@@ -620,13 +614,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const memop = (b: Body, o: number, offset: number, align = 2): void => {
     b.push(o, align | (mem !== 0 ? 0x40 : 0), mem, offset, 0);
   };
-  const ptrConst = (b: Body, v: number): void => {
-    if (env.mem64) b.push(Op.i64_const, v, 0);
-    else b.push(Op.i32_const, v);
-  };
+  const ptrConst = (b: Body, v: number): void => pushPtrConst(b, env.mem64, v);
   const loadPtr = env.mem64 ? I64_LOAD : I32_LOAD;
-  const storePtr = env.mem64 ? I64_STORE : I32_STORE;
-  const endOffset = env.mem64 ? 8 : 4;
   const ptrAlign = env.mem64 ? 3 : 2;
   const slotAddr = (b: Body, j: number): void => {
     b.push(Op.local_get, baseLocal);
@@ -636,8 +625,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   };
 
-  // Save: the shared helper checks for room (trapping before writing past `end`), bumps
-  // `current` and stores the site index; the frame's locals follow.
+  // Save: the site index is on the stack; the layout's shared saver pushes the frame
+  // (trapping before writing past `end`) and stores it.
   // The stores are in a helper shared by every function with this frame layout.
   for (const x of numeric) out.push(Op.local_get, x);
   out.push(Op.call, env.frameSaver(numeric.map(typeOf), refs.length > 0));
@@ -875,6 +864,12 @@ function nullableOf(t: ValType): ValType {
   return h < 0 ? h + 0x80 : refType(true, h);
 }
 
+/** Pushes a constant of the buffer's pointer type. */
+export function pushPtrConst(b: Body, mem64: boolean, v: number): void {
+  if (mem64) b.push(Op.i64_const, v, 0);
+  else b.push(Op.i32_const, v);
+}
+
 /** Pushes the zero (or null) of a type. */
 export function pushZero(b: Body, t: ValType): void {
   const op = zeroOp(t);
@@ -888,7 +883,7 @@ export function pushZero(b: Body, t: ValType): void {
  * or both hold values spilled together). Slots of disjoint subtrees share. Rewrites `newLocals` (the locals from `nOrig`
  * on) and returns old → new index for them, or null if nothing merges.
  */
-function colorSlots(uses: Map<number, number[]>, slotType: Map<number, ValType>, nSites: number, nOrig: number, newLocals: ValType[]): Int32Array | null {
+function colorSlots(uses: Map<number, number[]>, nSites: number, nOrig: number, newLocals: ValType[]): Int32Array | null {
   if (uses.size < 2) return null;
   // Colors (new locals) in use at each site.
   const anyAt: number[][] = Array.from({ length: nSites }, () => []);
@@ -922,7 +917,6 @@ function colorSlots(uses: Map<number, number[]>, slotType: Map<number, ValType>,
   for (const [x, c] of colorOf) map[x - nOrig] = nOrig + kept.length + c;
   newLocals.length = 0;
   newLocals.push(...kept, ...colorType);
-  void slotType;
   return map;
 }
 

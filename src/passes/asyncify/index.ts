@@ -42,7 +42,7 @@ import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
-import { assertCalls, asyncifyBody, frameLayout, isCall, loadOp, siteCall, storeOp, type FlowEnv } from './flow.js';
+import { assertCalls, asyncifyBody, frameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
@@ -313,8 +313,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   // Frame helpers shared by every instrumented function, so each carries only its own
   // loads and stores. Added after the instrumented ones (nothing is renumbered).
   const nFuncs = (): number => importCount(m, ExternKind.Func) + m.funcs.length;
-  const memarg = (b: Body, op: number, offset: number): void => {
-    b.push(op, (mem64 ? 3 : 2) | (memory !== 0 ? 0x40 : 0), memory, offset, 0);
+  /** A memarg on the buffer's memory; alignment defaults to the pointer's. */
+  const memarg = (b: Body, op: number, offset: number, align = mem64 ? 3 : 2): void => {
+    b.push(op, align | (memory !== 0 ? 0x40 : 0), memory, offset, 0);
   };
   const ptrOp = (i32: string): number => OP_BY_NAME.get(mem64 ? i32.replace('i32', 'i64') : i32)!.id;
   let pushIndex = -1;
@@ -350,11 +351,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     b.push(Op.local_tee, 3);
     memarg(b, ptrOp('i32.store'), 0);
     b.push(Op.local_get, 3);
-    if (mem64) b.push(Op.i64_const, 4, 0);
-    else b.push(Op.i32_const, 4);
+    ptrConst(b, 4);
     b.push(ptrOp('i32.sub'));
     b.push(Op.local_get, 0);
-    b.push(OP_BY_NAME.get('i32.store')!.id, 2 | (memory !== 0 ? 0x40 : 0), memory, 0, 0);
+    memarg(b, OP_BY_NAME.get('i32.store')!.id, 0, 2);
     b.push(Op.local_get, 2);
     return (pushIndex = helper('__asyncify_frame_push', [I32, ptr], [ptr], b));
   };
@@ -376,13 +376,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   // Frame savers and restorers, one per layout (the saved locals' types), shared.
   const savers = new Map<string, number>();
   const restorers = new Map<string, number>();
-  const ptrConst = (b: Body, v: number): void => {
-    if (mem64) b.push(Op.i64_const, v, 0);
-    else b.push(Op.i32_const, v);
-  };
-  const layoutMemarg = (b: Body, op: number, offset: number): void => {
-    b.push(op, 2 | (memory !== 0 ? 0x40 : 0), memory, offset, 0);
-  };
+  const ptrConst = (b: Body, v: number): void => pushPtrConst(b, mem64, v);
   const frameSaver = (types: ValType[], refs: boolean): number => {
     const key = `${types.join(',')}|${refs ? 1 : 0}`;
     let index = savers.get(key);
@@ -399,7 +393,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     types.forEach((t, j) => {
       b.push(Op.local_get, p);
       b.push(Op.local_get, 1 + j);
-      layoutMemarg(b, storeOp(t), offsets[j]);
+      memarg(b, storeOp(t), offsets[j], 2);
     });
     if (refs) b.push(Op.local_get, p);
     index = helper(`__asyncify_save_${savers.size}`, [I32, ...types], refs ? [ptr] : [], b);
@@ -419,10 +413,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     b.push(Op.local_set, 0);
     if (refs) b.push(Op.local_get, 0);
     b.push(Op.local_get, 0);
-    layoutMemarg(b, OP_BY_NAME.get('i32.load')!.id, idxOffset);
+    memarg(b, OP_BY_NAME.get('i32.load')!.id, idxOffset, 2);
     types.forEach((t, j) => {
       b.push(Op.local_get, 0);
-      layoutMemarg(b, loadOp(t), offsets[j]);
+      memarg(b, loadOp(t), offsets[j], 2);
     });
     index = helper(`__asyncify_restore_${restorers.size}`, [], [...(refs ? [ptr] : []), I32, ...types], b);
     restorers.set(key, index);
@@ -453,8 +447,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const env: FlowEnv = {
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
-    m, ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, framePush, framePop,
-    frameSaver, frameRestorer,
+    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, frameSaver, frameRestorer,
     scratch: [new Body(1024), new Body(1024)],
   };
   const nFuncImports = importCount(m, ExternKind.Func);
@@ -463,13 +456,8 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   let maxFrame = 0;
   const scratch = new Body();
   const sink = new Sink(1 << 16);
-  // Indices are settled before any body is rewritten: the helpers, then the five control
-  // functions that calls to the in-wasm runtime's imports are redirected to.
-  if (analysis.instrument.some((x) => x === 1)) {
-    framePush();
-    framePop();
-  }
-  // The control exports come first, so their indices are fixed before any helper is added.
+  // The control exports come first, so their indices (which calls to the in-wasm runtime's
+  // imports are redirected to) are fixed before any helper is added.
   const controlBase = nFuncImports + m.funcs.length;
   const voidType = funcTypeIndex([], []);
   const ptrType = funcTypeIndex([ptr], []);
