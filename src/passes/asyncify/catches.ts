@@ -15,9 +15,8 @@
  * a try is left alone (and the rewrite reports it); so is a try with block parameters or a
  * tag with several values.
  */
-import { copyInstructions } from '../../cfg/fragment.js';
 import { structureOf } from '../../analysis/structure.js';
-import { Body, blockTypeAt } from '../../ir/body.js';
+import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { Op } from '../../ir/opcodes.js';
 import { copyRelabeled } from './relabel.js';
 import type { ModuleContext } from '../../validate/context.js';

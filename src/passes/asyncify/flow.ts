@@ -42,10 +42,9 @@
  * two of them at once (colorSlots). Non-defaultable locals become nullable with `ref.as_non_null` at each read,
  * since the synthetic blocks would break their initialization rule.
  */
-import { copyInstructions } from '../../cfg/fragment.js';
 import { hasLocal, liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';
-import { Body, blockTypeAt } from '../../ir/body.js';
+import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../../ir/opcodes.js';
 import {
   F32, F64, I32, I64, V128, isRefType, refHeap, refNullable, refType, type FuncType, type HeapType, type ValType,

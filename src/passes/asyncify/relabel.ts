@@ -4,8 +4,7 @@
  * (flow.ts, catches.ts) insert blocks around code and use this for everything they
  * copy one by one.
  */
-import { copyInstructions } from '../../cfg/fragment.js';
-import type { Body } from '../../ir/body.js';
+import { copyInstructions, type Body } from '../../ir/body.js';
 import { Imm, OP_IMM, Op } from '../../ir/opcodes.js';
 
 /** Appends instruction i of `src` to `out` with its labels retargeted. */
