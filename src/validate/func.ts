@@ -136,7 +136,8 @@ export class BodyValidator {
   }
 
   /**
-   * Validates like `body`, and before each instruction i with `marks[i] !== 0` hands
+   * Validates like `body`, and before each marked instruction i (`marks[i] !== 0`; only
+   * instructions off the validator's fast paths: calls, control, memory, references...) hands
    * `observe` the operand stack (types, bottom first, `UNKNOWN` = 0 for values popped
    * from a polymorphic stack), the innermost frame's height, and whether that frame is
    * unreachable. Passes use it to learn the stack at the points they rewrite.
@@ -456,7 +457,6 @@ class FuncValidator {
     for (let i = 0; i < body.length; i++) {
       const op = ops[i];
       const k = i * 4;
-      if (marks !== null && marks[i] !== 0) this.observe!(i, stack, sp, floor, this.unreachable[this.unreachable.length - 1]);
       if (constant) {
         this.at = i;
         this.checkConstant(op, imm[k]);
@@ -504,6 +504,9 @@ class FuncValidator {
           }
         }
       }
+      // Probes are taken here, off the fast paths (they see calls and control, not the
+      // numeric and local ops those handle), so plain validation pays nothing for them.
+      if (marks !== null && marks[i] !== 0) this.observe!(i, stack, sp, floor, this.unreachable[this.unreachable.length - 1]);
       this.at = i;
       this.sp = sp;
       const params = SIMPLE_PARAMS[op];
