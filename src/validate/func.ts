@@ -137,7 +137,7 @@ export class BodyValidator {
 
   /**
    * Validates like `body`, and before each marked instruction i (`marks[i] !== 0`; only
-   * instructions off the validator's fast paths: calls, control, memory, references...) hands
+   * instructions the validator types by hand: calls, control, references, GC...) hands
    * `observe` the operand stack (types, bottom first, `UNKNOWN` = 0 for values popped
    * from a polymorphic stack), the innermost frame's height, and whether that frame is
    * unreachable. Passes use it to learn the stack at the points they rewrite.
@@ -453,7 +453,6 @@ class FuncValidator {
     let stack = this.stack;
     let sp = 0;
     let floor = 0;
-    const marks = this.marks;
     for (let i = 0; i < body.length; i++) {
       const op = ops[i];
       const k = i * 4;
@@ -504,9 +503,6 @@ class FuncValidator {
           }
         }
       }
-      // Probes are taken here, off the fast paths (they see calls and control, not the
-      // numeric and local ops those handle), so plain validation pays nothing for them.
-      if (marks !== null && marks[i] !== 0) this.observe!(i, stack, sp, floor, this.unreachable[this.unreachable.length - 1]);
       this.at = i;
       this.sp = sp;
       const params = SIMPLE_PARAMS[op];
@@ -549,6 +545,11 @@ class FuncValidator {
 
   private special(op: number, i: number, k: number, imm: Int32Array, extra: Int32Array, ctx: ModuleContext): void {
     const types = this.types;
+    // Probes are taken here, in the ops typed by hand (calls, control, references...), so
+    // the main loop and its fast paths pay nothing for them.
+    if (this.marks !== null && this.marks[i] !== 0) {
+      this.observe!(i, this.stack, this.sp, this.heights[this.heights.length - 1], this.unreachable[this.unreachable.length - 1]);
+    }
     switch (op) {
       case Op.unreachable:
         this.setUnreachable();
