@@ -83,6 +83,13 @@ for (const name of ['local.get', 'global.get', 'i32.const', 'i64.const', 'f32.co
   PURE_POPS[id(name)] = 0;
   PURE_PUSHES[id(name)] = 1;
 }
+// Plain loads: they cannot trap where they did not before when their address is recomputed
+// from exactly restored locals (memory never shrinks), so they may be in a direct call's
+// landing, whose arguments are not used when rewinding.
+const PLAIN_LOAD = new Uint8Array(OPS.length);
+for (const op of OPS) {
+  if (op.imm === Imm.Memarg && op.prefix === 0 && op.params?.length === 1 && op.params[0] === 'a' && op.results?.length === 1) PLAIN_LOAD[op.id] = 1;
+}
 
 /** Where the asyncify state lives, and how block types are made. */
 export interface FlowEnv {
@@ -98,10 +105,10 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
-  /** The helper `(idx, locals…) → (frame address if refs)` that pushes a frame of this layout. */
-  frameSaver(types: ValType[], refs: boolean): number;
-  /** The helper `() → (frame address if refs, idx, locals…)` that pops a frame of this layout. */
-  frameRestorer(types: ValType[], refs: boolean): number;
+  /** The helper `(idx if any, locals…) → (frame address if refs)` that pushes a frame of this layout. */
+  frameSaver(layout: FrameLayout): number;
+  /** The helper `() → (frame address if refs, idx if any, locals…)` that pops a frame of this layout. */
+  frameRestorer(layout: FrameLayout): number;
   /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
   siteBase(func: number): number;
   /** How many site indices a function has reserved from its base. */
@@ -258,7 +265,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
-  // Landings: a call's arguments computed by pure code are recomputed when rewinding.
+  // Landings: a call's arguments computed by pure code are recomputed when rewinding. The
+  // callee ignores them then (it restores its own locals; an import's runtime returns the
+  // saved result), except an indirect call's callee, which must be exact.
   const suffixReads = new Set<number>();
   for (const list of levels.values()) {
     for (const e of list) {
@@ -267,16 +276,21 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       const indirect = keep === 1;
       let h = e.height;
       const bound = h - count;
+      let loads = false;
       for (let q = e.instr - 1; q >= 0; q--) {
         const op = ops[q];
-        const pops = PURE_POPS[op];
+        const load = !indirect && PLAIN_LOAD[op] === 1;
+        const pops = load ? 1 : PURE_POPS[op];
         if (pops < 0) break;
         if (op === Op.local_get && nonNull[imm[q * 4]]) break;
-        // An indirect callee must be recomputed exactly: from restored locals only.
-        if (indirect && op === Op.global_get) break;
+        // An indirect callee must be recomputed exactly, and so must a load's address: from
+        // restored locals only.
+        if ((indirect || loads) && op === Op.global_get) break;
+        loads ||= load;
         // It must not consume any value below the arguments.
-        if (h - PURE_PUSHES[op] < bound) break;
-        const before = h - PURE_PUSHES[op] + pops;
+        const pushes = load ? 1 : PURE_PUSHES[op];
+        if (h - pushes < bound) break;
+        const before = h - pushes + pops;
         h = before;
         // Only where the arguments' code starts with nothing of its own on the stack.
         if (h === bound) {
@@ -284,7 +298,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           e.height = h;
         }
       }
-      if (indirect) for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
+      let exact = indirect;
+      for (let q = e.landing; q < e.instr && !exact; q++) exact = PLAIN_LOAD[ops[q]] === 1;
+      if (exact) for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
     }
   }
 
@@ -301,9 +317,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     newLocals.push(t);
     return nOrig + newLocals.length - 1;
   };
-  const idxLocal = addLocal(I32);
-  const ptrType = env.mem64 ? I64 : I32;
-  const ptrLocal = addLocal(ptrType);
+  // One site needs no index: its level dispatches on the state alone. With tail calls kept,
+  // every frame has one, so a prologue can tell whose frame is on top.
+  const withIdx = sites.length > 1 || analysis.anyTail;
+  const idxLocal = withIdx ? addLocal(I32) : -1;
   const slots = new Map<string, number>();
   const slot = (depth: number, pos: number, t: ValType, param: boolean): number => {
     const key = `${depth}:${pos}:${t}:${param ? 1 : 0}`;
@@ -436,7 +453,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // Prologue placeholder: emitted into `body` separately and joined at the end.
   out.push(Op.block, ...blockImm([], fn.results));
-  out.push(Op.block, (I32 & 0xff) - 0x80);
+  out.push(Op.block, withIdx ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
   eDepth = 2;
   frames.push(0);
   startLevel(-1, []);
@@ -556,7 +573,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         copyInstructions(src, i, i + 1, out);
     }
   }
-  // Close $unwind: the site index is on the stack.
+  // Close $unwind: the site index (if any) is on the stack.
   out.push(Op.end);
 
 
@@ -565,10 +582,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const tail = op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
     const callOp = op === Op.return_call ? Op.call : op === Op.return_call_indirect ? Op.call_indirect : op === Op.return_call_ref ? Op.call_ref : op;
     out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
-    out.push(Op.i32_const, base + k);
+    if (withIdx) out.push(Op.i32_const, base + k);
     out.push(Op.global_get, env.stateGlobal);
     out.push(Op.br_if, eDepth - 1 - UNWIND);
-    out.push(Op.drop);
+    if (withIdx) out.push(Op.drop);
     if (tail) out.push(Op.return);
   }
 
@@ -598,14 +615,17 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
-  // 5. The frame: site index, then the saved numeric locals in ascending order, then (if
-  // any references are saved) the base of their slots in the reference tables.
+  // 5. The frame: the saved numeric locals grouped by type (so that functions saving the
+  // same number of each type share one layout and its helpers), then (if any references
+  // are saved) the base of their slots in the reference tables, then the site index.
   for (const x of rewindReads) saved.add(x);
   const typeOf = (x: number): ValType => (x < nOrig ? localTypes[x] : slotType.get(x)!);
   const order = [...saved].sort((a, b) => a - b);
-  const numeric = order.filter((x) => !isRefType(typeOf(x)));
+  const numeric = order.filter((x) => !isRefType(typeOf(x))).sort((a, b) => typeOf(a) - typeOf(b) || a - b);
   const refs = order.filter((x) => isRefType(typeOf(x)));
-  const { baseOffset, size } = frameLayout(numeric.map(typeOf), refs.length > 0);
+  const layout: FrameLayout = { types: numeric.map(typeOf), refs: refs.length > 0, idx: withIdx };
+  const { baseOffset, size } = frameLayout(layout);
+  const ptrLocal = refs.length ? addLocal(env.mem64 ? I64 : I32) : -1;
   const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
   const rg = refs.length ? env.refGlobals() : null;
   const baseLocal = refs.length ? addLocal(I32) : -1;
@@ -624,11 +644,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   };
 
-  // Save: the site index is on the stack; the layout's shared saver pushes the frame
-  // (trapping before writing past `end`) and stores it.
-  // The stores are in a helper shared by every function with this frame layout.
+  // Save: the site index (if any) is on the stack; the layout's shared saver pushes the
+  // frame (trapping before writing past `end`) and stores it. An empty frame is not pushed.
   for (const x of numeric) out.push(Op.local_get, x);
-  out.push(Op.call, env.frameSaver(numeric.map(typeOf), refs.length > 0));
+  if (size) out.push(Op.call, env.frameSaver(layout));
   if (refs.length) out.push(Op.local_set, ptrLocal);
   if (rg) {
     // References go to slots [base, base + n) of per-hierarchy tables, grown on demand.
@@ -670,93 +689,95 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // Prologue: restore when rewinding.
   const pro = env.scratch[1];
   pro.reset();
-  pro.push(Op.global_get, env.stateGlobal);
-  pro.push(Op.i32_const, 2);
-  pro.push(I32_EQ);
-  pro.push(Op.if, EMPTY_BLOCK);
+  // A function is entered normally or rewinding (never while unwinding): any nonzero
+  // state means rewinding.
   const closure = env.analysis.tailClosure(funcIndex);
-  if (closure.length) {
-    // This function may have tail-called into one of these when it unwound: then the top
-    // frame is that function's, and rewinding calls it again at once, in tail position.
-    pro.push(Op.global_get, env.dataGlobal);
-    memop(pro, loadPtr, 0, ptrAlign);
-    ptrConst(pro, 4);
-    pro.push(env.mem64 ? I64_SUB : I32_SUB);
-    memop(pro, I32_LOAD, 0);
-    pro.push(Op.local_set, idxLocal);
-    const inRange = (from: number, count: number): void => {
-      pro.push(Op.local_get, idxLocal);
-      if (from) {
-        pro.push(Op.i32_const, from);
-        pro.push(I32_SUB);
-      }
-      pro.push(Op.i32_const, count);
-      pro.push(I32_LT_U);
-    };
-    inRange(base, env.siteReserve(funcIndex));
-    pro.push(I32_EQZ);
+  if (size || closure.length) {
+    pro.push(Op.global_get, env.stateGlobal);
     pro.push(Op.if, EMPTY_BLOCK);
-    for (const x of closure) {
-      inRange(env.siteBase(x), env.siteReserve(x));
+    if (closure.length) {
+      // This function may have tail-called into one of these when it unwound: then the top
+      // frame is that function's, and rewinding calls it again at once, in tail position.
+      pro.push(Op.global_get, env.dataGlobal);
+      memop(pro, loadPtr, 0, ptrAlign);
+      ptrConst(pro, 4);
+      pro.push(env.mem64 ? I64_SUB : I32_SUB);
+      memop(pro, I32_LOAD, 0);
+      pro.push(Op.local_set, idxLocal);
+      const inRange = (from: number, count: number): void => {
+        pro.push(Op.local_get, idxLocal);
+        if (from) {
+          pro.push(Op.i32_const, from);
+          pro.push(I32_SUB);
+        }
+        pro.push(Op.i32_const, count);
+        pro.push(I32_LT_U);
+      };
+      inRange(base, env.siteReserve(funcIndex));
+      pro.push(I32_EQZ);
       pro.push(Op.if, EMPTY_BLOCK);
-      for (const t of ctx.types.func(ctx.funcs[x])!.params) {
-        if (isRefType(t) && !refNullable(t)) throw new AsyncifyError(`func ${funcIndex}: a tail call that may unwind into func ${x}, whose parameters include a non-nullable reference, is not supported yet`);
-        pushZero(pro, t);
+      for (const x of closure) {
+        inRange(env.siteBase(x), env.siteReserve(x));
+        pro.push(Op.if, EMPTY_BLOCK);
+        for (const t of ctx.types.func(ctx.funcs[x])!.params) {
+          if (isRefType(t) && !refNullable(t)) throw new AsyncifyError(`func ${funcIndex}: a tail call that may unwind into func ${x}, whose parameters include a non-nullable reference, is not supported yet`);
+          pushZero(pro, t);
+        }
+        pro.push(Op.return_call, x);
+        pro.push(Op.end);
       }
-      pro.push(Op.return_call, x);
+      pro.push(Op.unreachable);
       pro.push(Op.end);
     }
-    pro.push(Op.unreachable);
-    pro.push(Op.end);
-  }
-  // The loads too: the shared helper returns (frame address if references follow,) the
-  // site index and the locals.
-  pro.push(Op.call, env.frameRestorer(numeric.map(typeOf), refs.length > 0));
-  for (let j = numeric.length - 1; j >= 0; j--) pro.push(Op.local_set, numeric[j]);
-  pro.push(Op.local_set, idxLocal);
-  if (refs.length) pro.push(Op.local_set, ptrLocal);
-  if (rg) {
-    pro.push(Op.local_get, ptrLocal);
-    memop(pro, I32_LOAD, baseOffset);
-    pro.push(Op.local_set, baseLocal);
-    for (let j = 0; j < refs.length; j++) {
-      const x = refs[j];
-      const t = typeOf(x);
-      const { table, heap } = refTables[j];
-      slotAddr(pro, j);
-      pro.push(TABLE_GET, table);
-      // Back to the local's own type: params keep theirs; other locals are nullable here.
-      const nonNullable = x < nParams && !refNullable(t);
-      const h = refHeap(t);
-      if (h !== heap) pro.push(nonNullable ? REF_CAST : REF_CAST_NULL, h);
-      else if (nonNullable) pro.push(REF_AS_NON_NULL);
-      pro.push(Op.local_set, x);
-      // Release the slot.
-      slotAddr(pro, j);
-      pro.push(Op.ref_null, heap);
-      pro.push(TABLE_SET, table);
+    // The loads too: the shared helper returns (frame address if references follow,) the
+    // site index and the locals.
+    if (size) pro.push(Op.call, env.frameRestorer(layout));
+    for (let j = numeric.length - 1; j >= 0; j--) pro.push(Op.local_set, numeric[j]);
+    if (withIdx) pro.push(Op.local_set, idxLocal);
+    if (refs.length) pro.push(Op.local_set, ptrLocal);
+    if (rg) {
+      pro.push(Op.local_get, ptrLocal);
+      memop(pro, I32_LOAD, baseOffset);
+      pro.push(Op.local_set, baseLocal);
+      for (let j = 0; j < refs.length; j++) {
+        const x = refs[j];
+        const t = typeOf(x);
+        const { table, heap } = refTables[j];
+        slotAddr(pro, j);
+        pro.push(TABLE_GET, table);
+        // Back to the local's own type: params keep theirs; other locals are nullable here.
+        const nonNullable = x < nParams && !refNullable(t);
+        const h = refHeap(t);
+        if (h !== heap) pro.push(nonNullable ? REF_CAST : REF_CAST_NULL, h);
+        else if (nonNullable) pro.push(REF_AS_NON_NULL);
+        pro.push(Op.local_set, x);
+        // Release the slot.
+        slotAddr(pro, j);
+        pro.push(Op.ref_null, heap);
+        pro.push(TABLE_SET, table);
+      }
+      // Slots are freed in stack order; when none is in use the stack restarts at 0.
+      pro.push(Op.global_get, rg.live);
+      pro.push(Op.i32_const, refs.length);
+      pro.push(I32_SUB);
+      pro.push(Op.global_set, rg.live);
+      pro.push(Op.global_get, rg.live);
+      pro.push(I32_EQZ);
+      pro.push(Op.if, EMPTY_BLOCK);
+      pro.push(Op.i32_const, 0);
+      pro.push(Op.global_set, rg.top);
+      pro.push(Op.else);
+      slotAddr(pro, refs.length);
+      pro.push(Op.global_get, rg.top);
+      pro.push(I32_EQ);
+      pro.push(Op.if, EMPTY_BLOCK);
+      pro.push(Op.local_get, baseLocal);
+      pro.push(Op.global_set, rg.top);
+      pro.push(Op.end);
+      pro.push(Op.end);
     }
-    // Slots are freed in stack order; when none is in use the stack restarts at 0.
-    pro.push(Op.global_get, rg.live);
-    pro.push(Op.i32_const, refs.length);
-    pro.push(I32_SUB);
-    pro.push(Op.global_set, rg.live);
-    pro.push(Op.global_get, rg.live);
-    pro.push(I32_EQZ);
-    pro.push(Op.if, EMPTY_BLOCK);
-    pro.push(Op.i32_const, 0);
-    pro.push(Op.global_set, rg.top);
-    pro.push(Op.else);
-    slotAddr(pro, refs.length);
-    pro.push(Op.global_get, rg.top);
-    pro.push(I32_EQ);
-    pro.push(Op.if, EMPTY_BLOCK);
-    pro.push(Op.local_get, baseLocal);
-    pro.push(Op.global_set, rg.top);
-    pro.push(Op.end);
     pro.push(Op.end);
   }
-  pro.push(Op.end);
   copyInstructions(out, 0, out.length, pro);
 
   // Locals: the originals (non-defaultable ones made nullable), then the new ones.
@@ -767,11 +788,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
 }
 
+/** What a frame holds: numeric locals of these types, a reference-slot base, a site index. */
+export interface FrameLayout {
+  types: ValType[];
+  refs: boolean;
+  idx: boolean;
+}
+
 /**
- * A frame's layout: the saved numeric locals from offset 0 at their natural sizes, then
- * (with references) the base of their table slots, then the i32 site index, last.
+ * Where a layout puts them: the saved numeric locals from offset 0 at their natural sizes,
+ * then (with references) the base of their table slots, then the i32 site index, last.
  */
-export function frameLayout(types: ValType[], refs: boolean): { offsets: number[]; baseOffset: number; idxOffset: number; size: number } {
+export function frameLayout({ types, refs, idx }: FrameLayout): { offsets: number[]; baseOffset: number; idxOffset: number; size: number } {
   const offsets: number[] = [];
   let size = 0;
   for (const t of types) {
@@ -780,7 +808,7 @@ export function frameLayout(types: ValType[], refs: boolean): { offsets: number[
   }
   const baseOffset = size;
   if (refs) size += 4;
-  return { offsets, baseOffset, idxOffset: size, size: size + 4 };
+  return { offsets, baseOffset, idxOffset: size, size: idx ? size + 4 : size };
 }
 
 export { storeOp, loadOp };

@@ -42,7 +42,7 @@ import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
-import { assertCalls, asyncifyBody, frameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv } from './flow.js';
+import { assertCalls, asyncifyBody, frameLayout, type FrameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
@@ -329,15 +329,15 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   };
   const framePush = (): number => {
     if (pushIndex >= 0) return pushIndex;
-    // (idx, size) → p: p = current; trap if p + size > end; current = p + size; the site
-    // index goes last, at current - 4.
+    // (size) → p: p = current; trap if p + size > end; current = p + size.
     const b = new Body();
-    b.locals = [2, ptr];
+    b.locals = [1, ptr];
     b.push(Op.global_get, dataGlobal);
     memarg(b, ptrOp('i32.load'), 0);
-    b.push(Op.local_tee, 2);
-    b.push(Op.local_get, 1);
+    b.push(Op.local_tee, 1);
+    b.push(Op.local_get, 0);
     b.push(ptrOp('i32.add'));
+    b.push(Op.local_tee, 0);
     b.push(Op.global_get, dataGlobal);
     memarg(b, ptrOp('i32.load'), mem64 ? 8 : 4);
     b.push(ptrOp('i32.gt_u'));
@@ -345,18 +345,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     b.push(Op.unreachable);
     b.push(Op.end);
     b.push(Op.global_get, dataGlobal);
-    b.push(Op.local_get, 2);
-    b.push(Op.local_get, 1);
-    b.push(ptrOp('i32.add'));
-    b.push(Op.local_tee, 3);
-    memarg(b, ptrOp('i32.store'), 0);
-    b.push(Op.local_get, 3);
-    ptrConst(b, 4);
-    b.push(ptrOp('i32.sub'));
     b.push(Op.local_get, 0);
-    memarg(b, OP_BY_NAME.get('i32.store')!.id, 0, 2);
-    b.push(Op.local_get, 2);
-    return (pushIndex = helper('__asyncify_frame_push', [I32, ptr], [ptr], b));
+    memarg(b, ptrOp('i32.store'), 0);
+    b.push(Op.local_get, 1);
+    return (pushIndex = helper('__asyncify_frame_push', [ptr], [ptr], b));
   };
   const framePop = (): number => {
     if (popIndex >= 0) return popIndex;
@@ -377,48 +369,58 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const savers = new Map<string, number>();
   const restorers = new Map<string, number>();
   const ptrConst = (b: Body, v: number): void => pushPtrConst(b, mem64, v);
-  const frameSaver = (types: ValType[], refs: boolean): number => {
-    const key = `${types.join(',')}|${refs ? 1 : 0}`;
+  const layoutKey = ({ types, refs, idx }: FrameLayout): string => `${types.join(',')}|${refs ? 1 : 0}${idx ? 1 : 0}`;
+  const frameSaver = (layout: FrameLayout): number => {
+    const key = layoutKey(layout);
     let index = savers.get(key);
     if (index !== undefined) return index;
-    const { offsets, size } = frameLayout(types, refs);
-    // (idx, v1..vn) → (p if refs): p = push(idx, size); store each v at p + offset.
+    const { types, refs, idx } = layout;
+    const { offsets, idxOffset, size } = frameLayout(layout);
+    // (idx?, v1..vn) → (p if refs): p = push(size); store idx and each v at p + offset.
     const b = new Body();
-    const p = 1 + types.length;
+    const first = idx ? 1 : 0;
+    const p = first + types.length;
     b.locals = [1, ptr];
-    b.push(Op.local_get, 0);
     ptrConst(b, size);
     b.push(Op.call, framePush());
     b.push(Op.local_set, p);
+    if (idx) {
+      b.push(Op.local_get, p);
+      b.push(Op.local_get, 0);
+      memarg(b, OP_BY_NAME.get('i32.store')!.id, idxOffset, 2);
+    }
     types.forEach((t, j) => {
       b.push(Op.local_get, p);
-      b.push(Op.local_get, 1 + j);
+      b.push(Op.local_get, first + j);
       memarg(b, storeOp(t), offsets[j], 2);
     });
     if (refs) b.push(Op.local_get, p);
-    index = helper(`__asyncify_save_${savers.size}`, [I32, ...types], refs ? [ptr] : [], b);
+    index = helper(`__asyncify_save_${savers.size}`, idx ? [I32, ...types] : types, refs ? [ptr] : [], b);
     savers.set(key, index);
     return index;
   };
-  const frameRestorer = (types: ValType[], refs: boolean): number => {
-    const key = `${types.join(',')}|${refs ? 1 : 0}`;
+  const frameRestorer = (layout: FrameLayout): number => {
+    const key = layoutKey(layout);
     let index = restorers.get(key);
     if (index !== undefined) return index;
-    const { offsets, idxOffset, size } = frameLayout(types, refs);
-    // () → (p if refs, idx, v1..vn): p = pop(size); load them.
+    const { types, refs, idx } = layout;
+    const { offsets, idxOffset, size } = frameLayout(layout);
+    // () → (p if refs, idx?, v1..vn): p = pop(size); load them.
     const b = new Body();
     b.locals = [1, ptr];
     ptrConst(b, size);
     b.push(Op.call, framePop());
     b.push(Op.local_set, 0);
     if (refs) b.push(Op.local_get, 0);
-    b.push(Op.local_get, 0);
-    memarg(b, OP_BY_NAME.get('i32.load')!.id, idxOffset, 2);
+    if (idx) {
+      b.push(Op.local_get, 0);
+      memarg(b, OP_BY_NAME.get('i32.load')!.id, idxOffset, 2);
+    }
     types.forEach((t, j) => {
       b.push(Op.local_get, 0);
       memarg(b, loadOp(t), offsets[j], 2);
     });
-    index = helper(`__asyncify_restore_${restorers.size}`, [], [...(refs ? [ptr] : []), I32, ...types], b);
+    index = helper(`__asyncify_restore_${restorers.size}`, [], [...(refs ? [ptr] : []), ...(idx ? [I32] : []), ...types], b);
     restorers.set(key, index);
     return index;
   };
