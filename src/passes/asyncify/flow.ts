@@ -105,10 +105,10 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
-  /** The helper `(idx if any, locals…) → (frame address if refs)` that pushes a frame of this layout. */
-  frameSaver(layout: FrameLayout): number;
-  /** The helper `() → (frame address if refs, idx if any, locals…)` that pops a frame of this layout. */
-  frameRestorer(layout: FrameLayout): number;
+  /** The helper `(values…) → ()` that pushes a frame of these values. */
+  frameSaver(layout: ValType[]): number;
+  /** The helper `() → (values…)` that pops a frame of these values. */
+  frameRestorer(layout: ValType[]): number;
   /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
   siteBase(func: number): number;
   /** How many site indices a function has reserved from its base. */
@@ -615,17 +615,26 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
-  // 5. The frame: the saved numeric locals grouped by type (so that functions saving the
-  // same number of each type share one layout and its helpers), then (if any references
-  // are saved) the base of their slots in the reference tables, then the site index.
+  // 5. The frame is a list of values: the site index (if any), the saved numeric locals
+  // grouped by type, and (if references are saved) the base of their slots in the
+  // reference tables. Functions whose lists have the same types share its helpers.
   for (const x of rewindReads) saved.add(x);
   const typeOf = (x: number): ValType => (x < nOrig ? localTypes[x] : slotType.get(x)!);
   const order = [...saved].sort((a, b) => a - b);
-  const numeric = order.filter((x) => !isRefType(typeOf(x))).sort((a, b) => typeOf(a) - typeOf(b) || a - b);
+  const sorted = order.filter((x) => !isRefType(typeOf(x))).sort((a, b) => typeOf(a) - typeOf(b) || a - b);
+  // Each type's count is rounded up to a few sizes, padded with unused values (-1 - type),
+  // so that fewer layouts need helpers of their own.
+  const numeric: number[] = [];
+  for (let j = 0; j < sorted.length; ) {
+    const t = typeOf(sorted[j]);
+    let c = 0;
+    while (j < sorted.length && typeOf(sorted[j]) === t) numeric.push(sorted[j++]), c++;
+    for (let pad = paddedCount(c) - c; pad > 0; pad--) numeric.push(-1 - t);
+  }
+  const typeOfEntry = (x: number): ValType => (x < 0 ? -1 - x : typeOf(x));
   const refs = order.filter((x) => isRefType(typeOf(x)));
-  const layout: FrameLayout = { types: numeric.map(typeOf), refs: refs.length > 0, idx: withIdx };
-  const { baseOffset, size } = frameLayout(layout);
-  const ptrLocal = refs.length ? addLocal(env.mem64 ? I64 : I32) : -1;
+  const layout: ValType[] = [...(withIdx ? [I32] : []), ...numeric.map(typeOfEntry), ...(refs.length ? [I32] : [])];
+  const size = frameLayout(layout).size;
   const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
   const rg = refs.length ? env.refGlobals() : null;
   const baseLocal = refs.length ? addLocal(I32) : -1;
@@ -646,13 +655,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // Save: the site index (if any) is on the stack; the layout's shared saver pushes the
   // frame (trapping before writing past `end`) and stores it. An empty frame is not pushed.
-  for (const x of numeric) out.push(Op.local_get, x);
-  if (size) out.push(Op.call, env.frameSaver(layout));
-  if (refs.length) out.push(Op.local_set, ptrLocal);
+  for (const x of numeric) {
+    if (x >= 0) out.push(Op.local_get, x);
+    else pushZero(out, -1 - x);
+  }
   if (rg) {
     // References go to slots [base, base + n) of per-hierarchy tables, grown on demand.
     out.push(Op.global_get, rg.top);
     out.push(Op.local_tee, baseLocal);
+  }
+  if (size) out.push(Op.call, env.frameSaver(layout));
+  if (rg) {
+    out.push(Op.local_get, baseLocal);
     out.push(Op.i32_const, refs.length);
     out.push(I32_ADD);
     out.push(Op.global_set, rg.top);
@@ -660,9 +674,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     out.push(Op.i32_const, refs.length);
     out.push(I32_ADD);
     out.push(Op.global_set, rg.live);
-    out.push(Op.local_get, ptrLocal);
-    out.push(Op.local_get, baseLocal);
-    memop(out, I32_STORE, baseOffset);
     for (const t of new Set(refTables)) {
       out.push(TABLE_SIZE, t.table);
       out.push(Op.global_get, rg.top);
@@ -729,16 +740,15 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(Op.unreachable);
       pro.push(Op.end);
     }
-    // The loads too: the shared helper returns (frame address if references follow,) the
-    // site index and the locals.
+    // The loads too: the shared helper returns the frame's values.
     if (size) pro.push(Op.call, env.frameRestorer(layout));
-    for (let j = numeric.length - 1; j >= 0; j--) pro.push(Op.local_set, numeric[j]);
+    if (rg) pro.push(Op.local_set, baseLocal);
+    for (let j = numeric.length - 1; j >= 0; j--) {
+      if (numeric[j] >= 0) pro.push(Op.local_set, numeric[j]);
+      else pro.push(Op.drop);
+    }
     if (withIdx) pro.push(Op.local_set, idxLocal);
-    if (refs.length) pro.push(Op.local_set, ptrLocal);
     if (rg) {
-      pro.push(Op.local_get, ptrLocal);
-      memop(pro, I32_LOAD, baseOffset);
-      pro.push(Op.local_set, baseLocal);
       for (let j = 0; j < refs.length; j++) {
         const x = refs[j];
         const t = typeOf(x);
@@ -788,27 +798,29 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
 }
 
-/** What a frame holds: numeric locals of these types, a reference-slot base, a site index. */
-export interface FrameLayout {
-  types: ValType[];
-  refs: boolean;
-  idx: boolean;
+/** A frame's count of values of one type, rounded up to one of a few sizes (3, 5, 8, 12, 18...). */
+function paddedCount(c: number): number {
+  let r = c <= 2 ? c : 3;
+  while (r < c) r = Math.ceil(r * 1.5);
+  return r;
 }
 
 /**
- * Where a layout puts them: the saved numeric locals from offset 0 at their natural sizes,
- * then (with references) the base of their table slots, then the i32 site index, last.
+ * Where a frame of these values puts them: the second and later from offset 0 at their
+ * natural sizes, the first last (so a site index, when first, is at the frame's end).
  */
-export function frameLayout({ types, refs, idx }: FrameLayout): { offsets: number[]; baseOffset: number; idxOffset: number; size: number } {
-  const offsets: number[] = [];
+export function frameLayout(types: ValType[]): { offsets: number[]; size: number } {
+  const offsets: number[] = new Array(types.length);
   let size = 0;
-  for (const t of types) {
-    offsets.push(size);
-    size += sizeOf(t);
+  for (let j = 1; j < types.length; j++) {
+    offsets[j] = size;
+    size += sizeOf(types[j]);
   }
-  const baseOffset = size;
-  if (refs) size += 4;
-  return { offsets, baseOffset, idxOffset: size, size: idx ? size + 4 : size };
+  if (types.length) {
+    offsets[0] = size;
+    size += sizeOf(types[0]);
+  }
+  return { offsets, size };
 }
 
 export { storeOp, loadOp };

@@ -42,7 +42,7 @@ import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
-import { assertCalls, asyncifyBody, frameLayout, type FrameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv } from './flow.js';
+import { assertCalls, asyncifyBody, frameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
@@ -369,58 +369,43 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const savers = new Map<string, number>();
   const restorers = new Map<string, number>();
   const ptrConst = (b: Body, v: number): void => pushPtrConst(b, mem64, v);
-  const layoutKey = ({ types, refs, idx }: FrameLayout): string => `${types.join(',')}|${refs ? 1 : 0}${idx ? 1 : 0}`;
-  const frameSaver = (layout: FrameLayout): number => {
-    const key = layoutKey(layout);
+  const frameSaver = (types: ValType[]): number => {
+    const key = types.join(',');
     let index = savers.get(key);
     if (index !== undefined) return index;
-    const { types, refs, idx } = layout;
-    const { offsets, idxOffset, size } = frameLayout(layout);
-    // (idx?, v1..vn) → (p if refs): p = push(size); store idx and each v at p + offset.
+    const { offsets, size } = frameLayout(types);
+    // (v0..vn) → (): p = push(size); store each v at p + its offset.
     const b = new Body();
-    const first = idx ? 1 : 0;
-    const p = first + types.length;
+    const p = types.length;
     b.locals = [1, ptr];
     ptrConst(b, size);
     b.push(Op.call, framePush());
     b.push(Op.local_set, p);
-    if (idx) {
-      b.push(Op.local_get, p);
-      b.push(Op.local_get, 0);
-      memarg(b, OP_BY_NAME.get('i32.store')!.id, idxOffset, 2);
-    }
     types.forEach((t, j) => {
       b.push(Op.local_get, p);
-      b.push(Op.local_get, first + j);
+      b.push(Op.local_get, j);
       memarg(b, storeOp(t), offsets[j], 2);
     });
-    if (refs) b.push(Op.local_get, p);
-    index = helper(`__asyncify_save_${savers.size}`, idx ? [I32, ...types] : types, refs ? [ptr] : [], b);
+    index = helper(`__asyncify_save_${savers.size}`, types, [], b);
     savers.set(key, index);
     return index;
   };
-  const frameRestorer = (layout: FrameLayout): number => {
-    const key = layoutKey(layout);
+  const frameRestorer = (types: ValType[]): number => {
+    const key = types.join(',');
     let index = restorers.get(key);
     if (index !== undefined) return index;
-    const { types, refs, idx } = layout;
-    const { offsets, idxOffset, size } = frameLayout(layout);
-    // () → (p if refs, idx?, v1..vn): p = pop(size); load them.
+    const { offsets, size } = frameLayout(types);
+    // () → (v0..vn): p = pop(size); load them.
     const b = new Body();
     b.locals = [1, ptr];
     ptrConst(b, size);
     b.push(Op.call, framePop());
     b.push(Op.local_set, 0);
-    if (refs) b.push(Op.local_get, 0);
-    if (idx) {
-      b.push(Op.local_get, 0);
-      memarg(b, OP_BY_NAME.get('i32.load')!.id, idxOffset, 2);
-    }
     types.forEach((t, j) => {
       b.push(Op.local_get, 0);
       memarg(b, loadOp(t), offsets[j], 2);
     });
-    index = helper(`__asyncify_restore_${restorers.size}`, [], [...(refs ? [ptr] : []), ...(idx ? [I32] : []), ...types], b);
+    index = helper(`__asyncify_restore_${restorers.size}`, [], types, b);
     restorers.set(key, index);
     return index;
   };
