@@ -83,6 +83,10 @@ for (const name of ['local.get', 'global.get', 'i32.const', 'i64.const', 'f32.co
   PURE_POPS[id(name)] = 0;
   PURE_PUSHES[id(name)] = 1;
 }
+for (const op of OPS.filter((o) => o.name === 'select')) {
+  PURE_POPS[op.id] = 3;
+  PURE_PUSHES[op.id] = 1;
+}
 // Plain loads: they cannot trap where they did not before when their address is recomputed
 // from exactly restored locals (memory never shrinks), so they may be in a direct call's
 // landing, whose arguments are not used when rewinding.
@@ -380,28 +384,31 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     out.push(Op.if, EMPTY_BLOCK);
     eDepth++;
     const depth = (t: Target): number => (t.frame < 0 ? 0 : eDepth - 1 - t.frame);
-    const a = targets[0].first;
-    const span = targets[targets.length - 1].last - a + 1;
-    if (span <= targets.length * 6) {
-      // A jump table over the site indices.
+    // Compares for the first `split` targets, then a jump table over the site indices from
+    // there to the last target's first (the table's default): whichever split is smallest.
+    const m = targets.length;
+    const tableCost = (j: number): number => (j === m - 1 ? 2 : 6 + targets[m - 1].first - targets[j].first);
+    let split = m - 1;
+    for (let j = 0; j < m - 1; j++) if (8 * j + tableCost(j) < 8 * split + tableCost(split)) split = j;
+    for (let j = 0; j < split; j++) {
+      out.push(Op.local_get, idxLocal);
+      out.push(Op.i32_const, base + targets[j].last);
+      out.push(I32_LE_U);
+      out.push(Op.br_if, depth(targets[j]));
+    }
+    if (split === m - 1) {
+      out.push(Op.br, depth(targets[m - 1]));
+    } else {
+      const a = targets[split].first;
       out.push(Op.local_get, idxLocal);
       if (base + a !== 0) {
         out.push(Op.i32_const, base + a);
         out.push(I32_SUB);
       }
       const table: number[] = [];
-      for (const t of targets) for (let c = t.first; c <= t.last; c++) table.push(depth(t));
-      table.push(0);
+      for (let j = split; j < m - 1; j++) for (let c = targets[j].first; c <= targets[j].last; c++) table.push(depth(targets[j]));
+      table.push(depth(targets[m - 1]));
       out.push(Op.br_table, out.pushExtra(table), table.length - 1);
-    } else {
-      // Targets holding many sites each: compare with the range ends instead.
-      for (let j = 0; j < targets.length - 1; j++) {
-        out.push(Op.local_get, idxLocal);
-        out.push(Op.i32_const, base + targets[j].last);
-        out.push(I32_LE_U);
-        out.push(Op.br_if, depth(targets[j]));
-      }
-      out.push(Op.br, depth(targets[targets.length - 1]));
     }
     out.push(Op.end);
     eDepth--;
