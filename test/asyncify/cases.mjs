@@ -345,4 +345,35 @@ export const CASES = [
     calls: [['run', 5]],
     expect: [BigInt(Array.from({ length: 200 }, (_, i) => i * 7).reduce((a, b) => a + b, 0) + 5)],
   },
+  {
+    // A call's arguments are recomputed when rewinding where that is sound: loads whose
+    // address is exact, local.tee of exact values (i++), select. The callee changes memory
+    // before it suspends, so a load recomputed into a local would be caught.
+    name: 'recomputed call arguments: loads, local.tee, select',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func $use (param i32 i32 i32) (result i32)
+        (i32.store (i32.const 64) (i32.add (i32.load (i32.const 64)) (i32.const 100)))
+        (call $log (local.get 0)) (call $log (local.get 1)) (call $log (local.get 2))
+        (i32.add (call $sleep (local.get 0)) (i32.add (local.get 1) (local.get 2))))
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $p i32) (local $acc i32)
+        (i32.store (i32.const 64) (i32.const 1000))
+        (i32.store (i32.const 68) (i32.const 7))
+        (loop $l
+          (local.set $acc (i32.add (local.get $acc)
+            (call $use (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                       (i32.load offset=68 (local.get $p))
+                       (select (local.get $i) (i32.const 5) (i32.and (local.get $n) (local.get $i))))))
+          (local.set $acc (i32.add (local.get $acc)
+            (call $use (local.tee $p (i32.load (i32.const 64))) (local.get $p) (local.get $i))))
+          (call $log (local.get $p))
+          (local.set $p (i32.const 0))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (local.get $acc)))`,
+    calls: [['run', 3], ['run', 4]],
+    expect: null,
+  },
 ];

@@ -271,8 +271,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // Landings: a call's arguments computed by pure code are recomputed when rewinding. The
   // callee ignores them then (it restores its own locals; an import's runtime returns the
-  // saved result), except an indirect call's callee, which must be exact.
+  // saved result), except where the value must be exact: an indirect call's callee, a
+  // load's address (so it cannot trap where it did not), a local.tee's value (it writes a
+  // local back). Exact code reads restored locals only, and tees only locals it has not
+  // read before (else it would see its own write).
   const suffixReads = new Set<number>();
+  const candidates: number[] = [];
   for (const list of levels.values()) {
     for (const e of list) {
       if (!isCall(ops[e.instr])) continue;
@@ -280,32 +284,55 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       const indirect = keep === 1;
       let h = e.height;
       const bound = h - count;
-      let loads = false;
+      candidates.length = 0;
       for (let q = e.instr - 1; q >= 0; q--) {
         const op = ops[q];
         const load = !indirect && PLAIN_LOAD[op] === 1;
-        const pops = load ? 1 : PURE_POPS[op];
+        const tee = op === Op.local_tee && !nonNull[imm[q * 4]];
+        const pops = load || tee ? 1 : PURE_POPS[op];
         if (pops < 0) break;
         if (op === Op.local_get && nonNull[imm[q * 4]]) break;
-        // An indirect callee must be recomputed exactly, and so must a load's address: from
-        // restored locals only.
-        if ((indirect || loads) && op === Op.global_get) break;
-        loads ||= load;
+        if (indirect && op === Op.global_get) break;
         // It must not consume any value below the arguments.
-        const pushes = load ? 1 : PURE_PUSHES[op];
+        const pushes = load || tee ? 1 : PURE_PUSHES[op];
         if (h - pushes < bound) break;
-        const before = h - pushes + pops;
-        h = before;
+        h = h - pushes + pops;
         // Only where the arguments' code starts with nothing of its own on the stack.
-        if (h === bound) {
-          e.landing = q;
-          e.height = h;
-        }
+        if (h === bound) candidates.push(q);
       }
-      let exact = indirect;
-      for (let q = e.landing; q < e.instr && !exact; q++) exact = PLAIN_LOAD[ops[q]] === 1;
-      if (exact) for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
+      // The earliest start whose code can be recomputed.
+      for (let c = candidates.length - 1; c >= 0; c--) {
+        if (!recomputable(candidates[c], e.instr)) continue;
+        e.landing = candidates[c];
+        e.height = bound;
+        let exact = indirect;
+        for (let q = e.landing; q < e.instr && !exact; q++) exact = PLAIN_LOAD[ops[q]] === 1 || ops[q] === Op.local_tee;
+        if (exact) for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
+        break;
+      }
     }
+  }
+  /** Whether the landing code [from, to) computes its exact values (see above) exactly. */
+  function recomputable(from: number, to: number): boolean {
+    const starts: number[] = []; // where the code of each value on the stack starts
+    for (let q = from; q < to; q++) {
+      const op = ops[q];
+      const load = PLAIN_LOAD[op] === 1;
+      const tee = op === Op.local_tee;
+      const pops = load || tee ? 1 : PURE_POPS[op];
+      const start = pops ? starts[starts.length - pops] : q;
+      starts.length -= pops;
+      if (load || tee) {
+        for (let r = start; r < q; r++) {
+          const o = ops[r];
+          if (o === Op.global_get || (tee && PLAIN_LOAD[o])) return false;
+          if (tee && o === Op.local_get && imm[r * 4] === imm[q * 4]) return false;
+        }
+        if (tee) for (let r = from; r < start; r++) if (ops[r] === Op.local_get && imm[r * 4] === imm[q * 4]) return false;
+      }
+      for (let k = load || tee ? 1 : PURE_PUSHES[op]; k > 0; k--) starts.push(start);
+    }
+    return true;
   }
 
   // 3. Liveness after each site.
