@@ -376,4 +376,27 @@ export const CASES = [
     calls: [['run', 3], ['run', 4]],
     expect: null,
   },
+  {
+    // An if's condition computed from locals is computed again when rewinding, unless an
+    // arm writes one of them before suspending (then it must be kept as it was).
+    name: 'if conditions recomputed, or kept where an arm writes their locals',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $x i32) (param $y i32) (result i32)
+        (local $acc i32)
+        (if (i32.gt_s (local.get $x) (i32.const 2))
+          (then (local.set $acc (call $sleep (local.get $x))) (call $log (local.get $acc)))
+          (else (local.set $acc (call $sleep (i32.const 50))) (call $log (local.get $acc))))
+        (if (i32.eq (local.get $y) (local.get $x))
+          (then
+            (local.set $y (i32.const 0))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 7)))))
+          (else (local.set $acc (i32.sub (local.get $acc) (call $sleep (i32.const 9))))))
+        (call $log (local.get $y))
+        (i32.add (local.get $acc) (local.get $y))))`,
+    calls: [['run', 3, 3], ['run', 1, 1], ['run', 4, 5]],
+    expect: null,
+  },
 ];

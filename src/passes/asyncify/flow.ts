@@ -277,8 +277,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // read before (else it would see its own write).
   const suffixReads = new Set<number>();
   const candidates: number[] = [];
+  let writes: Map<number, number[]> | null = null; // write positions of each local, when first needed
   for (const list of levels.values()) {
     for (const e of list) {
+      if (ops[e.instr] === Op.if) {
+        ifLanding(e);
+        continue;
+      }
       if (!isCall(ops[e.instr])) continue;
       const { count, keep } = siteArgs(e.instr);
       const indirect = keep === 1;
@@ -311,6 +316,52 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         break;
       }
     }
+  }
+  /**
+   * An `if` whose condition is computed by pure code from locals that its arms do not write
+   * computes it again when rewinding (from restored locals: the same value), instead of
+   * keeping it in a local that is saved.
+   */
+  function ifLanding(e: Element): void {
+    if (blockParams(e.instr)) return;
+    let h = e.height;
+    const bound = h - 1;
+    let landing = -1;
+    for (let q = e.instr - 1; q >= 0; q--) {
+      const op = ops[q];
+      const pops = PURE_POPS[op];
+      if (pops < 0 || op === Op.global_get) break;
+      if (op === Op.local_get && (nonNull[imm[q * 4]] || writtenIn(imm[q * 4], e.instr, match[e.instr]))) break;
+      const pushes = PURE_PUSHES[op];
+      if (h - pushes < bound) break;
+      h = h - pushes + pops;
+      if (h === bound) landing = q;
+    }
+    if (landing < 0) return;
+    e.landing = landing;
+    e.height = bound;
+    for (let q = landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
+  }
+  /** Whether local x is written in instructions [from, to]. */
+  function writtenIn(x: number, from: number, to: number): boolean {
+    if (!writes) {
+      writes = new Map();
+      for (let i = 0; i < n; i++) {
+        if (ops[i] !== Op.local_set && ops[i] !== Op.local_tee) continue;
+        const list = writes.get(imm[i * 4]);
+        if (list) list.push(i);
+        else writes.set(imm[i * 4], [i]);
+      }
+    }
+    const list = writes.get(x);
+    if (!list) return false;
+    let lo = 0, hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < list.length && list[lo] <= to;
   }
   /** Whether the landing code [from, to) computes its exact values (see above) exactly. */
   function recomputable(from: number, to: number): boolean {
@@ -543,7 +594,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         emitSite(i, e.first);
         continue;
       }
-      if (e.landing !== e.instr) pending[e.instr] = e.first + 1;
+      if (e.landing !== e.instr && isCall(ops[e.instr])) pending[e.instr] = e.first + 1;
     }
     if (pending[i] !== 0) {
       emitSite(i, pending[i] - 1);
