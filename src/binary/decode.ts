@@ -245,27 +245,27 @@ function readTypes(s: Cursor, m: Module): void {
 
 function readSubType(s: Cursor): SubType {
   const b = s.buf[s.pos];
-  let t: SubType;
-  if ((b === 0x50 || b === 0x4f) && s.pos < s.end) {
+  const explicit = (b === 0x50 || b === 0x4f) && s.pos < s.end;
+  const supers: number[] = [];
+  if (explicit) {
     s.pos++;
-    const supers: number[] = [];
     const k = s.count();
     for (let i = 0; i < k; i++) supers.push(s.u32());
-    t = { final: b === 0x4f, supers, comp: null!, explicit: true };
-  } else {
-    t = { final: true, supers: [], comp: null!, explicit: false };
   }
   // Custom descriptors: `describes x` (0x4c), then `descriptor y` (0x4d), before the composite type.
-  if (s.buf[s.pos] === 0x4c && s.pos < s.end) {
-    s.pos++;
-    t.describes = s.u32();
-  }
-  if (s.buf[s.pos] === 0x4d && s.pos < s.end) {
-    s.pos++;
-    t.descriptor = s.u32();
-  }
-  t.comp = readCompType(s);
+  const describes = readClause(s, 0x4c);
+  const descriptor = readClause(s, 0x4d);
+  const t: SubType = { final: !explicit || b === 0x4f, supers, comp: readCompType(s), explicit };
+  if (describes !== undefined) t.describes = describes;
+  if (descriptor !== undefined) t.descriptor = descriptor;
   return t;
+}
+
+/** The type index of a `describes`/`descriptor` clause that starts with `byte`, if one does. */
+function readClause(s: Cursor, byte: number): number | undefined {
+  if (s.buf[s.pos] !== byte || s.pos >= s.end) return undefined;
+  s.pos++;
+  return s.u32();
 }
 
 function readField(s: Cursor): FieldType {

@@ -642,25 +642,30 @@ export class ModuleParser {
       this.expect(Tok.LParen);
       kw = this.keyword();
     }
-    const sub: SubType = { final, supers, comp: null!, explicit };
     // Custom descriptors: `(describes x)? (descriptor y)?` before the composite type.
+    let describes: number | undefined, descriptor: number | undefined;
     if (kw === KW.describes) {
-      sub.describes = this.index(Space.Type);
-      this.rparen();
-      this.expect(Tok.LParen);
-      kw = this.keyword();
+      describes = this.index(Space.Type);
+      kw = this.nextClause();
     }
     if (kw === KW.descriptor) {
-      sub.descriptor = this.index(Space.Type);
-      this.rparen();
-      this.expect(Tok.LParen);
-      kw = this.keyword();
+      descriptor = this.index(Space.Type);
+      kw = this.nextClause();
     }
-    sub.comp = this.compType(kw, index);
+    const sub: SubType = { final, supers, comp: this.compType(kw, index), explicit };
+    if (describes !== undefined) sub.describes = describes;
+    if (descriptor !== undefined) sub.descriptor = descriptor;
     if (explicit) this.rparen();
     this.rparen();
     this.m.types.push(sub);
     if (!inRec) this.m.recGroups.push({ start: index, count: 1, explicit: false });
+  }
+
+  /** Closes a type definition's clause and reads the keyword of the form after it. */
+  private nextClause(): number {
+    this.rparen();
+    this.expect(Tok.LParen);
+    return this.keyword();
   }
 
   /** A composite type after `(func`, `(struct` or `(array`, through its `)`. */
