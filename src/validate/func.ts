@@ -100,7 +100,8 @@ const CONSTANT = new Uint8Array(OPS.length);
 for (const name of [
   'i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.const', 'ref.null', 'ref.func', 'global.get',
   'i32.add', 'i32.sub', 'i32.mul', 'i64.add', 'i64.sub', 'i64.mul', 'struct.new', 'struct.new_default',
-  'array.new', 'array.new_default', 'array.new_fixed', 'struct.new_desc', 'struct.new_default_desc', 'ref.i31', 'any.convert_extern', 'extern.convert_any', 'end',
+  'array.new', 'array.new_default', 'array.new_fixed', 'struct.new_desc', 'struct.new_default_desc', 'ref.i31',
+  'any.convert_extern', 'extern.convert_any', 'end',
 ]) CONSTANT[OP_BY_NAME.get(name)!.id] = 1;
 
 export interface BodyError {
@@ -928,7 +929,7 @@ class FuncValidator {
         const desc = types.descriptorOf(imm[k]);
         const withDesc = name.endsWith('_desc');
         if (withDesc !== desc >= 0) {
-          this.fail(withDesc ? `type without descriptor ${imm[k]}: ${name} needs a descriptor` : `type with descriptor ${imm[k]} requires descriptor allocation`);
+          this.fail(withDesc ? `type ${imm[k]} has no descriptor for ${name}` : `type ${imm[k]} has a descriptor: ${name} cannot allocate it`);
         }
         if (withDesc) this.pop(refType(true, exactHeap(desc)));
         if (name.startsWith('struct.new_default')) {
