@@ -19,6 +19,7 @@ import { Body, decodeFunc, emptyModule, emptyNames, OPS, readModule, refType, wr
 import { moduleDiff } from '../dist/src/ir/equal.js';
 import { parseModule } from '../dist/src/text/parser.js';
 import { printModule } from '../dist/src/text/printer.js';
+import { validate } from '../dist/src/validate/module.js';
 import { node26 } from '../scripts/node26.mjs';
 import { DECODES, haveSuite, NO_SUITE, scripts, SUITE_WAST } from './suite.mjs';
 import { binaryenFeatures, textModules, wastFiles } from './wast-modules.mjs';
@@ -381,6 +382,45 @@ test('names, custom sections and branch hints survive weft print → weft parse'
     const customs = (x) => x.customs.filter((c) => c.name !== 'name').map((c) => [c.name, Buffer.from(c.bytes).toString('hex')]);
     assert.deepEqual(customs(back), customs(m));
     assert.deepEqual([...back.names.functions], [[0, 'imp'], [1, 'a b'], [2, 'dup'], [3, 'dup']]);
+  }
+});
+
+test('custom descriptors: clauses, exact types and imports, the new instructions print and parse back', () => {
+  const src = `(module
+    (rec
+      (type $t (sub (descriptor $d) (struct (field i32))))
+      (type $d (sub (describes $t) (struct))))
+    (type $f (func (param (ref null (exact $t))) (result (ref (exact $d)))))
+    (import "m" "f" (func $imp (exact (type $f))))
+    (func $g (type $f) (local.get 0) (ref.get_desc $t))
+    (func (param anyref (ref null (exact $d))) (result (ref null $t))
+      (block (result (ref (exact $t)))
+        (br_on_cast_desc_eq 0 anyref (ref (exact $t)) (local.get 0) (local.get 1))
+        (drop)
+        (ref.cast_desc_eq (ref null (exact $t)) (local.get 0) (local.get 1))
+        (unreachable))
+      (drop)
+      (block (result anyref)
+        (br_on_cast_desc_eq_fail 0 anyref (ref $t) (local.get 0) (local.get 1))
+        (drop)
+        (ref.null any))
+      (drop)
+      (struct.new_desc $t (i32.const 1) (struct.new_default $d))
+      (drop)
+      (struct.new_default_desc $t (ref.null (exact $d)))))`;
+  const m = readModule(writeModule(parseModule(src)));
+  assert.deepEqual(validate(m), []);
+  const hex = Buffer.from(writeModule(m)).toString('hex');
+  // describes 0 (0x4c 00), descriptor 1 (0x4d 01); (ref null (exact 0)) is 63 62 00; the import kind 0x20.
+  assert.ok(hex.includes('4e02' + '50004d015f017f00' + '50004c005f00'), hex);
+  assert.ok(hex.includes('600163620001646201'), hex);
+  assert.ok(hex.includes('016d0166' + '20' + '02'), hex);
+  for (const folded of [false, true]) {
+    const text = printModule(m, { folded });
+    for (const part of ['(sub (descriptor $d) (struct', '(sub (describes $t) (struct)', '(func $imp (exact (type $f)', '(ref null (exact $t))', 'ref.cast_desc_eq (ref null (exact $t))', 'br_on_cast_desc_eq_fail 0 (ref null any) (ref $t)']) {
+      assert.ok(text.includes(part), `${folded ? 'folded' : 'flat'}: ${part}\n${text}`);
+    }
+    assert.equal(moduleDiff(m, readModule(writeModule(parseModule(text)))), null, folded ? 'folded' : 'flat');
   }
 });
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { emptyModule, HeapCode, heapFromCode, readModule, refType, writeModule } from '../dist/src/index.js';
+import { exactHeap } from '../dist/src/ir/types.js';
 import { TypeContext } from '../dist/src/validate/types.js';
 import { node26 } from '../scripts/node26.mjs';
 import { DECODES, haveSuite, NO_SUITE, scripts } from './suite.mjs';
@@ -299,6 +300,84 @@ test('rec group spans: empty groups, uncovered types, malformed spans', () => {
   assert.deepEqual(c.recGroupOf(1), [0, 2]);
   assert.deepEqual(c.recGroupOf(2), [2, 3]);
   assert.deepEqual(new TypeContext(types, [{ start: 0, count: 9, explicit: true }]).check(), { index: 0, message: 'unknown type 1' });
+});
+
+// ---- Custom descriptors: exact heap types, describes/descriptor clauses ----
+
+/** `t` with custom-descriptors clauses. */
+const desc = (t, clauses) => ({ ...t, ...clauses });
+
+test('heapSub: exact types are below their type, above only the bottom type', () => {
+  const c = ctx(
+    sub(st()), // 0
+    sub(st(), [0]), // 1
+    fin(st()), // 2: equivalent to no other (0 is open)
+    fin(st()), // 3: equivalent to 2
+    sub(fn()), // 4
+  );
+  assert.equal(c.check(), null);
+  const x = exactHeap;
+  for (const [a, b, ok] of [
+    [x(0), 0, true], [x(1), 0, true], [x(1), 1, true], [0, x(0), false], [1, x(0), false],
+    [x(1), x(0), false], [x(0), x(1), false], [x(2), x(3), true], [x(3), 2, true],
+    [H.none, x(0), true], [H.nofunc, x(4), true], [H.none, x(4), false], [x(4), H.func, true], [x(0), H.struct, true],
+    [x(0), H.any, true], [x(4), H.any, false], [H.struct, x(0), false],
+  ]) assert.equal(c.heapSub(a, b), ok, `${a} <: ${b}`);
+  assert.ok(c.valSub(ref(x(0)), refn(x(0))) && !c.valSub(refn(x(0)), ref(x(0))));
+  assert.equal(c.top(x(4)), H.func);
+  assert.equal(c.bottom(x(0)), H.none);
+  assert.ok(c.validHeap(x(4)) && !c.validHeap(x(5)));
+});
+
+test('canonical: exactness and describes/descriptor clauses are part of a type', () => {
+  const c = ctx(
+    fin(st()), // 0
+    fin(st(ref(0))), // 1
+    fin(st(ref(exactHeap(0)))), // 2: differs from 1
+    fin(st(ref(exactHeap(0)))), // 3: same as 2
+    [desc(fin(st()), { descriptor: 5 }), desc(fin(st()), { describes: 4 })], // 4, 5
+    [desc(fin(st()), { descriptor: 7 }), desc(fin(st()), { describes: 6 })], // 6, 7: the same pair
+    [fin(st()), fin(st())], // 8, 9: the pair without clauses
+  );
+  assert.equal(c.check(), null);
+  assert.notEqual(c.canonical(1), c.canonical(2));
+  assert.equal(c.canonical(2), c.canonical(3));
+  assert.equal(c.canonical(4), c.canonical(6));
+  assert.equal(c.canonical(5), c.canonical(7));
+  assert.notEqual(c.canonical(4), c.canonical(8));
+  assert.equal(c.descriptorOf(6), 7);
+  assert.equal(c.descriptorOf(7), -1);
+});
+
+test('check: describes/descriptor clauses name each other within the group, described first', () => {
+  const pair = (a, b) => [desc(sub(st()), a), desc(sub(st()), b)];
+  const problem = (...groups) => ctx(...groups).check()?.message ?? null;
+  assert.equal(problem(pair({ descriptor: 1 }, { describes: 0 })), null);
+  // A chain: 0 described by 1, described by 2.
+  assert.equal(problem([desc(fin(st()), { descriptor: 1 }), desc(fin(st()), { describes: 0, descriptor: 2 }), desc(fin(st()), { describes: 1 })]), null);
+  assert.equal(problem(pair({ describes: 1 }, { descriptor: 0 })), 'forward use of described type');
+  assert.equal(problem(pair({ descriptor: 1 }, {})), 'type is not described by its descriptor');
+  assert.equal(problem(pair({}, { describes: 0 })), 'described type is not described by descriptor');
+  assert.equal(problem(desc(fin(st()), { describes: 0, descriptor: 0 })), 'forward use of described type');
+  assert.equal(problem(fin(st()), desc(fin(st()), { describes: 0 })), 'described type is outside rec group');
+  assert.equal(problem([desc(fin(arr(i32)), { descriptor: 1 }), desc(fin(st()), { describes: 0 })]), 'descriptor type must be a struct');
+  assert.equal(problem([desc(fin(st()), { descriptor: 1 }), desc(fin(fn()), { describes: 0 })]), 'described type must be a struct');
+});
+
+test('check: subtypes keep their supertypes\' describes/descriptor clauses, by subtypes', () => {
+  // 0, 1: $super and $super.desc; the group after it declares subtypes of both.
+  const base = [desc(sub(st()), { descriptor: 1 }), desc(sub(st()), { describes: 0 })];
+  const problem = (...rest) => ctx(base, rest).check()?.message ?? null;
+  assert.equal(problem(desc(sub(st(), [0]), { descriptor: 3 }), desc(sub(st(), [1]), { describes: 2 })), null);
+  // No descriptor where the supertype has one.
+  assert.match(problem(sub(st(), [0])), /does not match super type 0: no descriptor/);
+  // A descriptor that is not a subtype of the supertype's descriptor.
+  assert.match(problem(desc(sub(st(), [0]), { descriptor: 3 }), desc(sub(st()), { describes: 2 })), /descriptor type 3 does not match 1/);
+  // A descriptor type that describes no subtype of what its supertype describes.
+  assert.match(problem(desc(sub(st()), { descriptor: 3 }), desc(sub(st(), [1]), { describes: 2 })), /described type 2 does not match 0/);
+  // A supertype without a descriptor allows one; a describes clause needs one above.
+  assert.equal(ctx(sub(st()), [desc(sub(st(), [0]), { descriptor: 2 }), desc(fin(st()), { describes: 1 })]).check(), null);
+  assert.match(ctx(sub(st()), [desc(fin(st()), { descriptor: 2 }), desc(sub(st(), [0]), { describes: 1 })]).check().message, /describes clauses differ/);
 });
 
 test('scales: a million types and a deep chain, without recursion', () => {

@@ -6,15 +6,23 @@
  */
 import { Body, CatchKind } from '../ir/body.js';
 import { Imm, NO_OP, OP_IMM, PREFIX_TABLE_SIZE, PREFIX_TABLES } from '../ir/opcodes.js';
-import { isAbstractHeapCode, isRefType, REF, REF_NULL, SHORTHAND_REF_NAMES, type HeapType, type ValType } from '../ir/types.js';
+import {
+  EXACT, EXACT_PREFIX, exactHeap, isAbstractHeapCode, isRefType, REF, REF_NULL, SHORTHAND_REF_NAMES, type HeapType, type ValType,
+} from '../ir/types.js';
 import { Cursor } from './cursor.js';
 
-/** Largest type index the int32 value-type encoding holds (far above any engine limit). */
-const MAX_TYPE_INDEX = 0x7fffff;
+/** Largest type index the int32 value-type encoding holds, exactness bit aside (far above any engine limit). */
+const MAX_TYPE_INDEX = EXACT - 1;
 
 export function readHeapType(c: Cursor): HeapType {
   const at = c.pos;
   const v = c.s33();
+  if (v === EXACT_PREFIX) {
+    // A u32, not an s33: an exact abstract heap type cannot even be written.
+    const x = c.u32();
+    if (x > MAX_TYPE_INDEX) c.fail('type index too large', at);
+    return exactHeap(x);
+  }
   if (v < 0) {
     if (v < -0x40 || !isAbstractHeapCode(v + 0x80)) c.fail('malformed heap type', at);
     return v;

@@ -6,7 +6,7 @@
  */
 import { Body } from '../ir/body.js';
 import {
-  emptyModule, emptyNames, ExternKind,
+  emptyModule, emptyNames, EXACT_FUNC_IMPORT, ExternKind,
   type Data, type Elem, type Expr, type Func, type Import, type IndirectNameMap, type LazySection, type Module,
   type NameMap, type Names, type TableType,
 } from '../ir/module.js';
@@ -245,14 +245,27 @@ function readTypes(s: Cursor, m: Module): void {
 
 function readSubType(s: Cursor): SubType {
   const b = s.buf[s.pos];
-  if ((b === 0x50 || b === 0x4f) && s.pos < s.end) {
+  const explicit = (b === 0x50 || b === 0x4f) && s.pos < s.end;
+  const supers: number[] = [];
+  if (explicit) {
     s.pos++;
-    const supers: number[] = [];
     const k = s.count();
     for (let i = 0; i < k; i++) supers.push(s.u32());
-    return { final: b === 0x4f, supers, comp: readCompType(s), explicit: true };
   }
-  return { final: true, supers: [], comp: readCompType(s), explicit: false };
+  // Custom descriptors: `describes x` (0x4c), then `descriptor y` (0x4d), before the composite type.
+  const describes = readClause(s, 0x4c);
+  const descriptor = readClause(s, 0x4d);
+  const t: SubType = { final: !explicit || b === 0x4f, supers, comp: readCompType(s), explicit };
+  if (describes !== undefined) t.describes = describes;
+  if (descriptor !== undefined) t.descriptor = descriptor;
+  return t;
+}
+
+/** The type index of a `describes`/`descriptor` clause that starts with `byte`, if one does. */
+function readClause(s: Cursor, byte: number): number | undefined {
+  if (s.buf[s.pos] !== byte || s.pos >= s.end) return undefined;
+  s.pos++;
+  return s.u32();
 }
 
 function readField(s: Cursor): FieldType {
@@ -312,6 +325,8 @@ function readImports(s: Cursor, m: Module): void {
     let imp: Import;
     switch (kind) {
       case ExternKind.Func: imp = { module, name, kind, type: s.u32() }; break;
+      // Custom descriptors: a function import of exactly the given type.
+      case EXACT_FUNC_IMPORT: imp = { module, name, kind: ExternKind.Func, type: s.u32(), exact: true }; break;
       case ExternKind.Table: imp = { module, name, kind, table: readTableType(s) }; break;
       case ExternKind.Memory: imp = { module, name, kind, memory: readLimits(s) }; break;
       case ExternKind.Global: {

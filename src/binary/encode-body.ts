@@ -4,16 +4,26 @@
  */
 import { CatchKind, type Body } from '../ir/body.js';
 import { Imm, OP_IMM, OPS } from '../ir/opcodes.js';
-import { REF, REF_NULL, type ValType } from '../ir/types.js';
+import { heapIndex, isExactHeap, REF, REF_NULL, type HeapType, type ValType } from '../ir/types.js';
 import { putFixed32, putI64, putS32, putU32, type Sink } from './sink.js';
 
 const OP_PREFIX = Uint8Array.from(OPS, (o) => o.prefix);
 const OP_CODE = Uint16Array.from(OPS, (o) => o.code);
 
+/** A heap type: its s33 value, or the exact prefix 0x62 and the u32 type index. */
+function putHeapType(buf: Uint8Array, p: number, h: HeapType): number {
+  if (!isExactHeap(h)) return putS32(buf, p, h);
+  buf[p++] = 0x62;
+  return putU32(buf, p, heapIndex(h));
+}
+
 export function writeValType(out: Sink, t: ValType): void {
   const code = t & 0xff;
   out.u8(code);
-  if (code === REF || code === REF_NULL) out.s32(t >> 8);
+  if (code === REF || code === REF_NULL) {
+    out.ensure(6);
+    out.pos = putHeapType(out.buf, out.pos, t >> 8);
+  }
 }
 
 /** A block type: its s33 value, and the heap type after a ref / ref null code. */
@@ -22,7 +32,7 @@ function putBlockType(buf: Uint8Array, p: number, imm: Int32Array, k: number): n
   const code = raw + 0x80;
   if (raw < 0 && (code === REF || code === REF_NULL)) {
     buf[p++] = code;
-    return putS32(buf, p, imm[k + 1]);
+    return putHeapType(buf, p, imm[k + 1]);
   }
   return putS32(buf, p, raw);
 }
@@ -182,7 +192,7 @@ function encodeOne(body: Body, i: number, out: Sink): number {
       p = putBlockType(buf, p, imm, k);
       break;
     case Imm.HeapType:
-      p = putS32(buf, p, imm[k]);
+      p = putHeapType(buf, p, imm[k]);
       break;
     case Imm.CallIndirect:
     case Imm.MemMem:
@@ -224,8 +234,8 @@ function encodeOne(body: Body, i: number, out: Sink): number {
     case Imm.BrOnCast:
       buf[p++] = imm[k];
       p = putU32(buf, p, imm[k + 1]);
-      p = putS32(buf, p, imm[k + 2]);
-      p = putS32(buf, p, imm[k + 3]);
+      p = putHeapType(buf, p, imm[k + 2]);
+      p = putHeapType(buf, p, imm[k + 3]);
       break;
     case Imm.Zero:
       buf[p++] = 0;

@@ -6,7 +6,7 @@
  */
 import { Body } from '../ir/body.js';
 import {
-  ExternKind, type Elem, type Expr, type IndirectNameMap, type Module, type NameMap, type Names,
+  EXACT_FUNC_IMPORT, ExternKind, type Elem, type Expr, type IndirectNameMap, type Module, type NameMap, type Names,
 } from '../ir/module.js';
 import type { CompType, FieldType, Limits } from '../ir/types.js';
 import { decodeExpr, decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
@@ -104,6 +104,14 @@ function writeSection(out: Sink, m: Module, id: number, scratch: Body | null): v
             out.u32(t.supers.length);
             for (const s of t.supers) out.u32(s);
           }
+          if (t.describes !== undefined) {
+            out.u8(0x4c);
+            out.u32(t.describes);
+          }
+          if (t.descriptor !== undefined) {
+            out.u8(0x4d);
+            out.u32(t.descriptor);
+          }
           writeCompType(out, t.comp);
         }
       }
@@ -113,7 +121,7 @@ function writeSection(out: Sink, m: Module, id: number, scratch: Body | null): v
       for (const imp of m.imports) {
         out.name(imp.module);
         out.name(imp.name);
-        out.u8(imp.kind);
+        out.u8(imp.kind === ExternKind.Func && imp.exact ? EXACT_FUNC_IMPORT : imp.kind);
         switch (imp.kind) {
           case ExternKind.Func: out.u32(imp.type); break;
           case ExternKind.Table: writeValType(out, imp.table.type); writeLimits(out, imp.table.limits); break;

@@ -4,10 +4,13 @@ import { fail, parseArgs, readInput, reportErrors, UsageError, type Command } fr
 import type { Module } from '../ir/module.js';
 import type { ValidationError } from '../validate/context.js';
 
-const HELP = `usage: weft validate IN.wasm
+const HELP = `usage: weft validate IN.wasm [--custom-descriptors]
 
 Exits 0 when IN is a valid module. Otherwise prints the first error, in function order:
-  error: IN: func INDEX[ NAME] at 0xOFFSET: message`;
+  error: IN: func INDEX[ NAME] at 0xOFFSET: message
+
+  --custom-descriptors   the custom descriptors proposal's rules where they differ from
+                         the core spec's (br_on_cast's types need only share a hierarchy)`;
 
 /** `error: FILE: func 12 $name at 0x1a2b: message`, or without the function for module-level errors. */
 export function formatValidationError(file: string, m: Module, e: ValidationError): string {
@@ -27,7 +30,7 @@ export const validateCommand: Command = (args) => {
   return reportErrors(input, () => {
     if (positional.length !== 1) throw new UsageError(`expected one input\n${HELP}`);
     const m = readModule(readInput(input));
-    const errors = validate(m, { firstOnly: true });
+    const errors = validate(m, { firstOnly: true, features: { customDescriptors: options.has('--custom-descriptors') } });
     if (errors.length) return fail(formatValidationError(input, m, errors[0]));
     return 0;
   });

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { runWast, type WastReport } from '../text/wast.js';
+import type { Features } from '../validate/context.js';
 import { WA } from '../text/host.js';
 import { parseArgs, readInput, UsageError, type Command } from './common.js';
 
@@ -14,8 +16,20 @@ by weft's validator and run in V8. Prints each script's counts and its failures,
 When this Node's V8 lacks WebAssembly GC or exnref and tools/node26 (scripts/node26.mjs)
 is installed, the runner re-executes itself under that Node.
 
+Scripts of an opt-in proposal (by directory, proposals/custom-descriptors/, or all of
+them with --custom-descriptors) are checked by its rules, with V8's flag for it enabled.
+
   --json    print one JSON report (per script: counts, failures, skips) instead
-  --quiet   print only the per-script counts and the total`;
+  --quiet   print only the per-script counts and the total
+  --custom-descriptors   the custom descriptors proposal's rules for every script`;
+
+/**
+ * Opt-in proposals (whose rules reject modules the core spec accepts or vice versa), the
+ * spec suite directory of their scripts, and the V8 flag that makes V8 follow them.
+ */
+const PROPOSALS: { option: string; dir: string; features: Features; v8Flag: string }[] = [
+  { option: '--custom-descriptors', dir: 'proposals/custom-descriptors/', features: { customDescriptors: true }, v8Flag: 'experimental-wasm-custom-descriptors' },
+];
 
 /** Whether this V8 runs WebAssembly 3.0 (GC and exnref): (module (type (struct)) (func try_table end)). */
 function modernV8(): boolean {
@@ -41,7 +55,12 @@ export const wastCommand: Command = (args) => {
   const total = { passed: 0, failed: 0, skipped: 0 };
   const json = options.has('--json');
   for (const file of positional) {
-    const r = runWast(readInput(file), file);
+    const path = file.replaceAll('\\', '/');
+    const proposals = PROPOSALS.filter((p) => options.has(p.option) || path.includes(p.dir));
+    // V8 reads its wasm feature flags at each compile, so they can follow the script.
+    for (const p of proposals) setFlagsFromString(`--${p.v8Flag}`);
+    const r = runWast(readInput(file), file, Object.assign({}, ...proposals.map((p) => p.features)));
+    for (const p of proposals) setFlagsFromString(`--no-${p.v8Flag}`);
     total.passed += r.passed;
     total.failed += r.failed;
     total.skipped += r.skipped;

@@ -8,6 +8,8 @@ import type { Body } from './body.js';
 import type { Limits, SubType, ValType } from './types.js';
 
 export enum ExternKind { Func = 0, Table = 1, Memory = 2, Global = 3, Tag = 4 }
+/** The import kind byte of an exact function import (custom descriptors); not valid in exports. */
+export const EXACT_FUNC_IMPORT = 0x20;
 
 /** A constant expression, kept as its encoded bytes (including the final `end`). */
 export interface Expr {
@@ -28,7 +30,7 @@ export interface GlobalType {
 }
 
 export type Import =
-  | { module: string; name: string; kind: ExternKind.Func; type: number }
+  | { module: string; name: string; kind: ExternKind.Func; type: number; exact?: boolean }
   | { module: string; name: string; kind: ExternKind.Table; table: TableType }
   | { module: string; name: string; kind: ExternKind.Memory; memory: Limits }
   | { module: string; name: string; kind: ExternKind.Global; global: GlobalType }

@@ -242,6 +242,13 @@ fb.1b extern.convert_any - *
 fb.1c ref.i31 - *
 fb.1d i31.get_s - *
 fb.1e i31.get_u - *
+fb.20 struct.new_desc type *
+fb.21 struct.new_default_desc type *
+fb.22 ref.get_desc type *
+fb.23 ref.cast_desc_eq heaptype *
+fb.24 ref.cast_desc_eq_null heaptype *
+fb.25 br_on_cast_desc_eq broncast *
+fb.26 br_on_cast_desc_eq_fail broncast *
 fc.00 i32.trunc_sat_f32_s - f:i
 fc.01 i32.trunc_sat_f32_u - f:i
 fc.02 i32.trunc_sat_f64_s - F:i

@@ -6,6 +6,8 @@
  * hold the heap type. A heap type is its s33 binary value: a type index (>= 0) or an
  * abstract heap type (negative: the code byte - 0x80). So the encoding is lossless:
  * `funcref` (0x70) and `(ref null func)` (0x63 0x70) stay distinct, as in the binary.
+ * An exact heap type (custom descriptors: `(exact x)`, binary 0x62 x) is the type index
+ * with the EXACT bit set, so type indices stay below it.
  */
 
 export type ValType = number;
@@ -29,6 +31,16 @@ export const SHORTHAND_REF_NAMES: ReadonlyMap<number, string> = new Map([
   [0x6b, 'structref'], [0x6a, 'arrayref'], [0x69, 'exnref'], [0x74, 'nullexnref'],
   [0x73, 'nullfuncref'], [0x72, 'nullexternref'], [0x71, 'nullref'],
 ]);
+
+/** The bit that marks an exact heap type `(exact x)`; type indices are below it. */
+export const EXACT = 1 << 22;
+/** The s33 value of the exact heap type prefix byte 0x62. */
+export const EXACT_PREFIX = 0x62 - 0x80;
+export const exactHeap = (index: number): HeapType => index | EXACT;
+/** Whether `h` is an exact heap type. */
+export const isExactHeap = (h: HeapType): boolean => h >= EXACT;
+/** The type index of a concrete heap type, exact or not (h >= 0). */
+export const heapIndex = (h: HeapType): number => h & (EXACT - 1);
 
 export const isAbstractHeapCode = (byte: number): boolean => byte >= 0x69 && byte <= 0x74;
 
@@ -73,6 +85,10 @@ export interface SubType {
   final: boolean;
   supers: number[];
   comp: CompType;
+  /** Custom descriptors: the type this one is the descriptor of (`describes x`), if any. */
+  describes?: number;
+  /** Custom descriptors: the type of this one's descriptors (`descriptor x`), if any. */
+  descriptor?: number;
   /**
    * Written with an explicit `sub`/`sub final` prefix. A final type without supertypes
    * may use the short form; this keeps which one the input used.
@@ -98,6 +114,7 @@ const HEAP_NAMES: Record<number, string> = Object.fromEntries(
 );
 
 export function heapTypeName(h: HeapType): string {
+  if (isExactHeap(h)) return `(exact ${heapIndex(h)})`;
   return h >= 0 ? String(h) : (HEAP_NAMES[h] ?? `heap(${h})`);
 }
 

@@ -100,14 +100,17 @@ for (const [name, pops, pushes] of [
   ['any.convert_extern', 1, 1], ['extern.convert_any', 1, 1], ['ref.i31', 1, 1], ['i31.get_s', 1, 1], ['i31.get_u', 1, 1],
   ['memory.init', 3, 0], ['memory.copy', 3, 0], ['memory.fill', 3, 0], ['table.init', 3, 0], ['table.copy', 3, 0],
   ['table.grow', 2, 1], ['table.size', 0, 1], ['table.fill', 3, 0],
+  ['struct.new_default_desc', 1, 1], ['ref.get_desc', 1, 1], ['ref.cast_desc_eq', 2, 1], ['ref.cast_desc_eq_null', 2, 1],
 ] as const) FIXED.set(opId(name), [pops, pushes]);
 FIXED.set(Op.select_t, [3, 1]);
 
 const UNSUPPORTED = new Map<number, string>();
 for (const name of ['try', 'try_table', 'catch', 'catch_all', 'delegate', 'rethrow']) UNSUPPORTED.set(opId(name), 'exception handling');
-for (const name of ['br_on_null', 'br_on_non_null', 'br_on_cast', 'br_on_cast_fail']) UNSUPPORTED.set(opId(name), 'br_on_* branches');
+for (const name of ['br_on_null', 'br_on_non_null', 'br_on_cast', 'br_on_cast_fail', 'br_on_cast_desc_eq', 'br_on_cast_desc_eq_fail']) {
+  UNSUPPORTED.set(opId(name), 'br_on_* branches');
+}
 
-const STRUCT_NEW = opId('struct.new'), ARRAY_NEW_FIXED = opId('array.new_fixed');
+const STRUCT_NEW = opId('struct.new'), STRUCT_NEW_DESC = opId('struct.new_desc'), ARRAY_NEW_FIXED = opId('array.new_fixed');
 
 /**
  * Reloops every defined function of `m` in place (bodies it cannot handle stay as they
@@ -526,10 +529,12 @@ export class Relooper {
         const t = this.funcType(imm[k]);
         return [t.params.length + 1, t.results];
       }
-      case STRUCT_NEW: {
+      case STRUCT_NEW:
+      case STRUCT_NEW_DESC: {
         const t = this.m.types[imm[k]]?.comp;
-        if (!t || t.kind !== 'struct') throw new Unsupported('struct.new of a non-struct type');
-        return [t.fields.length, 1];
+        if (!t || t.kind !== 'struct') throw new Unsupported(`${info.name} of a non-struct type`);
+        // struct.new_desc takes the descriptor after the fields.
+        return [t.fields.length + (op === STRUCT_NEW_DESC ? 1 : 0), 1];
       }
       case ARRAY_NEW_FIXED:
         return [imm[k + 1], 1];

@@ -92,7 +92,7 @@ const WORDS = [
   'funcref', 'externref', 'anyref', 'eqref', 'i31ref', 'structref', 'arrayref', 'exnref', 'nullexnref',
   'nullfuncref', 'nullexternref', 'nullref',
   'extern', 'any', 'eq', 'i31', 'exn', 'noexn', 'nofunc', 'noextern', 'none',
-  'shared', 'pagesize', 'i8x16', 'i16x8', 'i32x4', 'i64x2', 'f32x4', 'f64x2',
+  'shared', 'pagesize', 'exact', 'describes', 'descriptor', 'i8x16', 'i16x8', 'i32x4', 'i64x2', 'f32x4', 'f64x2',
   'binary', 'quote', 'definition', 'instance', 'register', 'invoke', 'get',
   'assert_return', 'assert_trap', 'assert_exhaustion', 'assert_exception', 'assert_invalid',
   'assert_malformed', 'assert_unlinkable', 'assert_uninstantiable', 'assert_invalid_custom',
@@ -141,7 +141,7 @@ function addKeyword(name: string, id: number): void {
   kwTextLength += b.length;
 }
 for (const op of OPS) {
-  // `ref.test_null`/`ref.cast_null` are the binary's split of `ref.test`/`ref.cast (ref null …)`.
+  // `ref.test_null`/`ref.cast_null`/`ref.cast_desc_eq_null` are the binary's split of `ref.test (ref null …)`….
   if (!op.name || (op.imm === Imm.HeapType && op.name.endsWith('_null'))) continue;
   if (op.name === 'select' && op.code === 0x1c) continue;
   addKeyword(op.name, op.id);

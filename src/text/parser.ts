@@ -34,7 +34,7 @@ import {
   type Custom, type Elem, type Expr, type Func, type Module, type NameMap, type Names,
 } from '../ir/module.js';
 import {
-  F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, REF, REF_NULL, refType,
+  exactHeap, F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, REF, REF_NULL, refHeap, refType,
   SHORTHAND_REF_NAMES, V128, type CompType, type FieldType, type Limits, type SubType, type ValType,
 } from '../ir/types.js';
 import { encodeBody, encodeInstructions, writeValType } from '../binary/encode-body.js';
@@ -69,8 +69,15 @@ const HEAPCODE = new Int32Array(2048);
 ].forEach(([kw, c]) => (HEAPCODE[kw] = c));
 
 const opId = (name: string): number => OP_BY_NAME.get(name)!.id;
-const REF_TEST = opId('ref.test'), REF_TEST_NULL = opId('ref.test_null');
-const REF_CAST = opId('ref.cast'), REF_CAST_NULL = opId('ref.cast_null');
+/**
+ * Ops written with a reference type whose nullability picks the opcode (`ref.cast (ref null
+ * ht)` is ref.cast_null): the op id of the nullable variant, by the non-null one's id.
+ */
+const NULL_VARIANT = new Map<number, number>();
+for (const info of OP_BY_NAME.values()) {
+  const nullable = OP_BY_NAME.get(`${info.name}_null`);
+  if (info.imm === Imm.HeapType && nullable) NULL_VARIANT.set(info.id, nullable.id);
+}
 
 /** Ops that open, continue or close a structured instruction. */
 const STRUCTURAL = new Uint8Array(1024);
@@ -598,6 +605,12 @@ export class ModuleParser {
     if (t === Tok.Atom) {
       const code = HEAPCODE[lex.keyword() & 2047];
       if (code) return heapFromCode(code);
+    } else if (t === Tok.LParen) {
+      // `(exact x)`: only type indices have exact versions.
+      if (this.keyword() !== KW.exact) this.unexpected();
+      const index = this.index(Space.Type);
+      this.rparen();
+      return exactHeap(index);
     }
     lex.unread();
     return this.index(Space.Type);
@@ -629,11 +642,30 @@ export class ModuleParser {
       this.expect(Tok.LParen);
       kw = this.keyword();
     }
+    // Custom descriptors: `(describes x)? (descriptor y)?` before the composite type.
+    let describes: number | undefined, descriptor: number | undefined;
+    if (kw === KW.describes) {
+      describes = this.index(Space.Type);
+      kw = this.nextClause();
+    }
+    if (kw === KW.descriptor) {
+      descriptor = this.index(Space.Type);
+      kw = this.nextClause();
+    }
     const sub: SubType = { final, supers, comp: this.compType(kw, index), explicit };
+    if (describes !== undefined) sub.describes = describes;
+    if (descriptor !== undefined) sub.descriptor = descriptor;
     if (explicit) this.rparen();
     this.rparen();
     this.m.types.push(sub);
     if (!inRec) this.m.recGroups.push({ start: index, count: 1, explicit: false });
+  }
+
+  /** Closes a type definition's clause and reads the keyword of the form after it. */
+  private nextClause(): number {
+    this.rparen();
+    this.expect(Tok.LParen);
+    return this.keyword();
   }
 
   /** A composite type after `(func`, `(struct` or `(array`, through its `)`. */
@@ -748,6 +780,14 @@ export class ModuleParser {
     return this.implicitType(this.params, this.results);
   }
 
+  /** A function import's type: a type use, or `(exact typeuse)` (custom descriptors). */
+  private funcImportType(): { type: number; exact?: true } {
+    if (!this.form(KW.exact)) return { type: this.typeUse(true) };
+    const type = this.typeUse(true);
+    this.rparen();
+    return { type, exact: true };
+  }
+
   /** Inline declarations next to `(type x)` must repeat its function type. */
   private checkTypeUse(index: number, at: number): void {
     const ft = this.funcTypeOf(index, at);
@@ -839,8 +879,7 @@ export class ModuleParser {
       case KW.func: {
         const index = this.bind(Space.Func, id, idAt);
         this.claimName('functions', index);
-        const type = this.typeUse(true);
-        this.m.imports.push({ module, name, kind: ExternKind.Func, type });
+        this.m.imports.push({ module, name, kind: ExternKind.Func, ...this.funcImportType() });
         break;
       }
       case KW.table: {
@@ -939,9 +978,9 @@ export class ModuleParser {
     const imp = this.inlineImport();
     if (imp) {
       this.noteImport(start);
-      const type = this.typeUse(true);
+      const type = this.funcImportType();
       this.rparen();
-      this.m.imports.push({ module: imp[0], name: imp[1], kind: ExternKind.Func, type });
+      this.m.imports.push({ module: imp[0], name: imp[1], kind: ExternKind.Func, ...type });
       return;
     }
     this.noteDefinition('function');
@@ -1813,15 +1852,17 @@ export class ModuleParser {
       case Imm.Lane: this.a = this.lane(); break;
       case Imm.V128: this.v128Literal(); break;
       case Imm.Shuffle: this.shuffle(); break;
-      case Imm.HeapType:
-        if (op === REF_TEST || op === REF_CAST) {
+      case Imm.HeapType: {
+        const nullable = NULL_VARIANT.get(op);
+        if (nullable !== undefined) {
           const t = this.refType();
-          this.a = (t & 0xff) === REF || (t & 0xff) === REF_NULL ? t >> 8 : heapFromCode(t & 0xff);
-          if ((t & 0xff) !== REF) return op === REF_TEST ? REF_TEST_NULL : REF_CAST_NULL;
+          this.a = refHeap(t);
+          if ((t & 0xff) !== REF) return nullable;
         } else {
           this.a = this.heapType();
         }
         break;
+      }
       case Imm.SelectT: break;
       case Imm.StructField: {
         const type = this.index(Space.Type);
@@ -1847,10 +1888,9 @@ export class ModuleParser {
         this.b = this.labelIndex();
         const t1 = this.refType();
         const t2 = this.refType();
-        const heap = (t: ValType): number => ((t & 0xff) === REF || (t & 0xff) === REF_NULL ? t >> 8 : heapFromCode(t & 0xff));
         this.a = ((t1 & 0xff) !== REF ? 1 : 0) | ((t2 & 0xff) !== REF ? 2 : 0);
-        this.c = heap(t1);
-        this.d = heap(t2);
+        this.c = refHeap(t1);
+        this.d = refHeap(t2);
         break;
       }
       case Imm.Zero: break;

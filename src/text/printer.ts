@@ -43,7 +43,7 @@ import { decodeExpr, decodeFunc, SECTION_ORDER, SectionId } from '../binary/deco
 import { Body } from '../ir/body.js';
 import { ExternKind, type Custom, type Expr, type Module, type NameMap } from '../ir/module.js';
 import { Imm, Op, OP_BY_NAME, OP_IMM, OPS } from '../ir/opcodes.js';
-import { heapTypeName, REF, REF_NULL, valTypeName, type FuncType, type HeapType, type Limits, type ValType } from '../ir/types.js';
+import { heapIndex, heapTypeName, isExactHeap, REF, REF_NULL, valTypeName, type FuncType, type HeapType, type Limits, type ValType } from '../ir/types.js';
 
 export interface PrintOptions {
   /** Print bodies as folded S-expressions (default: flat instructions, indented). */
@@ -446,6 +446,7 @@ class Printer {
   }
 
   private heap(h: HeapType): string {
+    if (isExactHeap(h)) return `(exact ${this.typeRef(heapIndex(h))})`;
     return h >= 0 ? this.typeRef(h) : heapTypeName(h);
   }
   private valType(t: ValType): string {
@@ -979,6 +980,8 @@ class Printer {
           s += ' ';
           close = '))';
         }
+        if (t.describes !== undefined) s += `(describes ${this.typeRef(t.describes)}) `;
+        if (t.descriptor !== undefined) s += `(descriptor ${this.typeRef(t.descriptor)}) `;
         const comp = t.comp;
         if (comp.kind === 'func') {
           s += '(func';
@@ -1011,7 +1014,11 @@ class Printer {
       const i = counters[imp.kind]++;
       let desc: string;
       switch (imp.kind) {
-        case ExternKind.Func: desc = `func${this.def(this.funcs, i, true)}${this.typeUse(imp.type)}`; break;
+        case ExternKind.Func: {
+          const use = this.typeUse(imp.type);
+          desc = `func${this.def(this.funcs, i, true)}${imp.exact ? ` (exact${use})` : use}`;
+          break;
+        }
         case ExternKind.Table: desc = `table${this.def(this.tables, i, false)}${this.limits(imp.table.limits)} ${this.valType(imp.table.type)}`; break;
         case ExternKind.Memory: desc = `memory${this.def(this.memories, i, false)}${this.limits(imp.memory)}`; break;
         case ExternKind.Global: desc = `global${this.def(this.globals, i, false)} ${this.fieldType(imp.global.type, imp.global.mutable)}`; break;

@@ -15,6 +15,7 @@ import { moduleDiff } from '../ir/equal.js';
 import { ExternKind, type Module } from '../ir/module.js';
 import { OP_BY_NAME } from '../ir/opcodes.js';
 import { I32, I64, F32, F64, V128, REF_NULL, SHORTHAND_REF_NAMES, isAbstractHeapCode, type FuncType, type ValType } from '../ir/types.js';
+import type { Features } from '../validate/context.js';
 import { validate } from '../validate/module.js';
 import {
   describeError, globalThunk, isOpaqueRef, isRefName, makeSpectest, nan32Matches, nan64Matches, scratchBytes, scratchView, SLOT,
@@ -233,7 +234,7 @@ class Runner {
   private current: Entry | undefined;
   private readonly refs = new HostRefs();
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly features: Features) {}
 
   record(cmd: Command, status: Status, detail = ''): void {
     if (status === 'pass') this.passed++;
@@ -265,7 +266,7 @@ class Runner {
     const { module, bytes } = loaded;
     let errors;
     try {
-      errors = validate(module, { firstOnly: true });
+      errors = validate(module, { firstOnly: true, features: this.features });
     } catch (e) {
       return { error: `validator ${crash(e)}` };
     }
@@ -360,7 +361,7 @@ class Runner {
     }
     let errors;
     try {
-      errors = validate(loaded.module, { firstOnly: true });
+      errors = validate(loaded.module, { firstOnly: true, features: this.features });
     } catch (e) {
       return this.record(cmd, 'fail', `validator ${crash(e)}`);
     }
@@ -502,9 +503,12 @@ function funcType(m: Module, index: number): FuncType {
   return m.types[t].comp as FuncType;
 }
 
-/** Runs a `.wast` script; a script that does not parse is one failed command. */
-export function runWast(src: Uint8Array, file: string): WastReport {
-  const runner = new Runner(file);
+/**
+ * Runs a `.wast` script; a script that does not parse is one failed command. `features`
+ * are the opt-in proposals the script is written for (V8 must have them enabled too).
+ */
+export function runWast(src: Uint8Array, file: string, features: Features = {}): WastReport {
+  const runner = new Runner(file, features);
   let commands: Command[];
   try {
     commands = parseScript(src, file);

@@ -16,10 +16,25 @@ export interface GlobalInfo {
   mutable: boolean;
 }
 
+/** Proposals that change the verdict on modules that do not use them, so they are opt-in. */
+export interface Features {
+  /**
+   * Custom descriptors: br_on_cast(_fail)'s target type need only share a top type with
+   * its source type, not be a subtype of it.
+   */
+  customDescriptors?: boolean;
+}
+
 export interface ModuleContext {
   types: TypeContext;
   /** Type index of every function (imported, then defined). */
   funcs: number[];
+  /**
+   * 1 per function imported without `exact` (custom descriptors): a reference to it has
+   * the inexact type, since the import may be of a subtype.
+   */
+  inexactFuncs: Uint8Array;
+  features: Features;
   tables: TableInfo[];
   /** Whether each memory is 64-bit. */
   memories: boolean[];

@@ -11,8 +11,8 @@
 import { CatchKind, type Body } from '../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../ir/opcodes.js';
 import {
-  F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, refHeap, refNullable,
-  refType, V128, valTypeName, isRefType, type FuncType, type HeapType, type ValType,
+  exactHeap, F32, F64, HeapCode, heapFromCode, heapIndex, heapTypeName, I32, I64, isExactHeap, PACKED_I16, PACKED_I8,
+  refHeap, refNullable, refType, V128, valTypeName, isRefType, type FuncType, type HeapType, type ValType,
 } from '../ir/types.js';
 import type { ModuleContext } from './context.js';
 import type { TypeContext } from './types.js';
@@ -100,7 +100,8 @@ const CONSTANT = new Uint8Array(OPS.length);
 for (const name of [
   'i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.const', 'ref.null', 'ref.func', 'global.get',
   'i32.add', 'i32.sub', 'i32.mul', 'i64.add', 'i64.sub', 'i64.mul', 'struct.new', 'struct.new_default',
-  'array.new', 'array.new_default', 'array.new_fixed', 'ref.i31', 'any.convert_extern', 'extern.convert_any', 'end',
+  'array.new', 'array.new_default', 'array.new_fixed', 'struct.new_desc', 'struct.new_default_desc', 'ref.i31',
+  'any.convert_extern', 'extern.convert_any', 'end',
 ]) CONSTANT[OP_BY_NAME.get(name)!.id] = 1;
 
 export interface BodyError {
@@ -411,8 +412,23 @@ class FuncValidator {
   }
 
   private heap(h: HeapType): HeapType {
-    if (!this.types.validHeap(h)) this.fail(`unknown type ${h}`);
+    if (!this.types.validHeap(h)) this.fail(`unknown type ${h >= 0 ? heapIndex(h) : h}`);
     return h;
+  }
+
+  /** The descriptor type of type `index` (custom descriptors), which must have one. */
+  private descriptor(index: number): number {
+    if (index >= this.types.count) this.fail(`unknown type ${index}`);
+    const desc = this.types.descriptorOf(index);
+    if (desc < 0) this.fail(`type without descriptor ${index}`);
+    return desc;
+  }
+
+  /** The descriptor operand of a cast to heap type `h`: (ref null y), exact iff `h` is. */
+  private castDescriptor(h: HeapType): ValType {
+    if (h < 0) this.fail(`type mismatch: ${heapTypeName(h)} does not have a descriptor`);
+    const desc = this.descriptor(heapIndex(h));
+    return refType(true, isExactHeap(h) ? exactHeap(desc) : desc);
   }
 
   private checkMemarg(op: number, k: number): ValType {
@@ -773,7 +789,8 @@ class FuncValidator {
         if (f >= ctx.funcs.length) this.fail(`unknown function ${f}`);
         // Outside bodies, a ref.func is what declares the reference.
         if (!this.constant && !ctx.refs[f]) this.fail('undeclared function reference');
-        this.push(refType(false, ctx.funcs[f]));
+        // Exact unless imported inexactly (the import may be of a subtype).
+        this.push(refType(false, ctx.inexactFuncs[f] ? ctx.funcs[f] : exactHeap(ctx.funcs[f])));
         return;
       }
     }
@@ -903,14 +920,34 @@ class FuncValidator {
         return;
       }
       case 'struct.new':
-      case 'struct.new_default': {
+      case 'struct.new_default':
+      case 'struct.new_desc':
+      case 'struct.new_default_desc': {
         const s = this.struct(imm[k]);
-        if (name === 'struct.new') {
-          for (let j = s.fields.length - 1; j >= 0; j--) this.pop(types.storageUnpacked(s.fields[j].type));
-        } else if (s.fields.some((f) => !types.defaultable(types.storageUnpacked(f.type)))) {
-          this.fail('type mismatch: struct.new_default needs defaultable fields');
+        // Custom descriptors: a type with a descriptor is allocated with one (the last
+        // operand, exact, so the value's RTT is the allocated type's), others without.
+        const desc = types.descriptorOf(imm[k]);
+        const withDesc = name.endsWith('_desc');
+        if (withDesc !== desc >= 0) {
+          this.fail(withDesc ? `type ${imm[k]} has no descriptor for ${name}` : `type ${imm[k]} has a descriptor: ${name} cannot allocate it`);
         }
-        this.push(refType(false, imm[k]));
+        if (withDesc) this.pop(refType(true, exactHeap(desc)));
+        if (name.startsWith('struct.new_default')) {
+          if (s.fields.some((f) => !types.defaultable(types.storageUnpacked(f.type)))) {
+            this.fail(`type mismatch: ${name} needs defaultable fields`);
+          }
+        } else {
+          for (let j = s.fields.length - 1; j >= 0; j--) this.pop(types.storageUnpacked(s.fields[j].type));
+        }
+        this.push(refType(false, exactHeap(imm[k])));
+        return;
+      }
+      case 'ref.get_desc': {
+        const desc = this.descriptor(imm[k]);
+        const t = this.pop(refType(true, imm[k]));
+        // The descriptor is exact when the value's type is.
+        const exact = t === UNKNOWN || types.heapSub(refHeap(t), exactHeap(imm[k]));
+        this.push(refType(false, exact ? exactHeap(desc) : desc));
         return;
       }
       case 'struct.get':
@@ -944,7 +981,7 @@ class FuncValidator {
           if (name === 'array.new') this.pop(elem);
           else if (!types.defaultable(elem)) this.fail('type mismatch: array.new_default needs a defaultable element');
         }
-        this.push(refType(false, imm[k]));
+        this.push(refType(false, exactHeap(imm[k])));
         return;
       }
       case 'array.new_data':
@@ -953,7 +990,7 @@ class FuncValidator {
         this.arraySource(name === 'array.new_data', a.field.type, imm[k + 1]);
         this.pop(I32);
         this.pop(I32);
-        this.push(refType(false, imm[k]));
+        this.push(refType(false, exactHeap(imm[k])));
         return;
       }
       case 'array.get':
@@ -1015,29 +1052,42 @@ class FuncValidator {
       case 'ref.test':
       case 'ref.test_null':
       case 'ref.cast':
-      case 'ref.cast_null': {
+      case 'ref.cast_null':
+      case 'ref.cast_desc_eq':
+      case 'ref.cast_desc_eq_null': {
         const h = this.heap(imm[k]);
+        // Custom descriptors: the expected descriptor, on top, exact iff the target is.
+        if (name.startsWith('ref.cast_desc_eq')) this.pop(this.castDescriptor(h));
         this.pop(refType(true, types.top(h)));
-        this.push(name.startsWith('ref.test') ? I32 : refType(name === 'ref.cast_null', h));
+        this.push(name.startsWith('ref.test') ? I32 : refType(name.endsWith('_null'), h));
         return;
       }
       case 'br_on_cast':
-      case 'br_on_cast_fail': {
+      case 'br_on_cast_fail':
+      case 'br_on_cast_desc_eq':
+      case 'br_on_cast_desc_eq_fail': {
         const flags = imm[k];
         const rt1 = refType((flags & 1) !== 0, this.heap(imm[k + 2]));
         const rt2 = refType((flags & 2) !== 0, this.heap(imm[k + 3]));
-        if (!types.valSub(rt2, rt1)) this.fail('type mismatch: br_on_cast target type is not a subtype of the source type');
+        // Custom descriptors relaxes rt2 <: rt1 to: both in one hierarchy.
+        if (ctx.features.customDescriptors || name.startsWith('br_on_cast_desc')) {
+          if (types.top(refHeap(rt1)) !== types.top(refHeap(rt2))) this.fail('type mismatch on cast: the types have different top types');
+        } else if (!types.valSub(rt2, rt1)) {
+          this.fail('type mismatch: br_on_cast target type is not a subtype of the source type');
+        }
         const l = this.label(imm[k + 1]);
         if (l.length === 0) this.fail('type mismatch: br_on_cast needs a label ending in a reference');
         // The difference rt1 \ rt2: nullable only if rt1 is and rt2 is not.
         const diff = refType(refNullable(rt1) && !refNullable(rt2), refHeap(rt1));
-        const sent = name === 'br_on_cast' ? rt2 : diff;
+        const onCast = name === 'br_on_cast' || name === 'br_on_cast_desc_eq';
+        const sent = onCast ? rt2 : diff;
         if (!types.valSub(sent, l[l.length - 1])) this.fail('type mismatch: br_on_cast label type');
+        if (name.startsWith('br_on_cast_desc')) this.pop(this.castDescriptor(refHeap(rt2)));
         this.pop(rt1);
         const rest = l.slice(0, -1);
         this.popVals(rest);
         this.pushVals(rest);
-        this.push(name === 'br_on_cast' ? diff : rt2);
+        this.push(onCast ? diff : rt2);
         return;
       }
       case 'any.convert_extern':

@@ -2,4 +2,4 @@
 export { validate, validateFunc, checkModule, type ValidateOptions } from './module.js';
 export { BodyValidator, type BodyError } from './func.js';
 export { TypeContext, type TypeIssue } from './types.js';
-export type { ModuleContext, ValidationError } from './context.js';
+export type { Features, ModuleContext, ValidationError } from './context.js';

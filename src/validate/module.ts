@@ -11,7 +11,7 @@ import { Body } from '../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../ir/module.js';
 import { OP_BY_NAME } from '../ir/opcodes.js';
 import { I32, I64, isRefType, type Limits, type ValType } from '../ir/types.js';
-import type { GlobalInfo, ModuleContext, ValidationError } from './context.js';
+import type { Features, GlobalInfo, ModuleContext, ValidationError } from './context.js';
 import { BodyValidator } from './func.js';
 import { TypeContext } from './types.js';
 
@@ -27,11 +27,13 @@ class ModuleInvalid extends Error {
 export interface ValidateOptions {
   /** Stop at the first error (default: the first error of each function and of the module). */
   firstOnly?: boolean;
+  /** Opt-in proposals (see Features). */
+  features?: Features;
 }
 
 /** Validates `m`; returns its errors (empty when valid). */
 export function validate(m: Module, options: ValidateOptions = {}): ValidationError[] {
-  const checked = checkModule(m);
+  const checked = checkModule(m, options.features);
   if ('error' in checked) return [checked.error];
   const errors: ValidationError[] = [];
   const ctx = checked.ctx;
@@ -74,9 +76,9 @@ function instructionOffset(m: Module, f: Module['funcs'][number], body: Body, in
 }
 
 /** Module-level checks; on success the context function bodies are validated against. */
-export function checkModule(m: Module): { ctx: ModuleContext } | { error: ValidationError } {
+export function checkModule(m: Module, features: Features = {}): { ctx: ModuleContext } | { error: ValidationError } {
   try {
-    return { ctx: buildContext(m) };
+    return { ctx: buildContext(m, features) };
   } catch (e) {
     if (e instanceof ModuleInvalid) return { error: { func: -1, offset: e.offset, message: e.message } };
     if (e instanceof WasmDecodeError) return { error: { func: -1, offset: e.offset, message: e.message } };
@@ -84,7 +86,7 @@ export function checkModule(m: Module): { ctx: ModuleContext } | { error: Valida
   }
 }
 
-function buildContext(m: Module): ModuleContext {
+function buildContext(m: Module, features: Features): ModuleContext {
   const types = new TypeContext(m.types, m.recGroups);
   const typeIssue = types.check();
   if (typeIssue) throw new ModuleInvalid(`type ${typeIssue.index}: ${typeIssue.message}`, 0);
@@ -101,8 +103,8 @@ function buildContext(m: Module): ModuleContext {
   };
 
   const ctx: ModuleContext = {
-    types, funcs: [], tables: [], memories: [], globals: [], tags: [], elems: [], dataCount: null,
-    refs: new Uint8Array(0),
+    types, funcs: [], inexactFuncs: new Uint8Array(0), features, tables: [], memories: [], globals: [], tags: [], elems: [],
+    dataCount: null, refs: new Uint8Array(0),
   };
   const tagType = (index: number): number => {
     funcType(index, 'a tag');
@@ -123,6 +125,8 @@ function buildContext(m: Module): ModuleContext {
     }
   }
   for (const f of m.funcs) ctx.funcs.push(funcType(f.type, 'a function'));
+  ctx.inexactFuncs = new Uint8Array(ctx.funcs.length);
+  m.imports.filter((imp) => imp.kind === ExternKind.Func).forEach((imp, i) => { ctx.inexactFuncs[i] = imp.exact ? 0 : 1; });
   for (const t of m.memories) {
     checkMemoryLimits(t, fail);
     ctx.memories.push(t.addr64);

@@ -14,8 +14,10 @@
  * depth. Nothing here recurses, so a million types or a long chain cost no stack.
  */
 import type { RecGroupSpan } from '../ir/module.js';
-import type {
-  ArrayType, CompType, FieldType, FuncType, HeapType, StorageType, StructType, SubType, ValType,
+import {
+  heapIndex, isExactHeap,
+  type ArrayType, type CompType, type FieldType, type FuncType, type HeapType, type StorageType, type StructType,
+  type SubType, type ValType,
 } from '../ir/types.js';
 
 /** A problem in the type section, at the type index where it was found. */
@@ -155,6 +157,7 @@ export class TypeContext {
   /** Hash key of a heap type seen from group [s, e); consistent with `sameHeap`. */
   private heapKey(h: number, s: number, e: number): number {
     if (h < 0) return h;
+    if (isExactHeap(h)) return mix(4, this.heapKey(heapIndex(h), s, e));
     if (h >= s && h < e) return mix(1, h - s);
     if (h < s) return mix(2, this.canon[h]);
     return mix(3, h);
@@ -174,6 +177,8 @@ export class TypeContext {
       h = mix(h, t.final ? 1 : 0);
       h = mix(h, t.supers.length);
       for (const x of t.supers) h = mix(h, this.heapKey(x, s, e));
+      h = mix(h, t.describes === undefined ? -1 : this.heapKey(t.describes, s, e));
+      h = mix(h, t.descriptor === undefined ? -1 : this.heapKey(t.descriptor, s, e));
       const c = t.comp;
       if (c.kind === 'func') {
         h = mix(mix(h, 0x60), c.params.length);
@@ -192,6 +197,9 @@ export class TypeContext {
 
   private sameHeap(a: number, s1: number, e1: number, b: number, s2: number, e2: number): boolean {
     if (a < 0 || b < 0) return a === b;
+    if (isExactHeap(a) !== isExactHeap(b)) return false;
+    a = heapIndex(a);
+    b = heapIndex(b);
     const inA = a >= s1 && a < e1, inB = b >= s2 && b < e2;
     if (inA || inB) return inA && inB && a - s1 === b - s2;
     if (a < s1 && b < s2) return this.canon[a] === this.canon[b];
@@ -216,6 +224,11 @@ export class TypeContext {
     return a.mutable === b.mutable && this.sameVal(a.type, s1, e1, b.type, s2, e2);
   }
 
+  /** Equal `describes`/`descriptor` clauses (both absent, or the same type). */
+  private sameClause(a: number | undefined, s1: number, e1: number, b: number | undefined, s2: number, e2: number): boolean {
+    return a === undefined || b === undefined ? a === b : this.sameHeap(a, s1, e1, b, s2, e2);
+  }
+
   private sameGroup(s1: number, e1: number, s2: number, e2: number): boolean {
     if (e1 - s1 !== e2 - s2) return false;
     for (let k = 0; k < e1 - s1; k++) {
@@ -224,6 +237,8 @@ export class TypeContext {
       for (let j = 0; j < t1.supers.length; j++) {
         if (!this.sameHeap(t1.supers[j], s1, e1, t2.supers[j], s2, e2)) return false;
       }
+      if (!this.sameClause(t1.describes, s1, e1, t2.describes, s2, e2)
+        || !this.sameClause(t1.descriptor, s1, e1, t2.descriptor, s2, e2)) return false;
       const c1 = t1.comp, c2 = t2.comp;
       if (c1.kind === 'func') {
         if (c2.kind !== 'func' || !this.sameVals(c1.params, s1, e1, c2.params, s2, e2)
@@ -257,6 +272,8 @@ export class TypeContext {
         for (const x of t.supers) if (!(x >= 0 && x < e)) return { index: i, message: `unknown type ${x}` };
         const bad = this.badRefIn(t.comp, e);
         if (bad !== null) return { index: i, message: bad };
+        const desc = this.badDescriptors(i, starts[g], e);
+        if (desc !== null) return { index: i, message: desc };
         if (t.supers.length > 1) return { index: i, message: `sub type ${i} has more than one super type` };
         if (t.supers.length === 0) continue;
         const x = t.supers[0];
@@ -267,8 +284,49 @@ export class TypeContext {
         if (!this.compSub(t.comp, types[x].comp)) {
           return { index: i, message: `sub type ${i} does not match super type ${x}` };
         }
+        const descSub = this.badDescriptorSub(t, types[x]);
+        if (descSub !== null) return { index: i, message: `sub type ${i} does not match super type ${x}: ${descSub}` };
       }
     }
+    return null;
+  }
+
+  /**
+   * Custom descriptors: type i of group [s, e) and the type its `describes`/`descriptor`
+   * clause names must be structs of the same group naming each other, the described type
+   * first (as with supertypes, that keeps descriptor chains acyclic). A message, or null.
+   */
+  private badDescriptors(i: number, s: number, e: number): string | null {
+    const t = this.types[i];
+    if (t.describes === undefined && t.descriptor === undefined) return null;
+    if (t.comp.kind !== 'struct') return t.descriptor !== undefined ? 'descriptor type must be a struct' : 'described type must be a struct';
+    const x = t.describes;
+    if (x !== undefined) {
+      if (!(x >= s && x < e)) return 'described type is outside rec group';
+      if (this.types[x].descriptor !== i) return 'described type is not described by descriptor';
+      if (x >= i) return 'forward use of described type';
+    }
+    const y = t.descriptor;
+    if (y !== undefined) {
+      if (!(y >= s && y < e)) return 'descriptor type is outside rec group';
+      if (this.types[y].describes !== i) return 'type is not described by its descriptor';
+    }
+    return null;
+  }
+
+  /**
+   * Custom descriptors: a subtype describes a subtype of what its supertype describes (and
+   * does iff that one does), and has a descriptor that is a subtype of its supertype's if
+   * that one has one (ref.get_desc relies on it). A message, or null.
+   */
+  private badDescriptorSub(t: SubType, sup: SubType): string | null {
+    if ((t.describes === undefined) !== (sup.describes === undefined)) return 'describes clauses differ';
+    if (t.describes !== undefined && !this.defSub(t.describes, sup.describes!)) {
+      return `described type ${t.describes} does not match ${sup.describes}`;
+    }
+    if (sup.descriptor === undefined) return null;
+    if (t.descriptor === undefined) return 'no descriptor where the super type has one';
+    if (!this.defSub(t.descriptor, sup.descriptor)) return `descriptor type ${t.descriptor} does not match ${sup.descriptor}`;
     return null;
   }
 
@@ -290,8 +348,8 @@ export class TypeContext {
     const c = t & 0xff;
     if (c === REF || c === REF_NULL) {
       const h = t >> 8;
-      if (h >= 0 ? h < limit : isAbstract(h)) return null;
-      return h >= 0 ? `unknown type ${h}` : `malformed heap type ${h}`;
+      if (h >= 0 ? heapIndex(h) < limit : isAbstract(h)) return null;
+      return h >= 0 ? `unknown type ${heapIndex(h)}` : `malformed heap type ${h}`;
     }
     if (t >>> 8 === 0 && ((c >= 0x7b && c <= 0x7f) || (c >= 0x69 && c <= 0x74)
       || (storage && (c === PACKED_I8 || c === PACKED_I16)))) return null;
@@ -340,7 +398,12 @@ export class TypeContext {
   }
 
   validHeap(h: HeapType): boolean {
-    return h >= 0 ? h < this.count : isAbstract(h);
+    return h >= 0 ? heapIndex(h) < this.count : isAbstract(h);
+  }
+
+  /** The `descriptor` clause of a type (custom descriptors), or -1. */
+  descriptorOf(index: number): number {
+    return this.types[index]?.descriptor ?? -1;
   }
 
   validVal(t: ValType): boolean {
@@ -359,15 +422,21 @@ export class TypeContext {
   heapSub(a: HeapType, b: HeapType): boolean {
     if (a === b) return true;
     if (a >= 0) {
-      if (a >= this.count) return false;
-      if (b >= 0) return this.defSub(a, b);
-      const k = this.kinds[a];
+      // (exact x) <: x; only the bottom types and equivalent exact types are below (exact x).
+      const ia = heapIndex(a);
+      if (ia >= this.count) return false;
+      if (b >= 0) {
+        if (!isExactHeap(b)) return this.defSub(ia, b);
+        return isExactHeap(a) && this.equivalent(ia, heapIndex(b));
+      }
+      const k = this.kinds[ia];
       if (k === Kind.Func) return b === H.func;
       return b === H.any || b === H.eq || b === (k === Kind.Struct ? H.struct : H.array);
     }
     if (b >= 0) {
-      if (b >= this.count) return false;
-      return a === (this.kinds[b] === Kind.Func ? H.nofunc : H.none);
+      const ib = heapIndex(b);
+      if (ib >= this.count) return false;
+      return a === (this.kinds[ib] === Kind.Func ? H.nofunc : H.none);
     }
     if (!isAbstract(a) || !isAbstract(b)) return false;
     return ABS_SUB[(a - ABS_MIN) * ABS_COUNT + (b - ABS_MIN)] === 1;
@@ -441,12 +510,12 @@ export class TypeContext {
   }
 
   top(h: HeapType): HeapType {
-    if (h >= 0) return h < this.count && this.kinds[h] === Kind.Func ? H.func : H.any;
+    if (h >= 0) return heapIndex(h) < this.count && this.kinds[heapIndex(h)] === Kind.Func ? H.func : H.any;
     return isAbstract(h) ? ABS_TOP[h - ABS_MIN] : h;
   }
 
   bottom(h: HeapType): HeapType {
-    if (h >= 0) return h < this.count && this.kinds[h] === Kind.Func ? H.nofunc : H.none;
+    if (h >= 0) return heapIndex(h) < this.count && this.kinds[heapIndex(h)] === Kind.Func ? H.nofunc : H.none;
     return isAbstract(h) ? ABS_BOTTOM[h - ABS_MIN] : h;
   }
 }

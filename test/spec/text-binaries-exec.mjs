@@ -14,6 +14,7 @@
 // Calls and instantiations run in a worker under a watchdog, so an endless loop costs
 // one timeout (an outcome like any other) instead of the run.
 // Prints one JSON line: counts and the differences.
+import { setFlagsFromString } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   ExternKind, F32, F64, HeapCode, heapFromCode, I32, I64, isRefType, readModule, refHeap, refNullable, V128,
@@ -26,9 +27,15 @@ import { validate } from '../../dist/src/validate/module.js';
  */
 const V8_GAPS = [/custom-page-sizes/, /wide-arithmetic/, /^memory64\.wast:[89]$/, /^table(64)?\.wast:9$/];
 
-function weftValid(bytes) {
+// The custom-descriptors proposal's modules need V8's flag for it (process-wide, so the
+// worker has it too); it only adds to what V8 accepts, so the other modules are judged
+// as before. weft checks those modules by that proposal's rules (`weft wast` does too).
+setFlagsFromString('--experimental-wasm-custom-descriptors');
+const featuresFor = (where) => (where.startsWith('proposals/custom-descriptors/') ? { customDescriptors: true } : {});
+
+function weftValid(bytes, where) {
   try {
-    return validate(readModule(bytes), { firstOnly: true }).length === 0;
+    return validate(readModule(bytes), { firstOnly: true, features: featuresFor(where) }).length === 0;
   } catch (e) {
     if (e.name === 'WasmDecodeError') return false;
     throw e;
@@ -59,7 +66,7 @@ async function main() {
       continue;
     }
     // weft's validator must give V8's verdict.
-    const w = weftValid(orig);
+    const w = weftValid(orig, mod.where);
     if (w === a) report.validatorAgrees++;
     else if (w && V8_GAPS.some((re) => re.test(mod.where))) report.validatorV8Gaps.push(mod.where);
     else report.differences.push(`${mod.where}: weft's validator says ${w ? 'valid' : 'invalid'}, V8 ${a ? 'valid' : 'invalid'}`);
