@@ -115,6 +115,8 @@ export interface FlowEnv {
   frameRestorer(layout: ValType[]): number;
   /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
   siteBase(func: number): number;
+  /** Whether the function is exported. */
+  exported(func: number): boolean;
   /** How many site indices a function has reserved from its base. */
   siteReserve(func: number): number;
   /** Two bodies to build into, reused from function to function (the result is one of them). */
@@ -400,8 +402,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return nOrig + newLocals.length - 1;
   };
   // One site needs no index: its level dispatches on the state alone. With tail calls kept,
-  // every frame has one, so a prologue can tell whose frame is on top.
-  const withIdx = sites.length > 1 || analysis.anyTail;
+  // every frame has one, so a prologue can tell whose frame is on top; and an exported
+  // function always saves one, so that a runtime sees from the data pointer that an unwind
+  // reached wasm frames.
+  const withIdx = sites.length > 1 || analysis.anyTail || env.exported(funcIndex);
   const idxLocal = withIdx ? addLocal(I32) : -1;
   const slots = new Map<string, number>();
   const slot = (depth: number, pos: number, t: ValType, param: boolean): number => {

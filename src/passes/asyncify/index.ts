@@ -431,7 +431,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
       next += count;
     }
   }
+  const exported = new Set<number>();
+  for (const e of m.exports) if (e.kind === ExternKind.Func) exported.add(e.index);
   const env: FlowEnv = {
+    exported: (f) => exported.has(f),
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
     ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, frameSaver, frameRestorer,
