@@ -243,12 +243,10 @@ function writeField(out: Sink, f: FieldType): void {
 function writeLimits(out: Sink, l: Limits): void {
   const flags = (l.max !== null ? 1 : 0) | (l.shared ? 2 : 0) | (l.addr64 ? 4 : 0) | (l.pageSizeLog2 !== null ? 8 : 0);
   out.u8(flags);
-  if (l.addr64) out.u64(l.min);
-  else out.u32(Number(l.min));
-  if (l.max !== null) {
-    if (l.addr64) out.u64(l.max);
-    else out.u32(Number(l.max));
-  }
+  // Limits are u64 in the binary format, 32-bit ones too: a size beyond 2^32 is encoded as
+  // given, for the validator to reject, not truncated.
+  out.u64(l.min);
+  if (l.max !== null) out.u64(l.max);
   if (l.pageSizeLog2 !== null) out.u32(l.pageSizeLog2);
 }
 
