@@ -627,41 +627,9 @@ export class Lexer {
   stringBytes(s: number = this.start, e: number = this.end): Uint8Array {
     const src = this.src;
     if (!this.escaped) return src.slice(s + 1, e - 1);
-    const out = new Uint8Array(e - s);
-    let n = 0;
-    for (let p = s + 1; p < e - 1; ) {
-      const c = src[p];
-      if (c !== BACKSLASH) {
-        out[n++] = c;
-        p++;
-        continue;
-      }
-      const d = src[p + 1];
-      switch (d) {
-        case 0x6e: out[n++] = LF; p += 2; break;
-        case 0x72: out[n++] = CR; p += 2; break;
-        case 0x74: out[n++] = TAB; p += 2; break;
-        case 0x75: {
-          let v = 0;
-          let q = p + 3;
-          for (; src[q] !== 0x7d; q++) if (src[q] !== 0x5f) v = v * 16 + hexDigit(src[q]);
-          n += encodeCodePoint(out, n, v);
-          p = q + 1;
-          break;
-        }
-        default: {
-          const h = hexDigit(d);
-          if (h >= 0) {
-            out[n++] = h * 16 + hexDigit(src[p + 2]);
-            p += 3;
-          } else {
-            out[n++] = d;
-            p += 2;
-          }
-        }
-      }
-    }
-    return out.slice(0, n);
+    // A decoded string is never longer than its literal.
+    if (scratch.length < e - s) scratch = new Uint8Array(Math.max(e - s, scratch.length * 2));
+    return scratch.slice(0, unescape(src, s + 1, e - 1, scratch));
   }
 
   /** The last string token as a name: valid UTF-8 required. */
@@ -680,6 +648,51 @@ export class Lexer {
     if (name === null) this.fail('malformed UTF-8 encoding');
     return name;
   }
+}
+
+/** Where stringBytes decodes escaped strings before copying out the result. */
+let scratch = new Uint8Array(256);
+
+/**
+ * Decodes the (validated) string contents [p, e) of src into out; returns the length. A
+ * function of its own: V8 on-stack-replaces this loop for long data strings, and code
+ * after it in the same function kept deoptimizing the replaced loop.
+ */
+function unescape(src: Uint8Array, p: number, e: number, out: Uint8Array): number {
+  let n = 0;
+  while (p < e) {
+    const c = src[p];
+    if (c !== BACKSLASH) {
+      out[n++] = c;
+      p++;
+      continue;
+    }
+    const d = src[p + 1];
+    switch (d) {
+      case 0x6e: out[n++] = LF; p += 2; break;
+      case 0x72: out[n++] = CR; p += 2; break;
+      case 0x74: out[n++] = TAB; p += 2; break;
+      case 0x75: {
+        let v = 0;
+        let q = p + 3;
+        for (; src[q] !== 0x7d; q++) if (src[q] !== 0x5f) v = v * 16 + hexDigit(src[q]);
+        n += encodeCodePoint(out, n, v);
+        p = q + 1;
+        break;
+      }
+      default: {
+        const h = hexDigit(d);
+        if (h >= 0) {
+          out[n++] = h * 16 + hexDigit(src[p + 2]);
+          p += 3;
+        } else {
+          out[n++] = d;
+          p += 2;
+        }
+      }
+    }
+  }
+  return n;
 }
 
 function hexDigit(c: number): number {
