@@ -26,8 +26,18 @@ export interface WriteOptions {
   code?: readonly Uint8Array[];
 }
 
+/** Room for the module's bytes: its input's size, or (built or parsed) its bodies' and data's. */
+function sizeHint(m: Module): number {
+  if (m.source) return m.source.length;
+  let n = 0;
+  for (const f of m.funcs) n += (f.raw?.length ?? 0) + 5;
+  for (const d of m.datas) n += d.bytes.length + 16;
+  return n;
+}
+
 export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
-  const out = new Sink(Math.max(1024, (m.source?.length ?? 0) + 1024));
+  // Sized up front: doubling from 1 KiB copies a large module's bytes once more over.
+  const out = new Sink(sizeHint(m) + 1024);
   out.bytes(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
   const namesCustom = m.names ? m.customs.find((c) => c.name === 'name') : undefined;
   const writeCustoms = (after: number): void => {

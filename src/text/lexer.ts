@@ -43,6 +43,9 @@ for (const ch of "!#$%&'*+-./:<=>?@\\^_`|~") IDCHAR[ch.charCodeAt(0)] = 1;
 const SPACE = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d, LPAR = 0x28, RPAR = 0x29, QUOTE = 0x22,
   SEMI = 0x3b, AT = 0x40, DOLLAR = 0x24, BACKSLASH = 0x5c;
 
+/** What plainInt returns when the next token is not a plain decimal (no 9-digit value is). */
+export const NOT_PLAIN = 2 ** 31;
+
 /** Four spaces as a 32-bit word (any byte order). */
 const SPACES4 = 0x20202020;
 
@@ -228,27 +231,39 @@ export class Lexer {
    * nothing consumed. Skips the re-reading `next()` + readNat32 would do.
    */
   plainNat(): number {
-    if (this.held) return -1;
+    const v = this.plainDecimal(false);
+    return v === NOT_PLAIN ? -1 : v;
+  }
+
+  /** As plainNat, for a signed value (`i32.const -8`): the value, or NOT_PLAIN. */
+  plainInt(): number {
+    return this.plainDecimal(true);
+  }
+
+  private plainDecimal(signed: boolean): number {
+    if (this.held) return NOT_PLAIN;
     const src = this.src;
     const len = this.len;
     const s = this.pos + 1;
-    if (src[this.pos] !== SPACE || s >= len) return -1;
-    let c = src[s];
-    if (c < 0x30 || c > 0x39) return -1;
+    if (src[this.pos] !== SPACE || s >= len) return NOT_PLAIN;
+    const minus = signed && src[s] === 0x2d;
+    const d = minus ? s + 1 : s;
+    let c = d < len ? src[d] : 0;
+    if (c < 0x30 || c > 0x39) return NOT_PLAIN;
     let v = c - 0x30;
-    let p = s + 1;
+    let p = d + 1;
     // At most 9 digits: no overflow check needed; longer numbers take the general path.
     while (p < len && (c = src[p]) >= 0x30 && c <= 0x39) {
-      if (p - s >= 9) return -1;
+      if (p - d >= 9) return NOT_PLAIN;
       v = v * 10 + (c - 0x30);
       p++;
     }
-    if (p < len && IDCHAR[c] | (c === QUOTE ? 1 : 0)) return -1;
-    if (v > 0 && src[s] === 0x30) return -1; // leading zeros: leave them to the general path
+    if (p < len && IDCHAR[c] | (c === QUOTE ? 1 : 0)) return NOT_PLAIN;
+    if (v > 0 && src[d] === 0x30) return NOT_PLAIN; // leading zeros: leave them to the general path
     this.start = s;
     this.end = this.pos = p;
     this.tok = Tok.Atom;
-    return v;
+    return minus ? -v : v;
   }
 
   /** Pushes the last token back (one token of look-ahead without a rescan). */

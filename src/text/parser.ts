@@ -40,7 +40,7 @@ import {
 import { encodeBody, encodeInstructions, writeValType } from '../binary/encode-body.js';
 import { SECTION_ORDER } from '../binary/decode.js';
 import { Sink } from '../binary/sink.js';
-import { decodeUtf8, KW, Lexer, sourceBytes, TextParseError, Tok, type Annotation, type AnnotItem } from './lexer.js';
+import { decodeUtf8, KW, Lexer, NOT_PLAIN, sourceBytes, TextParseError, Tok, type Annotation, type AnnotItem } from './lexer.js';
 import { isFloatLiteral, Lit, natMalformed, NUM, readF32, readF64, readI32, readI64, readNat32, readNat64 } from './numbers.js';
 
 export { TextParseError } from './lexer.js';
@@ -1486,6 +1486,9 @@ export class ModuleParser {
       i = this.body.push(op);
     } else if (NUMERIC_INDEX[kind] && (i = this.numericIndex()) >= 0) {
       // The common case of printed code: one plain numeric index.
+      i = this.body.push(op, i);
+    } else if (kind === Imm.I32 && (i = this.lex.plainInt()) !== NOT_PLAIN) {
+      // and `i32.const` with a short decimal.
       i = this.body.push(op, i);
     } else {
       this.a = this.b = this.c = this.d = 0;
