@@ -303,11 +303,17 @@ function readLimits(s: Cursor): Limits {
   const at = s.pos;
   const flags = s.u8();
   if (flags > 0x0f) s.fail(`malformed limits flags 0x${flags.toString(16)}`, at);
-  const addr64 = (flags & 4) !== 0;
-  const min = addr64 ? s.u64() : BigInt(s.u32());
-  const max = flags & 1 ? (addr64 ? s.u64() : BigInt(s.u32())) : null;
-  const pageSizeLog2 = flags & 8 ? s.u32() : null;
-  return { min, max, addr64, shared: (flags & 2) !== 0, pageSizeLog2 };
+  // Limits are u64 for 32-bit memories and tables too (3.0): their bound is the validator's.
+  const min = s.u64();
+  const max = flags & 1 ? s.u64() : null;
+  let pageSizeLog2: number | null = null;
+  if (flags & 8) {
+    const pageAt = s.pos;
+    pageSizeLog2 = s.u32();
+    // custom-page-sizes: the page size 2^p must fit a u64 (p <= 64); others are invalid, not malformed.
+    if (pageSizeLog2 > 64) s.fail(`malformed custom page size 2^${pageSizeLog2}: the exponent must be at most 64`, pageAt);
+  }
+  return { min, max, addr64: (flags & 4) !== 0, shared: (flags & 2) !== 0, pageSizeLog2 };
 }
 
 function readTableType(s: Cursor): TableType {

@@ -26,8 +26,18 @@ export interface WriteOptions {
   code?: readonly Uint8Array[];
 }
 
+/** Room for the module's bytes: its input's size, or (built or parsed) its bodies' and data's. */
+function sizeHint(m: Module): number {
+  if (m.source) return m.source.length;
+  let n = 0;
+  for (const f of m.funcs) n += (f.raw?.length ?? 0) + 5;
+  for (const d of m.datas) n += d.bytes.length + 16;
+  return n;
+}
+
 export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
-  const out = new Sink(Math.max(1024, (m.source?.length ?? 0) + 1024));
+  // Sized up front: doubling from 1 KiB copies a large module's bytes once more over.
+  const out = new Sink(sizeHint(m) + 1024);
   out.bytes(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
   const namesCustom = m.names ? m.customs.find((c) => c.name === 'name') : undefined;
   const writeCustoms = (after: number): void => {
@@ -251,12 +261,10 @@ function writeField(out: Sink, f: FieldType): void {
 function writeLimits(out: Sink, l: Limits): void {
   const flags = (l.max !== null ? 1 : 0) | (l.shared ? 2 : 0) | (l.addr64 ? 4 : 0) | (l.pageSizeLog2 !== null ? 8 : 0);
   out.u8(flags);
-  if (l.addr64) out.u64(l.min);
-  else out.u32(Number(l.min));
-  if (l.max !== null) {
-    if (l.addr64) out.u64(l.max);
-    else out.u32(Number(l.max));
-  }
+  // Limits are u64 in the binary format, 32-bit ones too: a size beyond 2^32 is encoded as
+  // given, for the validator to reject, not truncated.
+  out.u64(l.min);
+  if (l.max !== null) out.u64(l.max);
   if (l.pageSizeLog2 !== null) out.u32(l.pageSizeLog2);
 }
 

@@ -1,7 +1,5 @@
 import { writeModule } from '../binary/encode.js';
 import { parseModule } from '../text/parser.js';
-import { validate } from '../validate/module.js';
-import { formatValidationError } from './validate.js';
 import { fail, note, parseArgs, readInput, reportErrors, UsageError, writeOutput, type Command } from './common.js';
 
 const HELP = `usage: weft parse IN.wat -o OUT.wasm [--validate]
@@ -19,13 +17,15 @@ export const parseCommand: Command = (args) => {
     return 0;
   }
   const input = positional[0] ?? '';
-  return reportErrors(input, () => {
+  return reportErrors(input, async () => {
     const out = options.get('-o');
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
     const start = performance.now();
     const text = readInput(input);
     const m = parseModule(text, input);
     if (options.has('--validate')) {
+      // Loaded only when asked for: start-up need not compile the validator.
+      const [{ validate }, { formatValidationError }] = await Promise.all([import('../validate/module.js'), import('./validate.js')]);
       const errors = validate(m, { firstOnly: true });
       if (errors.length) return fail(formatValidationError(input, m, errors[0]));
     }

@@ -4,7 +4,7 @@
  * lexical grammar (and its "malformed UTF-8 encoding" errors) is written against.
  *
  * There is no token object: `next()` returns the token kind and leaves its extent in
- * `start`/`end` (and, for atoms, a hash of the bytes for keyword lookup). The whole
+ * `start`/`end`; `keyword()` looks an atom up when the parser asks. The whole
  * lexer state is `pos`, so the parser looks ahead by saving and restoring it. Lines and
  * columns are only computed when an error is reported.
  *
@@ -42,6 +42,9 @@ for (const ch of "!#$%&'*+-./:<=>?@\\^_`|~") IDCHAR[ch.charCodeAt(0)] = 1;
 
 const SPACE = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d, LPAR = 0x28, RPAR = 0x29, QUOTE = 0x22,
   SEMI = 0x3b, AT = 0x40, DOLLAR = 0x24, BACKSLASH = 0x5c;
+
+/** What plainInt returns when the next token is not a plain decimal (no 9-digit value is). */
+export const NOT_PLAIN = 2 ** 31;
 
 /** Four spaces as a 32-bit word (any byte order). */
 const SPACES4 = 0x20202020;
@@ -106,39 +109,48 @@ export const KW = Object.fromEntries(WORDS.map((w, i) => [w, 1024 + i])) as { re
 /** No keyword. */
 export const KW_NONE = -1;
 
-// An open-addressing table keyed by the atom's hash; each slot keeps the full hash (so a
-// probe rarely touches bytes) and where the keyword's bytes sit in one flat array.
-const TABLE_BITS = 12;
+// An open-addressing table keyed by a hash of the atom's first eight bytes (two
+// little-endian words) and its length. A probe compares those two words and the length;
+// only the bytes past the eighth (one or two in `local.get`, `i32.const`) are compared one
+// by one. The words are read once the atom is known to be wanted as a keyword, so the
+// scan itself does not hash: numbers and identifiers never pay for keyword lookup.
+const TABLE_BITS = 11;
 const TABLE_MASK = (1 << TABLE_BITS) - 1;
-const kwIds = new Int32Array(1 << TABLE_BITS).fill(KW_NONE);
-const kwHash = new Int32Array(1 << TABLE_BITS);
-const kwStart = new Int32Array(1 << TABLE_BITS);
-const kwLength = new Int32Array(1 << TABLE_BITS);
+/**
+ * Four ints per slot, so a probe touches one cache line: the two words, `(id + 1) << 8 |
+ * length` (0: empty), and where the keyword's bytes sit in kwText (for the tail).
+ */
+const kwTable = new Int32Array(4 << TABLE_BITS);
 let kwText = new Uint8Array(8192);
 let kwTextLength = 0;
 
-const hashOf = (b: Uint8Array): number => {
-  let h = 0;
-  for (let i = 0; i < b.length; i++) h = (Math.imul(h, 31) + b[i]) | 0;
-  return h;
+/** Little-endian word of bytes [s, s + n) of b, n <= 4 (the rest zero). */
+function wordAt(b: Uint8Array, s: number, n: number): number {
+  let w = 0;
+  for (let i = n - 1; i >= 0; i--) w = (w << 8) | b[s + i];
+  return w;
+}
+const keywordSlot = (w0: number, w1: number, n: number): number => {
+  let h = Math.imul(w0 ^ Math.imul(w1 ^ n, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 15;
+  return h & TABLE_MASK;
 };
 
 function addKeyword(name: string, id: number): void {
   const b = utf8Encoder.encode(name);
-  const h = hashOf(b);
-  let slot = h & TABLE_MASK;
-  while (kwIds[slot] !== KW_NONE) slot = (slot + 1) & TABLE_MASK;
-  kwIds[slot] = id;
-  kwHash[slot] = h;
-  kwStart[slot] = kwTextLength;
-  kwLength[slot] = b.length;
-  if (kwTextLength + b.length > kwText.length) {
+  const n = b.length;
+  const w0 = wordAt(b, 0, Math.min(n, 4));
+  const w1 = n > 4 ? wordAt(b, 4, Math.min(n - 4, 4)) : 0;
+  let slot = keywordSlot(w0, w1, n);
+  while (kwTable[slot * 4 + 2] !== 0) slot = (slot + 1) & TABLE_MASK;
+  kwTable.set([w0, w1, ((id + 1) << 8) | n, kwTextLength], slot * 4);
+  if (kwTextLength + n > kwText.length) {
     const grown = new Uint8Array(kwText.length * 2);
     grown.set(kwText);
     kwText = grown;
   }
   kwText.set(b, kwTextLength);
-  kwTextLength += b.length;
+  kwTextLength += n;
 }
 for (const op of OPS) {
   // `ref.test_null`/`ref.cast_null`/`ref.cast_desc_eq_null` are the binary's split of `ref.test (ref null …)`….
@@ -174,8 +186,6 @@ export class Lexer {
   /** Extent of the last token. For Id, [start + 1, end) or the quoted string is the name. */
   start = 0;
   end = 0;
-  /** Hash of an Atom's bytes (see `keyword()`). */
-  hash = 0;
   /** The last String token (or quoted Id) had escapes. */
   escaped = false;
   /** Recorded annotations by name, in source order. */
@@ -218,31 +228,42 @@ export class Lexer {
   /**
    * The next token when it is a plain decimal u32 after a single space (`local.get 3` in
    * printed code): consumed, as an Atom, and its value returned. Otherwise -1 and
-   * nothing consumed. Skips the hashing and re-reading `next()` + readNat32 would do.
+   * nothing consumed. Skips the re-reading `next()` + readNat32 would do.
    */
   plainNat(): number {
-    if (this.held) return -1;
+    const v = this.plainDecimal(false);
+    return v === NOT_PLAIN ? -1 : v;
+  }
+
+  /** As plainNat, for a signed value (`i32.const -8`): the value, or NOT_PLAIN. */
+  plainInt(): number {
+    return this.plainDecimal(true);
+  }
+
+  private plainDecimal(signed: boolean): number {
+    if (this.held) return NOT_PLAIN;
     const src = this.src;
     const len = this.len;
     const s = this.pos + 1;
-    if (src[this.pos] !== SPACE || s >= len) return -1;
-    let c = src[s];
-    if (c < 0x30 || c > 0x39) return -1;
+    if (src[this.pos] !== SPACE || s >= len) return NOT_PLAIN;
+    const minus = signed && src[s] === 0x2d;
+    const d = minus ? s + 1 : s;
+    let c = d < len ? src[d] : 0;
+    if (c < 0x30 || c > 0x39) return NOT_PLAIN;
     let v = c - 0x30;
-    let p = s + 1;
+    let p = d + 1;
     // At most 9 digits: no overflow check needed; longer numbers take the general path.
     while (p < len && (c = src[p]) >= 0x30 && c <= 0x39) {
-      if (p - s >= 9) return -1;
+      if (p - d >= 9) return NOT_PLAIN;
       v = v * 10 + (c - 0x30);
       p++;
     }
-    if (p < len && IDCHAR[c] | (c === QUOTE ? 1 : 0)) return -1;
-    if (v > 0 && src[s] === 0x30) return -1; // leading zeros: leave them to the general path
+    if (p < len && IDCHAR[c] | (c === QUOTE ? 1 : 0)) return NOT_PLAIN;
+    if (v > 0 && src[d] === 0x30) return NOT_PLAIN; // leading zeros: leave them to the general path
     this.start = s;
     this.end = this.pos = p;
-    this.hash = 0;
     this.tok = Tok.Atom;
-    return v;
+    return minus ? -v : v;
   }
 
   /** Pushes the last token back (one token of look-ahead without a rescan). */
@@ -333,12 +354,7 @@ export class Lexer {
     const src = this.src;
     const len = this.len;
     const s = p;
-    let h = 0;
-    let c = 0;
-    while (p < len && IDCHAR[(c = src[p])]) {
-      h = (Math.imul(h, 31) + c) | 0;
-      p++;
-    }
+    while (p < len && IDCHAR[src[p]]) p++;
     this.start = s;
     if (src[s] === DOLLAR) {
       if (p === s + 1) {
@@ -358,7 +374,6 @@ export class Lexer {
       return Tok.Id;
     }
     if (p < len && src[p] === QUOTE) return this.reserved(s, p);
-    this.hash = h;
     this.end = this.pos = p;
     return Tok.Atom;
   }
@@ -584,24 +599,37 @@ export class Lexer {
 
   /** The keyword id of the last Atom (an op id, a KW value), or KW_NONE. */
   keyword(): number {
-    const h = this.hash;
-    let slot = h & TABLE_MASK;
-    for (;;) {
-      const id = kwIds[slot];
-      if (id === KW_NONE) return KW_NONE;
-      if (kwHash[slot] === h) {
-        const src = this.src;
-        const s = this.start;
-        const n = this.end - s;
-        if (kwLength[slot] === n) {
-          const k = kwStart[slot] - s;
-          let i = s;
-          const e = s + n;
-          while (i < e && kwText[k + i] === src[i]) i++;
-          if (i === e) return id;
+    const src = this.src;
+    const s = this.start;
+    const n = this.end - s;
+    let w0: number;
+    let w1: number;
+    if (s + 8 <= src.length) {
+      w0 = src[s] | (src[s + 1] << 8) | (src[s + 2] << 16) | (src[s + 3] << 24);
+      w1 = src[s + 4] | (src[s + 5] << 8) | (src[s + 6] << 16) | (src[s + 7] << 24);
+      if (n < 8) {
+        if (n > 4) w1 &= (1 << ((n - 4) << 3)) - 1;
+        else {
+          w1 = 0;
+          if (n < 4) w0 &= (1 << (n << 3)) - 1;
         }
       }
-      slot = (slot + 1) & TABLE_MASK;
+    } else {
+      w0 = wordAt(src, s, Math.min(n, 4));
+      w1 = n > 4 ? wordAt(src, s + 4, Math.min(n - 4, 4)) : 0;
+    }
+    const table = kwTable;
+    for (let slot = keywordSlot(w0, w1, n); ; slot = (slot + 1) & TABLE_MASK) {
+      const k = slot << 2;
+      const meta = table[k + 2];
+      if (meta === 0) return KW_NONE;
+      if (table[k] !== w0 || table[k + 1] !== w1 || (meta & 0xff) !== n) continue;
+      if (n <= 8) return (meta >> 8) - 1;
+      const d = table[k + 3] - s;
+      let i = s + 8;
+      const e = s + n;
+      while (i < e && kwText[d + i] === src[i]) i++;
+      if (i === e) return (meta >> 8) - 1;
     }
   }
 
@@ -614,41 +642,9 @@ export class Lexer {
   stringBytes(s: number = this.start, e: number = this.end): Uint8Array {
     const src = this.src;
     if (!this.escaped) return src.slice(s + 1, e - 1);
-    const out = new Uint8Array(e - s);
-    let n = 0;
-    for (let p = s + 1; p < e - 1; ) {
-      const c = src[p];
-      if (c !== BACKSLASH) {
-        out[n++] = c;
-        p++;
-        continue;
-      }
-      const d = src[p + 1];
-      switch (d) {
-        case 0x6e: out[n++] = LF; p += 2; break;
-        case 0x72: out[n++] = CR; p += 2; break;
-        case 0x74: out[n++] = TAB; p += 2; break;
-        case 0x75: {
-          let v = 0;
-          let q = p + 3;
-          for (; src[q] !== 0x7d; q++) if (src[q] !== 0x5f) v = v * 16 + hexDigit(src[q]);
-          n += encodeCodePoint(out, n, v);
-          p = q + 1;
-          break;
-        }
-        default: {
-          const h = hexDigit(d);
-          if (h >= 0) {
-            out[n++] = h * 16 + hexDigit(src[p + 2]);
-            p += 3;
-          } else {
-            out[n++] = d;
-            p += 2;
-          }
-        }
-      }
-    }
-    return out.slice(0, n);
+    // A decoded string is never longer than its literal.
+    if (scratch.length < e - s) scratch = new Uint8Array(Math.max(e - s, scratch.length * 2));
+    return scratch.slice(0, unescape(src, s + 1, e - 1, scratch));
   }
 
   /** The last string token as a name: valid UTF-8 required. */
@@ -667,6 +663,51 @@ export class Lexer {
     if (name === null) this.fail('malformed UTF-8 encoding');
     return name;
   }
+}
+
+/** Where stringBytes decodes escaped strings before copying out the result. */
+let scratch = new Uint8Array(256);
+
+/**
+ * Decodes the (validated) string contents [p, e) of src into out; returns the length. A
+ * function of its own: V8 on-stack-replaces this loop for long data strings, and code
+ * after it in the same function kept deoptimizing the replaced loop.
+ */
+function unescape(src: Uint8Array, p: number, e: number, out: Uint8Array): number {
+  let n = 0;
+  while (p < e) {
+    const c = src[p];
+    if (c !== BACKSLASH) {
+      out[n++] = c;
+      p++;
+      continue;
+    }
+    const d = src[p + 1];
+    switch (d) {
+      case 0x6e: out[n++] = LF; p += 2; break;
+      case 0x72: out[n++] = CR; p += 2; break;
+      case 0x74: out[n++] = TAB; p += 2; break;
+      case 0x75: {
+        let v = 0;
+        let q = p + 3;
+        for (; src[q] !== 0x7d; q++) if (src[q] !== 0x5f) v = v * 16 + hexDigit(src[q]);
+        n += encodeCodePoint(out, n, v);
+        p = q + 1;
+        break;
+      }
+      default: {
+        const h = hexDigit(d);
+        if (h >= 0) {
+          out[n++] = h * 16 + hexDigit(src[p + 2]);
+          p += 3;
+        } else {
+          out[n++] = d;
+          p += 2;
+        }
+      }
+    }
+  }
+  return n;
 }
 
 function hexDigit(c: number): number {

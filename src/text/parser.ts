@@ -40,7 +40,7 @@ import {
 import { encodeBody, encodeInstructions, writeValType } from '../binary/encode-body.js';
 import { SECTION_ORDER } from '../binary/decode.js';
 import { Sink } from '../binary/sink.js';
-import { decodeUtf8, KW, Lexer, sourceBytes, TextParseError, Tok, type Annotation, type AnnotItem } from './lexer.js';
+import { decodeUtf8, KW, Lexer, NOT_PLAIN, sourceBytes, TextParseError, Tok, type Annotation, type AnnotItem } from './lexer.js';
 import { isFloatLiteral, Lit, natMalformed, NUM, readF32, readF64, readI32, readI64, readNat32, readNat64 } from './numbers.js';
 
 export { TextParseError } from './lexer.js';
@@ -144,6 +144,12 @@ function canonical(t: ValType): ValType {
 }
 const sigKey = (params: readonly ValType[], results: readonly ValType[]): string =>
   `${params.map(canonical).join(',')}>${results.map(canonical).join(',')}`;
+/** Whether two value type lists are the same up to shorthands (as their sigKeys would be). */
+function sameTypes(a: readonly ValType[], b: readonly ValType[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && canonical(a[i]) !== canonical(b[i])) return false;
+  return true;
+}
 
 interface Hint {
   index: number;
@@ -791,7 +797,8 @@ export class ModuleParser {
   /** Inline declarations next to `(type x)` must repeat its function type. */
   private checkTypeUse(index: number, at: number): void {
     const ft = this.funcTypeOf(index, at);
-    if (sigKey(ft.params, ft.results) !== sigKey(this.params, this.results)) {
+    // Every function of a printed module repeats its type inline: compare without building keys.
+    if (!sameTypes(ft.params, this.params) || !sameTypes(ft.results, this.results)) {
       this.fail('inline function type does not match explicit type', at);
     }
   }
@@ -1519,6 +1526,9 @@ export class ModuleParser {
     } else if (NUMERIC_INDEX[kind] && (i = this.numericIndex()) >= 0) {
       // The common case of printed code: one plain numeric index.
       i = this.body.push(op, i);
+    } else if (kind === Imm.I32 && (i = this.lex.plainInt()) !== NOT_PLAIN) {
+      // and `i32.const` with a short decimal.
+      i = this.body.push(op, i);
     } else {
       this.a = this.b = this.c = this.d = 0;
       op = this.immediates(op);
@@ -1985,13 +1995,18 @@ export class ModuleParser {
       t = lex.next();
     }
     if (t === Tok.Atom && lex.end - lex.start > 6 && src[lex.start] === 0x61 && this.startsWith('align=')) {
-      const big = readNat64(src, lex.start + 6, lex.end);
-      if (big === null) {
-        if (natMalformed) this.fail(`unknown operator ${lex.text()}`);
-        this.fail('i64 constant out of range');
+      const small = readNat32(src, lex.start + 6, lex.end);
+      if (small > 0 && (small & (small - 1)) === 0) {
+        align = 31 - Math.clz32(small); // the usual case, without a bigint
+      } else {
+        const big = readNat64(src, lex.start + 6, lex.end);
+        if (big === null) {
+          if (natMalformed) this.fail(`unknown operator ${lex.text()}`);
+          this.fail('i64 constant out of range');
+        }
+        if (big === 0n || (big & (big - 1n)) !== 0n) this.fail('alignment must be a power of two');
+        align = big.toString(2).length - 1;
       }
-      if (big === 0n || (big & (big - 1n)) !== 0n) this.fail('alignment must be a power of two');
-      align = big.toString(2).length - 1;
     } else {
       lex.unread();
     }

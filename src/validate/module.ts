@@ -159,6 +159,7 @@ function buildContext(m: Module, features: Features): ModuleContext {
   };
 
   // Globals: an initializer may read imported globals and immutable ones defined before it.
+  const importedGlobals = globals.length;
   ctx.globals = globals;
   for (let i = 0; i < m.globals.length; i++) {
     const g = m.globals[i];
@@ -166,6 +167,8 @@ function buildContext(m: Module, features: Features): ModuleContext {
     constExpr(g.init, g.type, `global ${globals.length}`);
     globals.push({ type: g.type, mutable: g.mutable });
   }
+  // Tables are validated in the spec's context C', whose globals are the imported ones only.
+  ctx.globals = globals.slice(0, importedGlobals);
   for (const t of m.tables) {
     checkTableLimits(t.limits, fail);
     checkRef(checkVal(t.type, 'table type'), fail);
@@ -173,6 +176,7 @@ function buildContext(m: Module, features: Features): ModuleContext {
     else if (!types.defaultable(t.type)) fail('type mismatch: a table of non-nullable references needs an initializer');
     ctx.tables.push({ type: t.type, addr64: t.limits.addr64 });
   }
+  ctx.globals = globals;
   for (const e of m.elems) {
     checkRef(checkVal(e.type, 'element segment type'), fail);
     if (e.funcs) for (const f of e.funcs) if (f >= ctx.funcs.length) fail(`unknown function ${f}`);
@@ -227,8 +231,10 @@ function checkTableLimits(l: Limits, fail: (m: string) => never): void {
 function checkMemoryLimits(l: Limits, fail: (m: string) => never): void {
   const pageLog2 = l.pageSizeLog2 ?? 16;
   if (pageLog2 !== 0 && pageLog2 !== 16) fail('invalid custom page size');
-  const bound = l.addr64 ? 1n << BigInt(64 - pageLog2) : 1n << BigInt(32 - pageLog2);
-  // The spec's bound on 32-bit memories is 2^16 pages of 64 KiB (4 GiB), 2^48 for 64-bit.
-  checkLimits(l, l.addr64 && pageLog2 === 16 ? 1n << 48n : bound, 'memory', fail);
+  // 2^(bits - 16) pages of 64 KiB (3.0); with custom page sizes, at most 2^bits / pagesize
+  // pages and at most 2^bits - 1 (so 1-byte pages stop one short of 2^bits).
+  const bits = BigInt(l.addr64 ? 64 : 32);
+  const bound = pageLog2 === 0 ? (1n << bits) - 1n : 1n << (bits - BigInt(pageLog2));
+  checkLimits(l, bound, 'memory', fail);
   if (l.shared && l.max === null) fail('shared memory must have maximum');
 }
