@@ -131,14 +131,14 @@ await childMain(import.meta.url, {
 // ---------------------------------------------------------------------------
 // Tools
 
-function weftAsyncifyTool() {
+function weftAsyncifyTool(flags = []) {
   const { bin, shown, unavailable } = weftBin();
   return {
-    key: 'weft',
-    label: 'weft',
-    about: `node ${shown} asyncify IN -o OUT (default options)`,
+    key: flags.length ? `weft ${flags.join(' ')}` : 'weft',
+    label: flags.length ? `weft ${flags.join(' ')}` : 'weft',
+    about: `node ${shown} asyncify IN -o OUT ${flags.length ? flags.join(' ') : '(default options)'}`,
     unavailable,
-    command: (input, output) => [process.execPath, [bin, 'asyncify', input, '-o', output]],
+    command: (input, output) => [process.execPath, [bin, 'asyncify', input, '-o', output, ...flags]],
     writes: true,
     keep: true,
     timeoutMs: WEFT_TIMEOUT_S * 1000,
@@ -160,7 +160,7 @@ function wasmOptTool(key, passes) {
 
 const asyncifyTools = () => [weftAsyncifyTool(), wasmOptTool('wasm-opt', ['--asyncify']), wasmOptTool('wasm-opt -O', ['-O', '--asyncify'])];
 
-function quickjsRunner() {
+function quickjsRunner(node) {
   let unavailable = null;
   for (const pkg of ['quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync']) {
     if (!existsSync(join(fileURLToPath(new URL('..', import.meta.url)), 'node_modules', pkg, 'package.json'))) unavailable = `npm package ${pkg} not installed (npm install)`;
@@ -169,7 +169,7 @@ function quickjsRunner() {
     key: 'quickjs',
     label: 'QuickJS workload',
     unavailable,
-    command: (input) => [process.execPath, [SELF, '--child', 'quickjs', input]],
+    command: (input) => [node, [SELF, '--child', 'quickjs', input]],
     writes: false,
     detail: (stdout) => JSON.parse(lastLine(stdout)),
   };
@@ -201,6 +201,7 @@ const OPTIONS = {
   '--only': ['only', 'list'],
   '--ffmpeg-O': ['ffmpegO', 'flag'],
   '--json': ['json', 'string'],
+  '--node': ['node', 'string'],
 };
 const HELP = `usage: npm run bench -- asyncify [options]
   --runs N              QuickJS workload processes per build (default 5; medians reported)
@@ -209,6 +210,8 @@ const HELP = `usage: npm run bench -- asyncify [options]
   --only PART[,PART]    parts to run (repeatable): quickjs, sql-wasm, ffmpeg-core (default all)
   --ffmpeg-O            also run wasm-opt -O --asyncify on ffmpeg-core (once; takes minutes)
   --json FILE           also write the raw measurements as JSON
+  --node PATH           run the QuickJS workload under this node (e.g. Node 26, whose V8 uses
+                        branch hints; default: the node running the bench)
 env: WEFT_BIN (weft CLI script, default dist/src/cli/main.js), WEFT_CACHE (corpus cache)`;
 
 function parseArgs(args) {
@@ -264,6 +267,7 @@ export async function main(args) {
 const BUILDS = [
   { key: 'original', label: 'original', tool: null },
   { key: 'weft', label: 'weft asyncify', tool: () => weftAsyncifyTool() },
+  { key: 'weft --branch-hints', label: 'weft --branch-hints', tool: () => weftAsyncifyTool(['--branch-hints']) },
   { key: 'wasm-opt -O only', label: 'wasm-opt -O (no asyncify)', tool: () => wasmOptTool('wasm-opt -O only', ['-O']) },
   { key: 'wasm-opt', label: 'wasm-opt --asyncify', tool: () => wasmOptTool('wasm-opt', ['--asyncify']) },
   { key: 'wasm-opt -O', label: 'wasm-opt -O --asyncify', tool: () => wasmOptTool('wasm-opt -O', ['-O', '--asyncify']) },
@@ -277,7 +281,7 @@ async function quality(tmp, opts) {
   } catch (err) {
     return { error: `corpus unavailable: ${firstLine(err.message)}` };
   }
-  const runner = quickjsRunner();
+  const runner = quickjsRunner(opts.node ?? process.execPath);
   const builds = [];
   for (const b of BUILDS) {
     const build = { key: b.key, label: b.label, file: input };
@@ -368,6 +372,8 @@ function reportQuality(q, opts) {
     rows,
   );
   console.log('');
+  const engine = opts.node ?? process.execPath;
+  console.log(`workload engine: ${engine} (${spawnSync(engine, ['--version'], { encoding: 'utf8' }).stdout.trim()})`);
   console.log(`x = relative to the original. Workload: median over ${opts.runs} processes per build, builds interleaved; cold is the`);
   console.log(`first work() call in the process (includes V8's lazy compilation and tier-up), warm the second; compile is`);
   console.log(`new WebAssembly.Module(bytes). Both calls must return the original's result: ${q.reference ?? '(original failed)'}.`);

@@ -37,7 +37,7 @@ import {
   exactHeap, F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, REF, REF_NULL, refHeap, refType,
   SHORTHAND_REF_NAMES, V128, type CompType, type FieldType, type Limits, type SubType, type ValType,
 } from '../ir/types.js';
-import { encodeBody, encodeInstructions, writeValType } from '../binary/encode-body.js';
+import { encodeBody, encodeBodyAt, encodeInstructions } from '../binary/encode-body.js';
 import { SECTION_ORDER } from '../binary/decode.js';
 import { Sink } from '../binary/sink.js';
 import { decodeUtf8, KW, Lexer, NOT_PLAIN, sourceBytes, TextParseError, Tok, type Annotation, type AnnotItem } from './lexer.js';
@@ -1086,22 +1086,9 @@ export class ModuleParser {
       encodeBody(body, out);
       return out.buf.slice(0, out.pos);
     }
-    // Hint offsets count from the start of the function's locals, where `out` starts.
     hints.sort((x, y) => x.index - y.index);
-    const locals = body.locals;
-    out.u32(locals.length >> 1);
-    for (let i = 0; i < locals.length; i += 2) {
-      out.u32(locals[i]);
-      writeValType(out, locals[i + 1]);
-    }
-    let from = 0;
-    const entries: { offset: number; value: number }[] = [];
-    for (const h of hints) {
-      encodeInstructions(body, out, from, h.index);
-      from = h.index;
-      entries.push({ offset: out.pos, value: h.value });
-    }
-    encodeInstructions(body, out, from, body.length);
+    const offsets = encodeBodyAt(body, out, hints.map((h) => h.index));
+    const entries = hints.map((h, j) => ({ offset: offsets[j], value: h.value }));
     this.hintSections.push({ func, hints: entries });
     return out.buf.slice(0, out.pos);
   }

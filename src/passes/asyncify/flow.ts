@@ -128,6 +128,8 @@ export interface FlowResult {
   sites: number;
   savedLocals: number;
   frameBytes: number;
+  /** The branches (`if`, `br_if`) into the rewind paths, ascending: hinted unlikely. */
+  unlikely: number[];
 }
 
 const sizeOf = (t: ValType): number => (t === I64 || t === F64 ? 8 : t === V128 ? 16 : 4);
@@ -396,6 +398,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // 4. Emit.
   const out = env.scratch[0];
   out.reset();
+  // In `out`: the rewind dispatches. (Hints on the unwind checks cost 5 bytes each and,
+  // measured, gain nothing: V8 already treats a br_if out of the function as the colder.)
+  const unlikely: number[] = [];
   const newLocals: ValType[] = [];
   const addLocal = (t: ValType): number => {
     newLocals.push(t);
@@ -458,11 +463,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     if (targets.length === 1) {
       if (targets[0].frame >= 0) {
         out.push(Op.global_get, env.stateGlobal);
+        unlikely.push(out.length);
         out.push(Op.br_if, eDepth - 1 - targets[0].frame);
       }
       return;
     }
     out.push(Op.global_get, env.stateGlobal);
+    unlikely.push(out.length);
     out.push(Op.if, EMPTY_BLOCK);
     eDepth++;
     const depth = (t: Target): number => (t.frame < 0 ? 0 : eDepth - 1 - t.frame);
@@ -789,11 +796,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // Prologue: restore when rewinding.
   const pro = env.scratch[1];
   pro.reset();
+  const proHints: number[] = [];
   // A function is entered normally or rewinding (never while unwinding): any nonzero
   // state means rewinding.
   const closure = env.analysis.tailClosure(funcIndex);
   if (size || closure.length) {
     pro.push(Op.global_get, env.stateGlobal);
+    proHints.push(pro.length);
     pro.push(Op.if, EMPTY_BLOCK);
     if (closure.length) {
       // This function may have tail-called into one of these when it unwound: then the top
@@ -877,14 +886,16 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     pro.push(Op.end);
   }
+  const shift = pro.length;
   copyInstructions(out, 0, out.length, pro);
+  for (const i of unlikely) proHints.push(i + shift);
 
   // Locals: the originals (non-defaultable ones made nullable), then the new ones.
   const decl: ValType[] = [];
   for (let x = nParams; x < nOrig; x++) decl.push(nonNull[x] ? nullableOf(localTypes[x]) : localTypes[x]);
   decl.push(...newLocals);
   pro.locals = runs(decl);
-  return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size };
+  return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size, unlikely: proHints };
 }
 
 /** A frame's count of values of one type, rounded up to one of a few sizes (3, 5, 8, 12, 18...). */

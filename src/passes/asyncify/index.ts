@@ -32,7 +32,8 @@
  * and multi-value, v128 and memory64 work.
  */
 import { decodeExpr, decodeFunc } from '../../binary/decode.js';
-import { encodeBody, encodeInstructions } from '../../binary/encode-body.js';
+import { Cursor, WasmDecodeError } from '../../binary/cursor.js';
+import { encodeBody, encodeBodyAt, encodeInstructions } from '../../binary/encode-body.js';
 import { Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
@@ -75,6 +76,11 @@ export interface AsyncifyOptions {
   asserts?: boolean;
   /** Optimize what the transform emitted (-O): the most used locals get the shortest indices. */
   optimize?: boolean;
+  /**
+   * Hint the rewind paths (prologue restores, dispatches) unlikely in a branch-hint section,
+   * for engines that lay code out by hints (V8 with branch hinting). About 4% larger output.
+   */
+  branchHints?: boolean;
   /** Receives why each function is instrumented. */
   verbose?: (line: string) => void;
   /** Receives warnings (list entries that match nothing). */
@@ -504,13 +510,17 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     }
     return changed;
   };
-  const store = (d: number, b: Body): void => {
+  // Branch hints (byte offsets, per rewritten function; see branchHints). The input's hints
+  // for rewritten functions no longer point at their instructions: they are dropped.
+  const hints = new Map<number, number[]>();
+  const store = (d: number, b: Body, unlikely: number[] | null = null): void => {
     // Encoded at once, so the scratch bodies are reused and no IR piles up.
     sink.pos = 0;
-    encodeBody(b, sink);
+    const offsets = encodeBodyAt(b, sink, unlikely);
     m.funcs[d].raw = sink.buf.slice(0, sink.pos);
     m.funcs[d].body = null;
     m.funcs[d].offset = 0;
+    hints.set(nFuncImports + d, offsets);
   };
   const asserted = new Body();
   for (let d = 0; d < nDefined; d++) {
@@ -539,7 +549,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
     if (options.optimize) reorderLocals(r.body, fn.params.length, m.names?.locals.get(f));
-    store(d, r.body);
+    store(d, r.body, options.branchHints ? r.unlikely : null);
     instrumented++;
     sites += r.sites;
     maxFrame = Math.max(maxFrame, r.frameBytes);
@@ -556,5 +566,63 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   }
   m.names?.globals.set(stateGlobal, '__asyncify_state');
   m.names?.globals.set(dataGlobal, '__asyncify_data');
+  writeBranchHints(m, hints);
   return { instrumented, sites, maxFrame };
+}
+
+const BRANCH_HINTS = 'metadata.code.branch_hint';
+
+/**
+ * The branch-hint section with `unlikely` hints at the given offsets of the rewritten
+ * functions (whose old hints no longer point at their instructions) and the input's hints
+ * for the others. An input section that does not parse is left as it is, with no hints added.
+ */
+function writeBranchHints(m: Module, rewritten: Map<number, number[]>): void {
+  const at = m.customs.findIndex((c) => c.name === BRANCH_HINTS);
+  const entries = new Map<number, Uint8Array>(); // function → its encoded hint vector
+  if (at >= 0) {
+    try {
+      const c = new Cursor(m.customs[at].bytes);
+      for (let n = c.u32(); n > 0; n--) {
+        const func = c.u32();
+        const start = c.pos;
+        for (let k = c.u32(); k > 0; k--) {
+          c.u32();
+          c.bytes(c.u32());
+        }
+        if (!rewritten.has(func)) entries.set(func, m.customs[at].bytes.slice(start, c.pos));
+      }
+      if (!c.eof()) return;
+    } catch (e) {
+      if (e instanceof WasmDecodeError) return;
+      throw e;
+    }
+  }
+  const out = new Sink(1024);
+  for (const [func, offsets] of rewritten) {
+    if (!offsets.length) continue;
+    out.pos = 0;
+    out.u32(offsets.length);
+    for (const o of offsets) {
+      out.u32(o);
+      out.u32(1);
+      out.u8(0);
+    }
+    entries.set(func, out.buf.slice(0, out.pos));
+  }
+  if (!entries.size) {
+    if (at >= 0) m.customs.splice(at, 1);
+    return;
+  }
+  const funcs = [...entries.keys()].sort((a, b) => a - b);
+  out.pos = 0;
+  out.u32(funcs.length);
+  for (const f of funcs) {
+    out.u32(f);
+    out.bytes(entries.get(f)!);
+  }
+  const bytes = out.buf.slice(0, out.pos);
+  // Before the code section, as the branch hinting proposal requires (after data count).
+  if (at >= 0) m.customs[at] = { ...m.customs[at], bytes };
+  else m.customs.push({ name: BRANCH_HINTS, bytes, after: 12 });
 }

@@ -1,0 +1,73 @@
+// Branch hints and asyncify: the input's hints of untouched functions are kept as they
+// were, those of rewritten functions (whose offsets moved) are dropped, and with
+// branchHints the rewind paths are hinted unlikely at offsets that point at if/br_if.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { asyncify, parseModule, printModule, readModule, writeModule, validate } from '../dist/src/index.js';
+
+const WAT = `(module
+  (import "env" "sleep" (func $sleep (param i32)))
+  (memory 1)
+  (func $plain (export "plain") (param i32) (result i32)
+    (local.get 0)
+    (@metadata.code.branch_hint "\\01")
+    (if (result i32) (then (i32.const 1)) (else (i32.const 2))))
+  (func $sleepy (export "sleepy") (param i32) (result i32)
+    (local.get 0)
+    (@metadata.code.branch_hint "\\00")
+    (if (then (call $sleep (i32.const 1)) (call $sleep (i32.const 2))))
+    (loop $l (call $sleep (local.get 0)) (br_if $l (i32.eqz (local.get 0))))
+    (local.get 0)))`;
+
+/** Per function index: [offset, value] of each hint. */
+function hintsOf(m) {
+  const c = m.customs.find((x) => x.name === 'metadata.code.branch_hint');
+  if (!c) return new Map();
+  const b = c.bytes;
+  let p = 0;
+  const u32 = () => {
+    let v = 0, s = 0, x;
+    do { x = b[p++]; v |= (x & 0x7f) << s; s += 7; } while (x & 0x80);
+    return v >>> 0;
+  };
+  const out = new Map();
+  for (let n = u32(); n > 0; n--) {
+    const f = u32();
+    const list = [];
+    for (let k = u32(); k > 0; k--) {
+      const off = u32();
+      assert.equal(u32(), 1);
+      list.push([off, b[p++]]);
+    }
+    out.set(f, list);
+  }
+  assert.equal(p, b.length);
+  return out;
+}
+
+for (const branchHints of [false, true]) {
+  test(`asyncify keeps untouched functions' branch hints, drops rewritten ones'${branchHints ? ', hints its rewind paths' : ''}`, () => {
+    const input = writeModule(parseModule(WAT));
+    const before = hintsOf(readModule(input));
+    assert.deepEqual([...before.keys()], [1, 2]);
+    const m = readModule(input);
+    asyncify(m, { branchHints });
+    const bytes = writeModule(m);
+    assert.deepEqual(validate(readModule(bytes)), []);
+    assert.ok(WebAssembly.validate(bytes));
+    const after = hintsOf(readModule(bytes));
+    assert.deepEqual(after.get(1), before.get(1), 'the untouched function keeps its hint');
+    if (!branchHints) {
+      assert.equal(after.has(2), false);
+      return;
+    }
+    const hints = after.get(2);
+    assert.ok(hints.length >= 2, 'prologue and dispatch hints');
+    assert.ok(hints.every(([, v]) => v === 0));
+    // Every offset must point at an if or br_if: printing places each hint on its
+    // instruction, and parsing rejects one that is not on an if/br_if.
+    const text = printModule(readModule(bytes));
+    const back = hintsOf(parseModule(text));
+    assert.deepEqual(back.get(2), hints);
+  });
+}
