@@ -199,13 +199,17 @@ export function decodeFunc(m: Module, func: Func, into = new Body()): Body {
   if (func.body) return func.body;
   if (!func.raw) throw new Error('function has neither a body nor raw bytes');
   const src = func.raw;
-  // raw is a view into the module source; decode in the source's coordinates so offsets are absolute.
-  const base = m.source && src.buffer === m.source.buffer ? m.source : null;
-  if (base) {
-    const start = src.byteOffset - base.byteOffset;
-    return decodeBodyInto(base, start, start + src.length, into, m.hasDataCount);
-  }
-  return decodeBodyInto(src, 0, src.length, into, m.hasDataCount);
+  const base = bodySource(m, src);
+  const start = src.byteOffset - base.byteOffset;
+  return decodeBodyInto(base, start, start + src.length, into, m.hasDataCount);
+}
+
+/**
+ * The buffer to decode a body's `raw` bytes in: the module source when `raw` is a view
+ * into it, so that offsets are absolute; else `raw` itself.
+ */
+export function bodySource(m: Module, raw: Uint8Array): Uint8Array {
+  return m.source && raw.buffer === m.source.buffer ? m.source : raw;
 }
 
 /** Decodes a constant expression's instructions. */

@@ -8,8 +8,10 @@
  * stack-polymorphic frame (after unreachable, br, throw, return...) produce. Locals that
  * are not defaultable are tracked as initialized per block, with an undo log.
  */
+import { decodeFast, decodeOne, LEB_SIGNED, LEB_UNSIGNED, leb14, memarg14, startBody } from '../binary/decode-body.js';
+import { WasmDecodeError, type Cursor } from '../binary/cursor.js';
 import { CatchKind, type Body } from '../ir/body.js';
-import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../ir/opcodes.js';
+import { Imm, OP_BY_NAME, OP_IMM, OPS, Op, PREFIX_ATOMIC } from '../ir/opcodes.js';
 import {
   F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, refHeap, refNullable,
   refType, V128, valTypeName, isRefType, type FuncType, type HeapType, type ValType,
@@ -31,11 +33,13 @@ for (const op of OPS) {
 }
 
 /**
- * Fast-path shapes: FAST_ARITY is 1 or 2 for numeric ops without immediates (operand
- * types FAST_P0/FAST_P1, result FAST_R), PUSH_CONST for constants, LOCAL for local.get/
- * set/tee, 0 for everything else.
+ * Fast-path shapes (FAST_ARITY): UNARY and BINARY numeric ops without immediates
+ * (operand types FAST_P0/FAST_P1, result FAST_R), PUSH_CONST for constants, LOCAL_GET/
+ * LOCAL_SET/LOCAL_TEE, LOAD/STORE for plain loads and stores (memarg; address then at
+ * most one value: typed inline when the memory is 0 and 32-bit, the alignment at most
+ * natural and the offset below 2^32), 0 for everything else.
  */
-const PUSH_CONST = 3, LOCAL = 4;
+const UNARY = 1, BINARY = 2, PUSH_CONST = 3, LOCAL_GET = 4, LOCAL_SET = 5, LOCAL_TEE = 6, LOAD = 7, STORE = 8;
 const FAST_ARITY = new Uint8Array(OPS.length);
 const FAST_P0 = new Int32Array(OPS.length);
 const FAST_P1 = new Int32Array(OPS.length);
@@ -44,7 +48,7 @@ for (const op of OPS) {
   const p = SIMPLE_PARAMS[op.id];
   const r = SIMPLE_RESULTS[op.id];
   if (!p || !r || op.imm !== Imm.None || r.length !== 1 || p.length < 1 || p.length > 2 || p.includes(ADDR)) continue;
-  FAST_ARITY[op.id] = p.length;
+  FAST_ARITY[op.id] = p.length === 1 ? UNARY : BINARY;
   FAST_P0[op.id] = p[0];
   FAST_P1[op.id] = p[1] ?? 0;
   FAST_R[op.id] = r[0];
@@ -54,12 +58,12 @@ for (const name of ['i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.co
   FAST_ARITY[op.id] = PUSH_CONST;
   FAST_R[op.id] = SIMPLE_RESULTS[op.id]![0];
 }
-for (const name of ['local.get', 'local.set', 'local.tee']) FAST_ARITY[OP_BY_NAME.get(name)!.id] = LOCAL;
-// Plain loads and stores (memarg, address then at most one value): typed inline when the
-// memory is 0 and 32-bit, the alignment at most natural and the offset below 2^32.
-const LOAD = 5, STORE = 6;
+FAST_ARITY[Op.local_get] = LOCAL_GET;
+FAST_ARITY[Op.local_set] = LOCAL_SET;
+FAST_ARITY[Op.local_tee] = LOCAL_TEE;
+// Not the atomics: their alignment must be exactly natural.
 for (const op of OPS) {
-  if (op.imm !== Imm.Memarg || op.prefix !== 0) continue;
+  if (op.imm !== Imm.Memarg || op.prefix === PREFIX_ATOMIC) continue;
   const p = SIMPLE_PARAMS[op.id]!;
   const r = SIMPLE_RESULTS[op.id]!;
   if (p.length === 1 && p[0] === ADDR && r.length === 1 && r[0] !== ADDR) {
@@ -88,6 +92,7 @@ const EQREF = refType(true, heapFromCode(HeapCode.eq));
 const ARRAYREF = refType(true, heapFromCode(HeapCode.array));
 const I31REF = refType(true, heapFromCode(HeapCode.i31));
 const EMPTY: ValType[] = [];
+const NO_BYTES = new Uint8Array(0);
 
 class Invalid extends Error {
   constructor(message: string, readonly index: number) {
@@ -125,6 +130,30 @@ export class BodyValidator {
     const fn = this.ctx.types.func(this.ctx.funcs[funcIndex]);
     if (!fn) return { message: `unknown type ${this.ctx.funcs[funcIndex]}: not a function type`, instr: 0 };
     return this.v.check(fn, body, false);
+  }
+
+  /**
+   * Validates function `funcIndex` straight from its code entry `buf[start, end)` (no
+   * size prefix), decoding each instruction into `scratch` just before checking it: one
+   * pass over the bytes, as V8 and wasmparser validate, instead of a decode and then a
+   * walk. The same decoder and rules as decodeFunc + `body`; true when both would accept
+   * the body. On any error it only returns false: the two-pass path then locates it,
+   * with the error it reports (decode errors before type errors).
+   */
+  bytes(funcIndex: number, buf: Uint8Array, start: number, end: number, scratch: Body, hasDataCount: boolean): boolean {
+    const fn = this.ctx.types.func(this.ctx.funcs[funcIndex]);
+    if (!fn) return false;
+    const v = this.v;
+    try {
+      v.src = startBody(buf, start, end, scratch);
+      v.hasDataCount = hasDataCount;
+      return v.check(fn, scratch, false) === null;
+    } catch (e) {
+      if (e instanceof WasmDecodeError) return false;
+      throw e;
+    } finally {
+      v.src = null;
+    }
   }
 
   /**
@@ -181,6 +210,9 @@ class FuncValidator {
   private constant = false;
   marks: Uint8Array | null = null;
   observe: StackObserver | null = null;
+  /** Set by BodyValidator.bytes: the code entry to decode while validating (after its locals). */
+  src: Cursor | null = null;
+  hasDataCount = true;
 
   constructor(private readonly ctx: ModuleContext) {
     this.types = ctx.types;
@@ -440,78 +472,168 @@ class FuncValidator {
     const { body, ctx } = this;
     const ops = body.ops;
     const imm = body.imm;
-    const extra = body.extra;
     const locals = this.locals;
     const inited = this.inited;
     const nlocals = locals.length;
     const constant = this.constant;
     // Memory 0 exists and is 32-bit: the loads/stores fast path applies (flags < 0x40: memory 0).
     const mem32 = ctx.memories.length > 0 && !ctx.memories[0];
+    // Fused mode (`src` set): instruction i is decoded into slot i just before it is checked,
+    // by decodeInstructions' own steps (decodeFast, else decodeOne). startBody made room for
+    // every instruction, so `ops` and `imm` stay the same arrays; `extra` may grow.
+    const src = this.src;
+    const buf = src !== null ? src.buf : NO_BYTES;
+    const fastEnd = src !== null ? src.end - 4 : -1;
+    let pos = src !== null ? src.pos : 0;
+    let depth = 0;
+    const length = src !== null ? ops.length : body.length;
     this.pushFrame(-1, EMPTY, this.fn.results);
     // The fast paths below work on a local copy of the stack pointer and of the current
     // frame's height; everything else goes through the methods, with `sp` synced around.
     let stack = this.stack;
     let sp = 0;
     let floor = 0;
-    for (let i = 0; i < body.length; i++) {
-      const op = ops[i];
+    // Module-scope tables and constants in locals: the loop reads them on every instruction.
+    const arity = FAST_ARITY, p0 = FAST_P0, p1 = FAST_P1, r0 = FAST_R, natural = NATURAL, simpleParams = SIMPLE_PARAMS;
+    const localSet = Op.local_set, i32Const = Op.i32_const, i32 = I32;
+    instructions: for (let i = 0; i < length; i++) {
       const k = i * 4;
-      if (constant) {
-        this.at = i;
-        this.checkConstant(op, imm[k]);
-      }
-      // Numeric ops without immediates, on operands of exactly the expected types.
-      const np = FAST_ARITY[op];
-      if (np !== 0) {
-        if (np === 1) {
-          if (sp > floor && stack[sp - 1] === FAST_P0[op]) {
-            stack[sp - 1] = FAST_R[op];
-            continue;
-          }
-        } else if (np === 2) {
-          if (sp - 1 > floor && stack[sp - 1] === FAST_P1[op] && stack[sp - 2] === FAST_P0[op]) {
-            stack[sp - 2] = FAST_R[op];
-            sp--;
-            continue;
-          }
-        } else if (np === PUSH_CONST) {
-          if (sp === stack.length) stack = this.growStack();
-          stack[sp++] = FAST_R[op];
-          continue;
-        } else if (np === LOAD) {
-          if (mem32 && imm[k] <= NATURAL[op] && imm[k + 3] === 0 && sp > floor && stack[sp - 1] === I32) {
-            stack[sp - 1] = FAST_R[op];
-            continue;
-          }
-        } else if (np === STORE) {
-          if (mem32 && imm[k] <= NATURAL[op] && imm[k + 3] === 0 && sp - 1 > floor && stack[sp - 1] === FAST_P1[op] && stack[sp - 2] === I32) {
-            sp -= 2;
-            continue;
-          }
-        } else if (op === Op.local_get) {
-          const x = imm[k];
-          if (x < nlocals && inited[x] && sp < stack.length) {
-            stack[sp++] = locals[x];
-            continue;
-          }
-        } else {
-          // local.set / local.tee of an initialized local
-          const x = imm[k];
-          if (x < nlocals && inited[x] && sp > floor && stack[sp - 1] === locals[x]) {
-            if (op === Op.local_set) sp--;
-            continue;
-          }
+      // Fused mode: the op is first the byte at `pos` (`raw`); a fast path that takes it
+      // moves `pos` past its immediates, read by the decoder's own leb14/memarg14. Anything
+      // else is decoded into slot i and goes round the fast paths once more, from the slot.
+      // Op 0 (unreachable) has no fast path: it stands for "too close to the end for the
+      // fast paths' unchecked reads".
+      let op: number;
+      let raw = src !== null;
+      if (raw) {
+        // The decoder saw the final end but the frames did not close: the two-pass path rejects it.
+        if (depth < 0) this.fail('operators remaining after end of function');
+        op = pos <= fastEnd ? buf[pos] : 0;
+      } else {
+        op = ops[i];
+        if (constant) {
+          this.at = i;
+          this.checkConstant(op, imm[k]);
         }
+      }
+      for (;;) {
+        // The common shapes, on operands of exactly the expected types (see FAST_ARITY).
+        switch (arity[op]) {
+          case LOCAL_GET: {
+            let x: number;
+            let next = pos;
+            if (raw) {
+              const v = leb14(buf, pos + 1, LEB_UNSIGNED);
+              if (v === -1) break;
+              x = v >> 2;
+              next = pos + 1 + (v & 3);
+            } else x = imm[k];
+            if (x < nlocals && inited[x] && sp < stack.length) {
+              stack[sp++] = locals[x];
+              pos = next;
+              continue instructions;
+            }
+            break;
+          }
+          case PUSH_CONST: {
+            let next = pos;
+            if (raw) {
+              const v = op === i32Const ? leb14(buf, pos + 1, LEB_SIGNED) : -1;
+              if (v === -1) break;
+              next = pos + 1 + (v & 3);
+            }
+            if (sp === stack.length) stack = this.growStack();
+            stack[sp++] = r0[op];
+            pos = next;
+            continue instructions;
+          }
+          case BINARY:
+            if (sp - 1 > floor && stack[sp - 1] === p1[op] && stack[sp - 2] === p0[op]) {
+              stack[sp - 2] = r0[op];
+              sp--;
+              if (raw) pos++;
+              continue instructions;
+            }
+            break;
+          case LOCAL_SET:
+          case LOCAL_TEE: {
+            // of an initialized local
+            let x: number;
+            let next = pos;
+            if (raw) {
+              const v = leb14(buf, pos + 1, LEB_UNSIGNED);
+              if (v === -1) break;
+              x = v >> 2;
+              next = pos + 1 + (v & 3);
+            } else x = imm[k];
+            if (x < nlocals && inited[x] && sp > floor && stack[sp - 1] === locals[x]) {
+              if (op === localSet) sp--;
+              pos = next;
+              continue instructions;
+            }
+            break;
+          }
+          case LOAD:
+          case STORE: {
+            let flags: number;
+            let hi = 0;
+            let next = pos;
+            if (raw) {
+              const v = memarg14(buf, pos + 1);
+              if (v === -1) break;
+              flags = (v >> 2) & 0x3f;
+              next = pos + 1 + (v & 3);
+            } else {
+              flags = imm[k];
+              hi = imm[k + 3];
+            }
+            if (!mem32 || flags > natural[op] || hi !== 0) break;
+            if (arity[op] === LOAD) {
+              if (sp > floor && stack[sp - 1] === i32) {
+                stack[sp - 1] = r0[op];
+                pos = next;
+                continue instructions;
+              }
+            } else if (sp - 1 > floor && stack[sp - 1] === p1[op] && stack[sp - 2] === i32) {
+              sp -= 2;
+              pos = next;
+              continue instructions;
+            }
+            break;
+          }
+          case UNARY:
+            if (sp > floor && stack[sp - 1] === p0[op]) {
+              stack[sp - 1] = r0[op];
+              if (raw) pos++;
+              continue instructions;
+            }
+            break;
+        }
+        if (!raw) break;
+        // Not taken by a fast path: decoded into slot i, by the decoder's own steps.
+        const next = pos <= fastEnd ? decodeFast(buf, pos, ops, imm, i) : -1;
+        if (next >= 0) pos = next;
+        else {
+          src!.pos = pos;
+          depth = decodeOne(src!, body, i, depth, this.hasDataCount);
+          pos = src!.pos;
+        }
+        op = ops[i];
+        raw = false;
       }
       this.at = i;
       this.sp = sp;
-      const params = SIMPLE_PARAMS[op];
+      const params = simpleParams[op];
       if (params !== null) {
         this.simple(op, k, imm, params);
       } else {
-        this.special(op, i, k, imm, extra, ctx);
+        this.special(op, i, k, imm, body.extra, ctx);
         if (this.kinds.length === 0) {
-          if (i !== body.length - 1) this.fail('operators remaining after end of function');
+          if (src !== null) {
+            // Where the decoder stops too, at the last byte: else the two-pass path finds the error.
+            if (depth >= 0 || pos !== src.end) this.fail('operators remaining after end of function');
+            body.length = i + 1;
+          } else if (i !== body.length - 1) this.fail('operators remaining after end of function');
           return;
         }
       }

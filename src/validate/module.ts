@@ -5,7 +5,7 @@
  * Errors come in a deterministic order: module-level ones first, then functions in
  * index order.
  */
-import { decodeExpr, decodeFunc } from '../binary/decode.js';
+import { bodySource, decodeExpr, decodeFunc } from '../binary/decode.js';
 import { WasmDecodeError } from '../binary/cursor.js';
 import { Body } from '../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../ir/module.js';
@@ -53,6 +53,13 @@ export function validateFunc(
   m: Module, ctx: ModuleContext, funcIndex: number, scratch = new Body(), validator = new BodyValidator(ctx),
 ): ValidationError | null {
   const f = m.funcs[funcIndex - (ctx.funcs.length - m.funcs.length)];
+  // An untouched body is validated in one pass over its bytes; only when that finds an
+  // error is it decoded and walked, which locates the error.
+  if (!f.body && f.raw) {
+    const buf = bodySource(m, f.raw);
+    const start = f.raw.byteOffset - buf.byteOffset;
+    if (validator.bytes(funcIndex, buf, start, start + f.raw.length, scratch, m.hasDataCount)) return null;
+  }
   let body: Body;
   try {
     body = decodeFunc(m, f, scratch);
