@@ -14,7 +14,7 @@ import { CatchKind, type Body } from '../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op, PREFIX_ATOMIC } from '../ir/opcodes.js';
 import {
   F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, refHeap, refNullable,
-  refType, V128, valTypeName, isRefType, type FuncType, type HeapType, type ValType,
+  refType, V128, valTypeName, isRefType, type FieldType, type FuncType, type HeapType, type ValType,
 } from '../ir/types.js';
 import type { ModuleContext } from './context.js';
 import type { TypeContext } from './types.js';
@@ -93,6 +93,9 @@ const ARRAYREF = refType(true, heapFromCode(HeapCode.array));
 const I31REF = refType(true, heapFromCode(HeapCode.i31));
 const EMPTY: ValType[] = [];
 const NO_BYTES = new Uint8Array(0);
+
+/** A type `select` without immediates accepts: a number or vector (or the bottom type). */
+const isNumeric = (t: ValType): boolean => t === UNKNOWN || (t >= V128 && t <= I32);
 
 class Invalid extends Error {
   constructor(message: string, readonly index: number) {
@@ -189,13 +192,15 @@ class FuncValidator {
   private readonly types: TypeContext;
   private stack: Int32Array = new Int32Array(64);
   private sp = 0;
-  // Control frames, as parallel arrays.
-  private kinds: number[] = [];
-  private params: ValType[][] = [];
-  private results: ValType[][] = [];
-  private heights: number[] = [];
-  private unreachable: boolean[] = [];
-  private initMarks: number[] = [];
+  // Control frames, as parallel arrays holding `frames` entries (typed where they can be:
+  // frames are pushed and popped on every block, so they are never reallocated on the way).
+  private frames = 0;
+  private kinds = new Int32Array(16);
+  private params: ValType[][] = new Array<ValType[]>(16).fill(EMPTY);
+  private results: ValType[][] = new Array<ValType[]>(16).fill(EMPTY);
+  private heights = new Int32Array(16);
+  private unreachable = new Uint8Array(16);
+  private initMarks = new Int32Array(16);
   private locals: ValType[] = [];
   private inited = new Uint8Array(16);
   private initLog: number[] = [];
@@ -224,10 +229,8 @@ class FuncValidator {
     this.constant = constant;
     this.sp = 0;
     // After a valid body every frame is popped; after an error, drop what is left.
-    if (this.kinds.length || this.initLog.length) {
-      this.kinds.length = this.params.length = this.results.length = 0;
-      this.heights.length = this.unreachable.length = this.initMarks.length = this.initLog.length = 0;
-    }
+    this.frames = 0;
+    if (this.initLog.length) this.initLog.length = 0;
     this.at = 0;
     try {
       this.setUpLocals();
@@ -276,16 +279,16 @@ class FuncValidator {
 
   /** Pops any value (UNKNOWN from a polymorphic stack). */
   private popAny(): ValType {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     if (this.sp === this.heights[f]) {
-      if (this.unreachable[f]) return UNKNOWN;
+      if (this.unreachable[f] !== 0) return UNKNOWN;
       this.fail('type mismatch: operand stack is empty');
     }
     return this.stack[--this.sp];
   }
 
   private pop(expect: ValType): ValType {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     if (this.sp > this.heights[f]) {
       const actual = this.stack[this.sp - 1];
       if (actual === expect) {
@@ -325,17 +328,33 @@ class FuncValidator {
   // ---- control frames
 
   private pushFrame(kind: number, params: ValType[], results: ValType[]): void {
-    this.kinds.push(kind);
-    this.params.push(params);
-    this.results.push(results);
-    this.heights.push(this.sp);
-    this.unreachable.push(false);
-    this.initMarks.push(this.initLog.length);
+    const f = this.frames;
+    if (f === this.kinds.length) this.growFrames();
+    this.kinds[f] = kind;
+    this.params[f] = params;
+    this.results[f] = results;
+    this.heights[f] = this.sp;
+    this.unreachable[f] = 0;
+    this.initMarks[f] = this.initLog.length;
+    this.frames = f + 1;
     this.pushVals(params);
   }
 
+  private growFrames(): void {
+    const n = this.kinds.length * 2;
+    const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+    this.kinds = grow(this.kinds, new Int32Array(n));
+    this.heights = grow(this.heights, new Int32Array(n));
+    this.unreachable = grow(this.unreachable, new Uint8Array(n));
+    this.initMarks = grow(this.initMarks, new Int32Array(n));
+    for (let f = this.params.length; f < n; f++) {
+      this.params.push(EMPTY);
+      this.results.push(EMPTY);
+    }
+  }
+
   private popFrame(): number {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     if (f < 0) this.fail('unexpected end: no block to close');
     this.popVals(this.results[f]);
     if (this.sp !== this.heights[f]) this.fail('type mismatch: values remain on the stack at the end of the block');
@@ -345,23 +364,18 @@ class FuncValidator {
       for (let i = this.initLog.length - 1; i >= mark; i--) this.inited[this.initLog[i]] = 0;
       this.initLog.length = mark;
     }
-    const kind = this.kinds.pop()!;
-    this.params.pop();
-    this.results.pop();
-    this.heights.pop();
-    this.unreachable.pop();
-    this.initMarks.pop();
-    return kind;
+    this.frames = f;
+    return this.kinds[f];
   }
 
   private setUnreachable(): void {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     this.sp = this.heights[f];
-    this.unreachable[f] = true;
+    this.unreachable[f] = 1;
   }
 
   private label(depth: number): ValType[] {
-    const f = this.kinds.length - 1 - depth;
+    const f = this.frames - 1 - depth;
     if (depth < 0 || f < 0) this.fail(`unknown label ${depth}`);
     return this.kinds[f] === Op.loop ? this.params[f] : this.results[f];
   }
@@ -459,9 +473,21 @@ class FuncValidator {
     return addr;
   }
 
+  /** Whether `a` and `b` have the same length and each type in `a` matches the one in `b`. */
+  private allSub(a: readonly ValType[], b: readonly ValType[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let j = 0; j < a.length; j++) if (!this.types.valSub(a[j], b[j])) return false;
+    return true;
+  }
+
+  private defaultableFields(fields: readonly FieldType[]): boolean {
+    for (const f of fields) if (!this.types.defaultable(this.types.storageUnpacked(f.type))) return false;
+    return true;
+  }
+
   private returnTypesMatch(callee: FuncType): void {
     const res = this.fn.results;
-    if (callee.results.length !== res.length || callee.results.some((t, i) => !this.types.valSub(t, res[i]))) {
+    if (!this.allSub(callee.results, res)) {
       this.fail('type mismatch: tail call results do not match the caller\'s');
     }
   }
@@ -628,7 +654,7 @@ class FuncValidator {
         this.simple(op, k, imm, params);
       } else {
         this.special(op, i, k, imm, body.extra, ctx);
-        if (this.kinds.length === 0) {
+        if (this.frames === 0) {
           if (src !== null) {
             // Where the decoder stops too, at the last byte: else the two-pass path finds the error.
             if (depth >= 0 || pos !== src.end) this.fail('operators remaining after end of function');
@@ -639,7 +665,7 @@ class FuncValidator {
       }
       sp = this.sp;
       stack = this.stack;
-      floor = this.heights[this.heights.length - 1];
+      floor = this.heights[this.frames - 1];
     }
     this.fail('unexpected end of function: missing end');
   }
@@ -670,7 +696,8 @@ class FuncValidator {
     // Probes are taken here, in the ops typed by hand (calls, control, references...), so
     // the main loop and its fast paths pay nothing for them.
     if (this.marks !== null && this.marks[i] !== 0) {
-      this.observe!(i, this.stack, this.sp, this.heights[this.heights.length - 1], this.unreachable[this.unreachable.length - 1]);
+      const f = this.frames - 1;
+      this.observe!(i, this.stack, this.sp, this.heights[f], this.unreachable[f] !== 0);
     }
     switch (op) {
       case Op.unreachable:
@@ -696,7 +723,7 @@ class FuncValidator {
         return;
       }
       case Op.else: {
-        const f = this.kinds.length - 1;
+        const f = this.frames - 1;
         if (this.kinds[f] !== Op.if) this.fail('else without a matching if');
         const p = this.params[f];
         const r = this.results[f];
@@ -705,21 +732,21 @@ class FuncValidator {
         return;
       }
       case Op.end: {
-        const f = this.kinds.length - 1;
+        const f = this.frames - 1;
         const kind = this.kinds[f];
         const p = this.params[f];
         const r = this.results[f];
         // An if without else must have matching parameter and result types.
-        if (kind === Op.if && (p.length !== r.length || p.some((t, j) => !types.valSub(t, r[j])))) {
+        if (kind === Op.if && !this.allSub(p, r)) {
           this.fail('type mismatch: if without else must leave its parameters as its results');
         }
         this.popFrame();
-        if (this.kinds.length > 0) this.pushVals(r);
+        if (this.frames > 0) this.pushVals(r);
         return;
       }
       case Op.catch:
       case Op.catch_all: {
-        const f = this.kinds.length - 1;
+        const f = this.frames - 1;
         const kind = this.kinds[f];
         if (kind !== Op.try && kind !== Op.catch) this.fail(`${OPS[op].name} without a matching try`);
         const r = this.results[f];
@@ -729,16 +756,16 @@ class FuncValidator {
         return;
       }
       case Op.delegate: {
-        const f = this.kinds.length - 1;
+        const f = this.frames - 1;
         if (this.kinds[f] !== Op.try) this.fail('delegate without a matching try');
         const r = this.results[f];
         this.popFrame();
-        if (imm[k] >= this.kinds.length) this.fail(`unknown label ${imm[k]}`);
+        if (imm[k] >= this.frames) this.fail(`unknown label ${imm[k]}`);
         this.pushVals(r);
         return;
       }
       case Op.rethrow: {
-        const f = this.kinds.length - 1 - imm[k];
+        const f = this.frames - 1 - imm[k];
         if (f < 0) this.fail(`unknown label ${imm[k]}`);
         if (this.kinds[f] !== Op.catch && this.kinds[f] !== Op.catch_all) this.fail('invalid rethrow label: not a catch block');
         this.setUnreachable();
@@ -762,7 +789,7 @@ class FuncValidator {
           const lbl = this.label(extra[start + j * 3 + 2]);
           const sent: ValType[] = kind <= CatchKind.CatchRef ? [...this.tagType(extra[start + j * 3 + 1]).params] : [];
           if (kind === CatchKind.CatchRef || kind === CatchKind.CatchAllRef) sent.push(refType(false, heapFromCode(HeapCode.exn)));
-          if (sent.length !== lbl.length || sent.some((t, n) => !types.valSub(t, lbl[n]))) {
+          if (!this.allSub(sent, lbl)) {
             this.fail('type mismatch: catch clause does not match its label');
           }
         }
@@ -841,8 +868,7 @@ class FuncValidator {
         this.pop(I32);
         const a = this.popAny();
         const b = this.popAny();
-        const numeric = (t: ValType) => t === UNKNOWN || (t >= V128 && t <= I32);
-        if (!numeric(a) || !numeric(b)) this.fail('type mismatch: select without a type needs numeric or vector operands');
+        if (!isNumeric(a) || !isNumeric(b)) this.fail('type mismatch: select without a type needs numeric or vector operands');
         if (a !== b && a !== UNKNOWN && b !== UNKNOWN) this.fail('type mismatch: select operands differ');
         this.push(a === UNKNOWN ? b : a);
         return;
@@ -1029,7 +1055,7 @@ class FuncValidator {
         const s = this.struct(imm[k]);
         if (name === 'struct.new') {
           for (let j = s.fields.length - 1; j >= 0; j--) this.pop(types.storageUnpacked(s.fields[j].type));
-        } else if (s.fields.some((f) => !types.defaultable(types.storageUnpacked(f.type)))) {
+        } else if (!this.defaultableFields(s.fields)) {
           this.fail('type mismatch: struct.new_default needs defaultable fields');
         }
         this.push(refType(false, imm[k]));
