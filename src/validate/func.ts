@@ -8,7 +8,7 @@
  * stack-polymorphic frame (after unreachable, br, throw, return...) produce. Locals that
  * are not defaultable are tracked as initialized per block, with an undo log.
  */
-import { decodeFast, decodeOne, LEB_SIGNED, LEB_UNSIGNED, leb14, memarg14, startBody } from '../binary/decode-body.js';
+import { decodeOne, LEB_SIGNED, LEB_UNSIGNED, leb14, memarg14, startBody } from '../binary/decode-body.js';
 import { WasmDecodeError, type Cursor } from '../binary/cursor.js';
 import { CatchKind, type Body } from '../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op, PREFIX_ATOMIC } from '../ir/opcodes.js';
@@ -201,7 +201,9 @@ class FuncValidator {
   private heights = new Int32Array(16);
   private unreachable = new Uint8Array(16);
   private initMarks = new Int32Array(16);
-  private locals: ValType[] = [];
+  // The function's locals (parameters first): `nlocals` types, and whether each is initialized.
+  private locals = new Int32Array(16);
+  private nlocals = 0;
   private inited = new Uint8Array(16);
   private initLog: number[] = [];
   private at = 0;
@@ -244,20 +246,33 @@ class FuncValidator {
 
   private setUpLocals(): void {
     const { fn, body } = this;
+    const np = fn.params.length;
+    let n = np;
+    for (let i = 0; i < body.locals.length; i += 2) {
+      if (!this.types.validVal(body.locals[i + 1])) this.fail('unknown type: a local has an invalid type');
+      n += body.locals[i];
+      // Far above any engine's limit (V8: 50,000), and keeps the expansion bounded.
+      if (n > 1_000_000) this.fail('too many locals');
+    }
+    if (this.locals.length < n) {
+      this.locals = new Int32Array(n * 2);
+      this.inited = new Uint8Array(n * 2);
+    }
     const locals = this.locals;
-    locals.length = 0;
-    for (const p of fn.params) locals.push(p);
+    const inited = this.inited;
+    for (let i = 0; i < np; i++) {
+      locals[i] = fn.params[i];
+      inited[i] = 1;
+    }
+    let at = np;
     for (let i = 0; i < body.locals.length; i += 2) {
       const t = body.locals[i + 1];
-      if (!this.types.validVal(t)) this.fail('unknown type: a local has an invalid type');
-      const n = body.locals[i];
-      // Far above any engine's limit (V8: 50,000), and keeps the expansion bounded.
-      if (locals.length + n > 1_000_000) this.fail('too many locals');
-      for (let j = 0; j < n; j++) locals.push(t);
+      const init = this.types.defaultable(t) ? 1 : 0;
+      locals.fill(t, at, at + body.locals[i]);
+      inited.fill(init, at, at + body.locals[i]);
+      at += body.locals[i];
     }
-    if (this.inited.length < locals.length) this.inited = new Uint8Array(locals.length * 2);
-    const inited = this.inited;
-    for (let i = 0; i < locals.length; i++) inited[i] = i < fn.params.length || this.types.defaultable(locals[i]) ? 1 : 0;
+    this.nlocals = n;
   }
 
   private fail(message: string): never {
@@ -500,13 +515,14 @@ class FuncValidator {
     const imm = body.imm;
     const locals = this.locals;
     const inited = this.inited;
-    const nlocals = locals.length;
+    const nlocals = this.nlocals;
     const constant = this.constant;
     // Memory 0 exists and is 32-bit: the loads/stores fast path applies (flags < 0x40: memory 0).
     const mem32 = ctx.memories.length > 0 && !ctx.memories[0];
-    // Fused mode (`src` set): instruction i is decoded into slot i just before it is checked,
-    // by decodeInstructions' own steps (decodeFast, else decodeOne). startBody made room for
-    // every instruction, so `ops` and `imm` stay the same arrays; `extra` may grow.
+    // Fused mode (`src` set): the bytes are read as they are checked. The fast paths read
+    // their immediates themselves; any other instruction is decoded into slot i by
+    // decodeOne. startBody made room for every instruction, so `ops` and `imm` stay the
+    // same arrays; `extra` may grow.
     const src = this.src;
     const buf = src !== null ? src.buf : NO_BYTES;
     const fastEnd = src !== null ? src.end - 4 : -1;
@@ -636,14 +652,10 @@ class FuncValidator {
             break;
         }
         if (!raw) break;
-        // Not taken by a fast path: decoded into slot i, by the decoder's own steps.
-        const next = pos <= fastEnd ? decodeFast(buf, pos, ops, imm, i) : -1;
-        if (next >= 0) pos = next;
-        else {
-          src!.pos = pos;
-          depth = decodeOne(src!, body, i, depth, this.hasDataCount);
-          pos = src!.pos;
-        }
+        // Not taken by a fast path: decoded into slot i, with every check, by the decoder.
+        src!.pos = pos;
+        depth = decodeOne(src!, body, i, depth, this.hasDataCount);
+        pos = src!.pos;
         op = ops[i];
         raw = false;
       }
@@ -885,7 +897,7 @@ class FuncValidator {
       }
       case Op.local_get: {
         const x = imm[k];
-        if (x >= this.locals.length) this.fail(`unknown local ${x}`);
+        if (x >= this.nlocals) this.fail(`unknown local ${x}`);
         if (!this.inited[x]) this.fail(`uninitialized local ${x}`);
         this.push(this.locals[x]);
         return;
@@ -893,7 +905,7 @@ class FuncValidator {
       case Op.local_set:
       case Op.local_tee: {
         const x = imm[k];
-        if (x >= this.locals.length) this.fail(`unknown local ${x}`);
+        if (x >= this.nlocals) this.fail(`unknown local ${x}`);
         this.pop(this.locals[x]);
         if (!this.inited[x]) {
           this.inited[x] = 1;
