@@ -416,6 +416,37 @@ function deferDatas(m: Module, lazy: LazySection): void {
   });
 }
 
+/**
+ * Visits every data segment without building them (the first access to `m.datas` does,
+ * all ~100,000 of them in some modules): `visit(flags, memory, offset, at)` gets an active
+ * segment's offset expression decoded into `scratch` and where it starts (as Expr.offset),
+ * a passive one's as null. Reads the kept section, or `m.datas` once it was built.
+ */
+export function visitDatas(
+  m: Module, scratch: Body, visit: (flags: number, memory: number, offset: Body | null, at: number) => void,
+): void {
+  const lazy = m.lazyData;
+  if (!lazy) {
+    for (const d of m.datas) visit(d.flags, d.memory, d.offset && decodeExpr(d.offset, scratch), d.offset?.offset ?? 0);
+    return;
+  }
+  // The section's structure was checked when it was read (skipData).
+  const c = new Cursor(lazy.bytes);
+  const n = c.count();
+  for (let i = 0; i < n; i++) {
+    const flags = c.u32();
+    const memory = flags === 2 ? c.u32() : 0;
+    const at = c.pos;
+    if (flags !== 1) {
+      scratch.reset();
+      decodeInstructions(c, scratch);
+    }
+    const size = c.u32();
+    c.pos += size;
+    visit(flags, memory, flags !== 1 ? scratch : null, at);
+  }
+}
+
 function readData(s: Cursor, scratch: Body): Data {
   const at = s.pos;
   const flags = s.u32();

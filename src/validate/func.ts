@@ -164,8 +164,13 @@ export class BodyValidator {
    * globals the expression may read (imported ones and those defined before it).
    */
   constExpr(body: Body, type: ValType): BodyError | null {
-    return this.v.check({ kind: 'func', params: [], results: [type] }, body, true);
+    let fn = this.constTypes.get(type);
+    if (!fn) this.constTypes.set(type, (fn = { kind: 'func', params: [], results: [type] }));
+    return this.v.check(fn, body, true);
   }
+
+  /** `[] -> [type]` per type: constant expressions are checked against these (one per data segment). */
+  private readonly constTypes = new Map<ValType, FuncType>();
 
   /**
    * Validates like `body`, and before each marked instruction i (`marks[i] !== 0`; only

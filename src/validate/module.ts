@@ -5,7 +5,7 @@
  * Errors come in a deterministic order: module-level ones first, then functions in
  * index order.
  */
-import { bodySource, decodeExpr, decodeFunc } from '../binary/decode.js';
+import { bodySource, decodeExpr, decodeFunc, visitDatas } from '../binary/decode.js';
 import { WasmDecodeError } from '../binary/cursor.js';
 import { Body } from '../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../ir/module.js';
@@ -139,10 +139,11 @@ function buildContext(m: Module): ModuleContext {
   // C.refs: functions referenced outside bodies (globals, tables, elements, exports, data offsets).
   const refs = new Uint8Array(ctx.funcs.length);
   const scratch = new Body();
-  const declare = (e: Expr | null): void => {
-    if (!e) return;
-    const b = decodeExpr(e, scratch);
+  const declareIn = (b: Body): void => {
     for (let i = 0; i < b.length; i++) if (b.ops[i] === REF_FUNC && b.imm[i * 4] < refs.length) refs[b.imm[i * 4]] = 1;
+  };
+  const declare = (e: Expr | null): void => {
+    if (e) declareIn(decodeExpr(e, scratch));
   };
   for (const g of m.globals) declare(g.init);
   for (const t of m.tables) declare(t.init);
@@ -151,15 +152,17 @@ function buildContext(m: Module): ModuleContext {
     for (const f of e.funcs ?? []) if (f < refs.length) refs[f] = 1;
     for (const x of e.exprs ?? []) declare(x);
   }
-  for (const d of m.datas) declare(d.offset);
+  // (Data segment offsets declare theirs below, decoded once for that and their check: the
+  // references only matter to function bodies, checked after all this.)
   for (const e of m.exports) if (e.kind === ExternKind.Func && e.index < refs.length) refs[e.index] = 1;
   ctx.refs = refs;
 
   const validator = new BodyValidator(ctx);
-  const constExpr = (e: Expr, type: ValType, what: string): void => {
-    const error = validator.constExpr(decodeExpr(e, scratch), type);
-    if (error) fail(`${what}: ${error.message}`, e.offset);
+  const constBody = (b: Body, type: ValType, what: string, at: number): void => {
+    const error = validator.constExpr(b, type);
+    if (error) fail(`${what}: ${error.message}`, at);
   };
+  const constExpr = (e: Expr, type: ValType, what: string): void => constBody(decodeExpr(e, scratch), type, what, e.offset);
 
   // Globals: an initializer may read imported globals and immutable ones defined before it.
   ctx.globals = globals;
@@ -188,12 +191,13 @@ function buildContext(m: Module): ModuleContext {
     }
     ctx.elems.push(e.type);
   }
-  ctx.dataCount = m.hasDataCount ? m.datas.length : null;
-  for (const d of m.datas) {
-    if (d.flags === 1) continue;
-    if (d.memory >= ctx.memories.length) fail(`unknown memory ${d.memory}`);
-    constExpr(d.offset!, ctx.memories[d.memory] ? I64 : I32, 'data segment offset');
-  }
+  ctx.dataCount = m.hasDataCount ? (m.lazyData?.count ?? m.datas.length) : null;
+  visitDatas(m, scratch, (flags, memory, offset, at) => {
+    if (!offset) return;
+    declareIn(offset);
+    if (memory >= ctx.memories.length) fail(`unknown memory ${memory}`);
+    constBody(offset, ctx.memories[memory] ? I64 : I32, 'data segment offset', at);
+  });
   if (m.start !== null) {
     if (m.start >= ctx.funcs.length) fail(`unknown function ${m.start}`);
     const t = types.func(ctx.funcs[m.start])!;
