@@ -11,7 +11,7 @@ import {
 import type { CompType, FieldType, Limits } from '../ir/types.js';
 import { decodeExpr, decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
 import { encodeBody, encodeInstructions, writeValType } from './encode-body.js';
-import { Sink } from './sink.js';
+import { lebLength, Sink } from './sink.js';
 
 export interface WriteOptions {
   /**
@@ -24,10 +24,18 @@ export interface WriteOptions {
    * e.g. by the parallel pipeline; they replace the per-function encoding.
    */
   code?: readonly Uint8Array[];
+  /**
+   * The sink to write into (e.g. one that drains to a file as it goes: it is flushed after
+   * each section and every few hundred KB of code); the result is a view of its bytes.
+   */
+  out?: Sink;
 }
 
+/** How much code writeModule encodes between flushes of its sink. */
+const FLUSH_BYTES = 1 << 19;
+
 export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
-  const out = new Sink(Math.max(1024, (m.source?.length ?? 0) + 1024));
+  const out = options.out ?? new Sink(Math.max(1024, (m.source?.length ?? 0) + 1024));
   out.bytes(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
   const namesCustom = m.names ? m.customs.find((c) => c.name === 'name') : undefined;
   const writeCustoms = (after: number): void => {
@@ -44,7 +52,9 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   const scratch = options.reencode ? new Body(1024) : null;
   for (const id of SECTION_ORDER) {
     if (hasContent(m, id) || m.sectionMask & (1 << id)) {
-      const mark = beginSection(out, id);
+      // The code section's size is guessed from the input's, so that the drained code
+      // need not move when the size is written (a re-encoded body keeps its size, mostly).
+      const mark = beginSection(out, id, id === SectionId.code ? codeSizeGuess(m) : undefined);
       if (id === SectionId.code && options.code) {
         out.u32(m.funcs.length);
         for (const chunk of options.code) out.bytes(chunk);
@@ -52,6 +62,7 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
         writeSection(out, m, id, scratch);
       }
       out.endSized(mark);
+      out.flush();
     }
     writeCustoms(id);
   }
@@ -64,9 +75,19 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   return out.result();
 }
 
-function beginSection(out: Sink, id: number): number {
+function beginSection(out: Sink, id: number, expected?: number): number {
   out.u8(id);
-  return out.beginSized();
+  return out.beginSized(expected);
+}
+
+/** The code section's size if every body kept the size it was read with. */
+function codeSizeGuess(m: Module): number {
+  let size = lebLength(m.funcs.length);
+  for (const f of m.funcs) {
+    const n = f.raw?.length ?? 0;
+    size += lebLength(n) + n;
+  }
+  return size;
 }
 
 function hasContent(m: Module, id: number): boolean {
@@ -204,6 +225,7 @@ function writeCode(out: Sink, m: Module, scratch: Body | null): void {
  * encoded, an untouched one copied (or, given `scratch`, decoded and encoded again).
  */
 export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink, scratch: Body | null): void {
+  let next = out.pos + FLUSH_BYTES;
   for (let i = from; i < to; i++) {
     const f = m.funcs[i];
     const mark = out.beginSized();
@@ -211,6 +233,10 @@ export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink
     else if (scratch) encodeBody(decodeFunc(m, f, scratch), out);
     else out.bytes(f.raw!);
     out.endSized(mark);
+    if (out.pos >= next) {
+      out.flush();
+      next = out.pos + FLUSH_BYTES;
+    }
   }
 }
 
