@@ -335,6 +335,15 @@ function readExpr(s: Cursor, scratch: Body): Expr {
   const start = s.pos;
   const before = s.nonCanonical;
   s.nonCanonical = false;
+  skipExpr(s, scratch);
+  const canonical = !s.nonCanonical;
+  s.nonCanonical ||= before;
+  return { bytes: s.buf.subarray(start, s.pos), offset: start, canonical };
+}
+
+/** Decodes a constant expression to find (and check) its extent. */
+function skipExpr(s: Cursor, scratch: Body): void {
+  const start = s.pos;
   // Fast path for the common `i32.const n end` (data and element offsets).
   if (s.buf[start] === 0x41 && start < s.end) {
     s.pos++;
@@ -346,9 +355,6 @@ function readExpr(s: Cursor, scratch: Body): Expr {
     scratch.reset();
     decodeInstructions(s, scratch);
   }
-  const canonical = !s.nonCanonical;
-  s.nonCanonical ||= before;
-  return { bytes: s.buf.subarray(start, s.pos), offset: start, canonical };
 }
 
 function readElem(s: Cursor, scratch: Body): Elem {
@@ -387,8 +393,8 @@ function skipData(s: Cursor, scratch: Body): void {
   const flags = s.u32();
   if (flags > 2) s.fail(`malformed data segment kind ${flags}`, at);
   if (flags === 2) s.u32();
-  if (flags !== 1) readExpr(s, scratch);
-  s.bytes(s.u32());
+  if (flags !== 1) skipExpr(s, scratch);
+  s.skip(s.u32());
 }
 
 /**

@@ -82,9 +82,10 @@ function beginSection(out: Sink, id: number, expected?: number): number {
 
 /** The code section's size if every body kept the size it was read with. */
 function codeSizeGuess(m: Module): number {
-  let size = lebLength(m.funcs.length);
-  for (const f of m.funcs) {
-    const n = f.raw?.length ?? 0;
+  const funcs = m.funcs;
+  let size = lebLength(funcs.length);
+  for (let i = 0; i < funcs.length; i++) {
+    const n = funcs[i].raw?.length ?? 0;
     size += lebLength(n) + n;
   }
   return size;
@@ -146,7 +147,8 @@ function writeSection(out: Sink, m: Module, id: number, scratch: Body | null): v
       return;
     case SectionId.function:
       out.u32(m.funcs.length);
-      for (const f of m.funcs) out.u32(f.type);
+      // Indexed loops where there is one entry per function: this code runs once, unoptimized.
+      for (let i = 0; i < m.funcs.length; i++) out.u32(m.funcs[i].type);
       return;
     case SectionId.table:
       out.u32(m.tables.length);
@@ -299,7 +301,7 @@ function writeElem(out: Sink, e: Elem, scratch: Body | null): void {
   } else {
     const funcs = e.funcs!;
     out.u32(funcs.length);
-    for (const f of funcs) out.u32(f);
+    for (let i = 0; i < funcs.length; i++) out.u32(funcs[i]);
   }
 }
 

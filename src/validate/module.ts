@@ -129,7 +129,8 @@ function buildContext(m: Module): ModuleContext {
       case ExternKind.Tag: ctx.tags.push(tagType(imp.type)); break;
     }
   }
-  for (const f of m.funcs) ctx.funcs.push(funcType(f.type, 'a function'));
+  // Indexed loops where there is one entry per function: this code runs once, unoptimized.
+  for (let i = 0; i < m.funcs.length; i++) ctx.funcs.push(funcType(m.funcs[i].type, 'a function'));
   for (const t of m.memories) {
     checkMemoryLimits(t, fail);
     ctx.memories.push(t.addr64);
@@ -149,7 +150,8 @@ function buildContext(m: Module): ModuleContext {
   for (const t of m.tables) declare(t.init);
   for (const e of m.elems) {
     declare(e.offset);
-    for (const f of e.funcs ?? []) if (f < refs.length) refs[f] = 1;
+    const funcs = e.funcs ?? [];
+    for (let i = 0; i < funcs.length; i++) if (funcs[i] < refs.length) refs[funcs[i]] = 1;
     for (const x of e.exprs ?? []) declare(x);
   }
   // (Data segment offsets declare theirs below, decoded once for that and their check: the
@@ -181,7 +183,8 @@ function buildContext(m: Module): ModuleContext {
   }
   for (const e of m.elems) {
     checkRef(checkVal(e.type, 'element segment type'), fail);
-    if (e.funcs) for (const f of e.funcs) if (f >= ctx.funcs.length) fail(`unknown function ${f}`);
+    const funcs = e.funcs ?? [];
+    for (let i = 0; i < funcs.length; i++) if (funcs[i] >= ctx.funcs.length) fail(`unknown function ${funcs[i]}`);
     if (e.exprs) for (const x of e.exprs) constExpr(x, e.type, 'element expression');
     if (!(e.flags & 1)) {
       const table = ctx.tables[e.table];
