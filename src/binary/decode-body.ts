@@ -87,7 +87,7 @@ function readMemarg(c: Cursor, imm: Int32Array, k: number, lane: boolean): void 
 }
 
 /**
- * How decodeInstructions' fast paths treat an instruction's first byte: OTHER, PLAIN (no immediates), MEMARG,
+ * How decodeFast treats an instruction's first byte: OTHER, PLAIN (no immediates), MEMARG,
  * or a LEB128 immediate of at most 32 bits as LEB_UNSIGNED (an index) or LEB_SIGNED
  * (i32.const). The LEB values are the shift that sign-extends (or not) a one-byte payload.
  */
@@ -137,19 +137,52 @@ export function memarg14(buf: Uint8Array, p: number): number {
 }
 
 /**
+ * Decodes the instruction at `buf[pos]` into slot `n` of `ops`/`imm` when it has one of
+ * the shapes that make up most real code (an opcode alone, or with a one- or two-byte
+ * index, i32.const or memarg offset); returns the position after it, or -1 for any
+ * other instruction (decodeOne's, with every check). The caller guarantees 4 readable
+ * bytes from `pos`. Small, so that the loops calling it inline it.
+ */
+export function decodeFast(buf: Uint8Array, pos: number, ops: Uint16Array, imm: Int32Array, n: number): number {
+  const byte = buf[pos];
+  const f = FAST[byte];
+  if (f >= LEB_UNSIGNED) {
+    const v = leb14(buf, pos + 1, f);
+    if (v !== -1) {
+      ops[n] = byte;
+      imm[n << 2] = v >> 2;
+      return pos + 1 + (v & 3);
+    }
+  } else if (f === PLAIN) {
+    ops[n] = byte;
+    return pos + 1;
+  } else if (f === MEMARG) {
+    const v = memarg14(buf, pos + 1);
+    if (v !== -1) {
+      ops[n] = byte;
+      const k = n << 2;
+      imm[k] = (v >> 2) & 0x3f;
+      imm[k + 1] = 0;
+      imm[k + 2] = v >> 8;
+      imm[k + 3] = 0;
+      return pos + 1 + (v & 3);
+    }
+  }
+  return -1;
+}
+
+/**
  * Decodes instructions from `c` into `body` up to and including the `end` that closes
  * depth 0. For function bodies the caller checks that this `end` is the last byte.
  * Data indices may only be used when the module has a data count section.
  *
- * The loop itself holds only the fast paths, for the shapes that make up most real code
- * (an opcode alone, or with a one- or two-byte index, i32.const or memarg offset, read by
- * leb14/memarg14); everything else goes through decodeOne. Keeping the loop small makes it quick to optimize, and a rare path first
+ * The loop itself holds only the fast paths (decodeFast); everything else goes through
+ * decodeOne. Keeping the loop small makes it quick to optimize, and a rare path first
  * taken late deoptimizes decodeOne, not the loop.
  */
 export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): void {
   // The position lives in a local; `c.pos` is synced around decodeOne.
   const buf = c.buf;
-  const fast = FAST;
   let pos = c.pos;
   let depth = 0;
   let n = body.length;
@@ -165,34 +198,11 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
       imm = body.imm;
     }
     if (pos <= fastEnd) {
-      const byte = buf[pos];
-      const f = fast[byte];
-      if (f >= LEB_UNSIGNED) {
-        const v = leb14(buf, pos + 1, f);
-        if (v !== -1) {
-          ops[n] = byte;
-          imm[n << 2] = v >> 2;
-          pos += 1 + (v & 3);
-          n++;
-          continue;
-        }
-      } else if (f === PLAIN) {
-        ops[n++] = byte;
-        pos++;
+      const next = decodeFast(buf, pos, ops, imm, n);
+      if (next !== -1) {
+        pos = next;
+        n++;
         continue;
-      } else if (f === MEMARG) {
-        const v = memarg14(buf, pos + 1);
-        if (v !== -1) {
-          ops[n] = byte;
-          const k = n << 2;
-          imm[k] = (v >> 2) & 0x3f;
-          imm[k + 1] = 0;
-          imm[k + 2] = v >> 8;
-          imm[k + 3] = 0;
-          pos += 1 + (v & 3);
-          n++;
-          continue;
-        }
       }
     }
     c.pos = pos;

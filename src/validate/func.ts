@@ -8,7 +8,7 @@
  * stack-polymorphic frame (after unreachable, br, throw, return...) produce. Locals that
  * are not defaultable are tracked as initialized per block, with an undo log.
  */
-import { decodeOne, LEB_SIGNED, LEB_UNSIGNED, leb14, memarg14, startBody } from '../binary/decode-body.js';
+import { decodeFast, decodeOne, LEB_SIGNED, LEB_UNSIGNED, leb14, memarg14, startBody } from '../binary/decode-body.js';
 import { WasmDecodeError, type Cursor } from '../binary/cursor.js';
 import { CatchKind, type Body } from '../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op, PREFIX_ATOMIC } from '../ir/opcodes.js';
@@ -525,9 +525,9 @@ class FuncValidator {
     // Memory 0 exists and is 32-bit: the loads/stores fast path applies (flags < 0x40: memory 0).
     const mem32 = ctx.memories.length > 0 && !ctx.memories[0];
     // Fused mode (`src` set): the bytes are read as they are checked. The fast paths read
-    // their immediates themselves; any other instruction is decoded into slot i by
-    // decodeOne. startBody made room for every instruction, so `ops` and `imm` stay the
-    // same arrays; `extra` may grow.
+    // their immediates themselves; any other instruction is decoded into slot i by the
+    // decoder's steps (decodeFast, else decodeOne). startBody made room for every
+    // instruction, so `ops` and `imm` stay the same arrays; `extra` may grow.
     const src = this.src;
     const buf = src !== null ? src.buf : NO_BYTES;
     const fastEnd = src !== null ? src.end - 4 : -1;
@@ -657,10 +657,14 @@ class FuncValidator {
             break;
         }
         if (!raw) break;
-        // Not taken by a fast path: decoded into slot i, with every check, by the decoder.
-        src!.pos = pos;
-        depth = decodeOne(src!, body, i, depth, this.hasDataCount);
-        pos = src!.pos;
+        // Not taken by a fast path: decoded into slot i, by the decoder's own steps.
+        const next = pos <= fastEnd ? decodeFast(buf, pos, ops, imm, i) : -1;
+        if (next !== -1) pos = next;
+        else {
+          src!.pos = pos;
+          depth = decodeOne(src!, body, i, depth, this.hasDataCount);
+          pos = src!.pos;
+        }
         op = ops[i];
         raw = false;
       }
