@@ -88,10 +88,11 @@ function readMemarg(c: Cursor, imm: Int32Array, k: number, lane: boolean): void 
 
 /**
  * How decodeFast treats an instruction's first byte: OTHER, PLAIN (no immediates), MEMARG,
- * or a LEB128 immediate of at most 32 bits as LEB_UNSIGNED (an index) or LEB_SIGNED
+ * PREFIX (a prefix byte: fast when the op has no immediates, see PREFIXED_PLAIN), or a
+ * LEB128 immediate of at most 32 bits as LEB_UNSIGNED (an index) or LEB_SIGNED
  * (i32.const). The LEB values are the shift that sign-extends (or not) a one-byte payload.
  */
-const OTHER = 0, PLAIN = 1, MEMARG = 2;
+const OTHER = 0, PLAIN = 1, MEMARG = 2, PREFIX = 3;
 export const LEB_UNSIGNED = 24, LEB_SIGNED = 25;
 const FAST = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte++) {
@@ -100,10 +101,16 @@ for (let byte = 0; byte < 256; byte++) {
     kind === Imm.None ? (byte === 0x0b ? OTHER : PLAIN)
     : kind === Imm.I32 ? LEB_SIGNED
     : kind === Imm.Memarg ? MEMARG
+    : kind === Imm.Prefix ? PREFIX
     : (kind === Imm.Local || kind === Imm.Global || kind === Imm.Func || kind === Imm.Type || kind === Imm.Table ||
         kind === Imm.Mem || kind === Imm.Elem || kind === Imm.Tag || kind === Imm.Label) && byte !== 0x18 ? LEB_UNSIGNED
     : OTHER;
 }
+/** Op id by (prefix byte - 0xfb) * PREFIX_TABLE_SIZE + sub-opcode of the prefixed ops without immediates (most of SIMD), else NO_OP. */
+const PREFIXED_PLAIN = new Uint16Array(4 * PREFIX_TABLE_SIZE).fill(NO_OP);
+PREFIX_TABLES.forEach((table, p) => table.forEach((op, sub) => {
+  if (op !== NO_OP && OP_IMM[op] === Imm.None) PREFIXED_PLAIN[p * PREFIX_TABLE_SIZE + sub] = op;
+}));
 
 /**
  * A one- or two-byte LEB128 immediate at `buf[p]` (two bytes readable), `sign` being
@@ -138,8 +145,8 @@ export function memarg14(buf: Uint8Array, p: number): number {
 
 /**
  * Decodes the instruction at `buf[pos]` into slot `n` of `ops`/`imm` when it has one of
- * the shapes that make up most real code (an opcode alone, or with a one- or two-byte
- * index, i32.const or memarg offset); returns the position after it, or -1 for any
+ * the shapes that make up most real code (an opcode alone, prefixed or not, or with a one-
+ * or two-byte index, i32.const or memarg offset); returns the position after it, or -1 for any
  * other instruction (decodeOne's, with every check). The caller guarantees 4 readable
  * bytes from `pos`. Small, so that the loops calling it inline it.
  */
@@ -165,6 +172,13 @@ export function decodeFast(buf: Uint8Array, pos: number, ops: Uint16Array, imm: 
       imm[k + 1] = 0;
       imm[k + 2] = v >> 8;
       imm[k + 3] = 0;
+      return pos + 1 + (v & 3);
+    }
+  } else if (f === PREFIX) {
+    const v = leb14(buf, pos + 1, LEB_UNSIGNED);
+    const op = v !== -1 && v >> 2 < PREFIX_TABLE_SIZE ? PREFIXED_PLAIN[(byte - 0xfb) * PREFIX_TABLE_SIZE + (v >> 2)] : NO_OP;
+    if (op !== NO_OP) {
+      ops[n] = op;
       return pos + 1 + (v & 3);
     }
   }
