@@ -10,7 +10,7 @@ import {
   type Data, type Elem, type Expr, type Func, type Import, type IndirectNameMap, type LazySection, type Module,
   type NameMap, type Names, type TableType,
 } from '../ir/module.js';
-import { HeapCode, heapFromCode, refType, type CompType, type FieldType, type Limits, type SubType } from '../ir/types.js';
+import { HeapCode, heapFromCode, refType, type CompType, type FieldType, type Limits, type SubType, type ValType } from '../ir/types.js';
 import { Cursor, WasmDecodeError } from './cursor.js';
 import { decodeBodyInto, decodeInstructions, readRefType, readStorageType, readValType } from './decode-body.js';
 
@@ -269,12 +269,14 @@ function readCompType(s: Cursor): CompType {
   const form = s.u8();
   switch (form) {
     case 0x60: {
+      // Packed arrays (push, not new Array(n), which makes holey ones): the validator's
+      // loops over type lists then see one array kind, not two.
       const np = s.count();
-      const params = new Array(np);
-      for (let i = 0; i < np; i++) params[i] = readValType(s);
+      const params: ValType[] = [];
+      for (let i = 0; i < np; i++) params.push(readValType(s));
       const nr = s.count();
-      const results = new Array(nr);
-      for (let i = 0; i < nr; i++) results[i] = readValType(s);
+      const results: ValType[] = [];
+      for (let i = 0; i < nr; i++) results.push(readValType(s));
       return { kind: 'func', params, results };
     }
     case 0x5f: {
