@@ -111,6 +111,31 @@ for (const name of [
   'array.new', 'array.new_default', 'array.new_fixed', 'ref.i31', 'any.convert_extern', 'extern.convert_any', 'end',
 ]) CONSTANT[OP_BY_NAME.get(name)!.id] = 1;
 
+/**
+ * The ops special() types, numbered densely at compile time (a const enum) so that its
+ * switch is one jump: `case Op.end:` would test each case's Op property in turn, thirty
+ * of them for the last, and special() runs for every block, branch and call.
+ */
+const enum S {
+  other, unreachable, block, loop, try, if, else, end, catch, catch_all, delegate, rethrow, throw, throw_ref,
+  try_table, br, br_if, br_table, return, call, return_call, call_indirect, return_call_indirect, call_ref,
+  return_call_ref, drop, select, select_t, local_get, local_set, local_tee, global_get, global_set, ref_null,
+  ref_func,
+}
+const SPECIAL = new Uint8Array(OPS.length);
+([
+  [Op.unreachable, S.unreachable], [Op.block, S.block], [Op.loop, S.loop], [Op.try, S.try], [Op.if, S.if],
+  [Op.else, S.else], [Op.end, S.end], [Op.catch, S.catch], [Op.catch_all, S.catch_all],
+  [Op.delegate, S.delegate], [Op.rethrow, S.rethrow], [Op.throw, S.throw], [Op.throw_ref, S.throw_ref],
+  [Op.try_table, S.try_table], [Op.br, S.br], [Op.br_if, S.br_if], [Op.br_table, S.br_table],
+  [Op.return, S.return], [Op.call, S.call], [Op.return_call, S.return_call],
+  [Op.call_indirect, S.call_indirect], [Op.return_call_indirect, S.return_call_indirect],
+  [Op.call_ref, S.call_ref], [Op.return_call_ref, S.return_call_ref], [Op.drop, S.drop],
+  [Op.select, S.select], [Op.select_t, S.select_t], [Op.local_get, S.local_get], [Op.local_set, S.local_set],
+  [Op.local_tee, S.local_tee], [Op.global_get, S.global_get], [Op.global_set, S.global_set],
+  [Op.ref_null, S.ref_null], [Op.ref_func, S.ref_func]
+] as const).forEach(([op, s]) => (SPECIAL[op] = s));
+
 export interface BodyError {
   message: string;
   /** Index of the offending instruction. */
@@ -720,13 +745,13 @@ class FuncValidator {
       const f = this.frames - 1;
       this.observe!(i, this.stack, this.sp, this.heights[f], this.unreachable[f] !== 0);
     }
-    switch (op) {
-      case Op.unreachable:
+    switch (SPECIAL[op]) {
+      case S.unreachable:
         this.setUnreachable();
         return;
-      case Op.block:
-      case Op.loop:
-      case Op.try: {
+      case S.block:
+      case S.loop:
+      case S.try: {
         this.blockType(i);
         const p = this.btParams;
         const r = this.btResults;
@@ -734,7 +759,7 @@ class FuncValidator {
         this.pushFrame(op, p, r);
         return;
       }
-      case Op.if: {
+      case S.if: {
         this.blockType(i);
         const p = this.btParams;
         const r = this.btResults;
@@ -743,7 +768,7 @@ class FuncValidator {
         this.pushFrame(op, p, r);
         return;
       }
-      case Op.else: {
+      case S.else: {
         const f = this.frames - 1;
         if (this.kinds[f] !== Op.if) this.fail('else without a matching if');
         const p = this.params[f];
@@ -752,7 +777,7 @@ class FuncValidator {
         this.pushFrame(Op.else, p, r);
         return;
       }
-      case Op.end: {
+      case S.end: {
         const f = this.frames - 1;
         const kind = this.kinds[f];
         const p = this.params[f];
@@ -765,8 +790,8 @@ class FuncValidator {
         if (this.frames > 0) this.pushVals(r);
         return;
       }
-      case Op.catch:
-      case Op.catch_all: {
+      case S.catch:
+      case S.catch_all: {
         const f = this.frames - 1;
         const kind = this.kinds[f];
         if (kind !== Op.try && kind !== Op.catch) this.fail(`${OPS[op].name} without a matching try`);
@@ -776,7 +801,7 @@ class FuncValidator {
         if (op === Op.catch) this.pushVals(this.tagType(imm[k]).params);
         return;
       }
-      case Op.delegate: {
+      case S.delegate: {
         const f = this.frames - 1;
         if (this.kinds[f] !== Op.try) this.fail('delegate without a matching try');
         const r = this.results[f];
@@ -785,22 +810,22 @@ class FuncValidator {
         this.pushVals(r);
         return;
       }
-      case Op.rethrow: {
+      case S.rethrow: {
         const f = this.frames - 1 - imm[k];
         if (f < 0) this.fail(`unknown label ${imm[k]}`);
         if (this.kinds[f] !== Op.catch && this.kinds[f] !== Op.catch_all) this.fail('invalid rethrow label: not a catch block');
         this.setUnreachable();
         return;
       }
-      case Op.throw:
+      case S.throw:
         this.popVals(this.tagType(imm[k]).params);
         this.setUnreachable();
         return;
-      case Op.throw_ref:
+      case S.throw_ref:
         this.pop(EXNREF);
         this.setUnreachable();
         return;
-      case Op.try_table: {
+      case S.try_table: {
         this.blockType(i);
         const p = this.btParams;
         const r = this.btResults;
@@ -818,18 +843,18 @@ class FuncValidator {
         this.pushFrame(op, p, r);
         return;
       }
-      case Op.br:
+      case S.br:
         this.popVals(this.label(imm[k]));
         this.setUnreachable();
         return;
-      case Op.br_if: {
+      case S.br_if: {
         this.pop(I32);
         const l = this.label(imm[k]);
         this.popVals(l);
         this.pushVals(l);
         return;
       }
-      case Op.br_table: {
+      case S.br_table: {
         this.pop(I32);
         const start = imm[k];
         const n = imm[k + 1];
@@ -843,25 +868,25 @@ class FuncValidator {
         this.setUnreachable();
         return;
       }
-      case Op.return:
+      case S.return:
         this.popVals(this.fn.results);
         this.setUnreachable();
         return;
-      case Op.call: {
+      case S.call: {
         const t = this.callee(imm[k]);
         this.popVals(t.params);
         this.pushVals(t.results);
         return;
       }
-      case Op.return_call: {
+      case S.return_call: {
         const t = this.callee(imm[k]);
         this.returnTypesMatch(t);
         this.popVals(t.params);
         this.setUnreachable();
         return;
       }
-      case Op.call_indirect:
-      case Op.return_call_indirect: {
+      case S.call_indirect:
+      case S.return_call_indirect: {
         const t = this.funcType(imm[k]);
         const table = this.table(imm[k + 1]);
         if (!types.valSub(table.type, FUNCREF)) this.fail('type mismatch: call_indirect needs a table of function references');
@@ -872,8 +897,8 @@ class FuncValidator {
         else this.pushVals(t.results);
         return;
       }
-      case Op.call_ref:
-      case Op.return_call_ref: {
+      case S.call_ref:
+      case S.return_call_ref: {
         const t = this.funcType(imm[k]);
         this.pop(refType(true, imm[k]));
         if (op === Op.return_call_ref) this.returnTypesMatch(t);
@@ -882,10 +907,10 @@ class FuncValidator {
         else this.pushVals(t.results);
         return;
       }
-      case Op.drop:
+      case S.drop:
         this.popAny();
         return;
-      case Op.select: {
+      case S.select: {
         this.pop(I32);
         const a = this.popAny();
         const b = this.popAny();
@@ -894,7 +919,7 @@ class FuncValidator {
         this.push(a === UNKNOWN ? b : a);
         return;
       }
-      case Op.select_t: {
+      case S.select_t: {
         if (imm[k + 1] !== 1) this.fail('invalid result arity: select takes one type');
         const t = extra[imm[k]];
         if (!types.validVal(t)) this.fail('unknown type in select');
@@ -904,15 +929,15 @@ class FuncValidator {
         this.push(t);
         return;
       }
-      case Op.local_get: {
+      case S.local_get: {
         const x = imm[k];
         if (x >= this.nlocals) this.fail(`unknown local ${x}`);
         if (!this.inited[x]) this.fail(`uninitialized local ${x}`);
         this.push(this.locals[x]);
         return;
       }
-      case Op.local_set:
-      case Op.local_tee: {
+      case S.local_set:
+      case S.local_tee: {
         const x = imm[k];
         if (x >= this.nlocals) this.fail(`unknown local ${x}`);
         this.pop(this.locals[x]);
@@ -923,8 +948,8 @@ class FuncValidator {
         if (op === Op.local_tee) this.push(this.locals[x]);
         return;
       }
-      case Op.global_get:
-      case Op.global_set: {
+      case S.global_get:
+      case S.global_set: {
         const g = ctx.globals[imm[k]];
         if (!g) this.fail(`unknown global ${imm[k]}`);
         if (op === Op.global_get) this.push(g.type);
@@ -934,10 +959,10 @@ class FuncValidator {
         }
         return;
       }
-      case Op.ref_null:
+      case S.ref_null:
         this.push(refType(true, this.heap(imm[k])));
         return;
-      case Op.ref_func: {
+      case S.ref_func: {
         const f = imm[k];
         if (f >= ctx.funcs.length) this.fail(`unknown function ${f}`);
         // Outside bodies, a ref.func is what declares the reference.
