@@ -3,7 +3,7 @@ import { closeSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, w
 import { basename, dirname, join } from 'node:path';
 import { WasmDecodeError } from '../binary/cursor.js';
 import type { Sink } from '../binary/sink.js';
-import { TextParseError } from '../text/lexer.js';
+import { TextParseError } from '../text/error.js';
 
 export type Command = (args: string[]) => Promise<number> | number;
 
