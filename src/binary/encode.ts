@@ -230,7 +230,8 @@ export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink
   let next = out.pos + FLUSH_BYTES;
   for (let i = from; i < to; i++) {
     const f = m.funcs[i];
-    const mark = out.beginSized();
+    // Sized as read: a re-encoded body mostly keeps its size, and then its bytes need not move.
+    const mark = out.beginSized(f.raw?.length);
     if (f.body) encodeBody(f.body, out);
     else if (scratch) encodeBody(decodeFunc(m, f, scratch), out);
     else out.bytes(f.raw!);
