@@ -41,7 +41,9 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   const writeCustoms = (after: number): void => {
     for (const c of m.customs) {
       if (c.after !== after) continue;
-      const mark = beginSection(out, SectionId.custom);
+      // Sized as read (unless rewritten), so that its bytes need not move once written.
+      const asRead = c === namesCustom ? undefined : lebLength(c.name.length) + c.name.length + c.bytes.length;
+      const mark = beginSection(out, SectionId.custom, asRead);
       out.name(c.name);
       if (c === namesCustom) writeNames(out, m.names!);
       else out.bytes(c.bytes);
@@ -52,9 +54,11 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   const scratch = options.reencode ? new Body(1024) : null;
   for (const id of SECTION_ORDER) {
     if (hasContent(m, id) || m.sectionMask & (1 << id)) {
-      // The code section's size is guessed from the input's, so that the drained code
-      // need not move when the size is written (a re-encoded body keeps its size, mostly).
-      const mark = beginSection(out, id, id === SectionId.code ? codeSizeGuess(m) : undefined);
+      // The sizes of the big sections are guessed from the input's, so that their bytes
+      // (drained already, maybe) need not move when the size is written: a re-encoded body
+      // keeps its size, mostly, and a data section that was not decoded is copied.
+      const guess = id === SectionId.code ? codeSizeGuess(m) : id === SectionId.data ? m.lazyData?.bytes.length : undefined;
+      const mark = beginSection(out, id, guess);
       if (id === SectionId.code && options.code) {
         out.u32(m.funcs.length);
         for (const chunk of options.code) out.bytes(chunk);
