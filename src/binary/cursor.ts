@@ -218,9 +218,14 @@ export class Cursor {
   /** `n` bytes as a zero-copy view. */
   bytes(n: number): Uint8Array {
     const p = this.pos;
-    if (n > this.end - p) this.fail('unexpected end: length out of bounds');
-    this.pos = p + n;
+    this.skip(n);
     return this.buf.subarray(p, p + n);
+  }
+
+  /** Moves past `n` bytes (without the view `bytes` makes, which costs an allocation). */
+  skip(n: number): void {
+    if (n > this.end - this.pos) this.fail('unexpected end: length out of bounds');
+    this.pos += n;
   }
 
   /** A vector length, sanity-checked against the bytes left (each element takes >= `minSize` bytes). */

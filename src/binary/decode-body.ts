@@ -94,18 +94,103 @@ function readMemarg(c: Cursor, imm: Int32Array, k: number, lane: boolean): void 
   imm[k] = lane ? flags | (c.u8() << 8) : flags;
 }
 
-/** How decodeInstructions' fast paths treat an instruction's first byte. */
-const enum Fast { Other, Plain, Index, I32, Memarg }
+/**
+ * How decodeFast treats an instruction's first byte: OTHER, PLAIN (no immediates), MEMARG,
+ * PREFIX (a prefix byte: fast when the op has no immediates, see PREFIXED_PLAIN), or a
+ * LEB128 immediate of at most 32 bits as LEB_UNSIGNED (an index) or LEB_SIGNED
+ * (i32.const). The LEB values are the shift that sign-extends (or not) a one-byte payload.
+ */
+const OTHER = 0, PLAIN = 1, MEMARG = 2, PREFIX = 3;
+export const LEB_UNSIGNED = 24, LEB_SIGNED = 25;
 const FAST = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte++) {
   const kind = OP_IMM[byte];
   FAST[byte] =
-    kind === Imm.None ? (byte === 0x0b ? Fast.Other : Fast.Plain)
-    : kind === Imm.I32 ? Fast.I32
-    : kind === Imm.Memarg ? Fast.Memarg
+    kind === Imm.None ? (byte === 0x0b ? OTHER : PLAIN)
+    : kind === Imm.I32 ? LEB_SIGNED
+    : kind === Imm.Memarg ? MEMARG
+    : kind === Imm.Prefix ? PREFIX
     : (kind === Imm.Local || kind === Imm.Global || kind === Imm.Func || kind === Imm.Type || kind === Imm.Table ||
-        kind === Imm.Mem || kind === Imm.Elem || kind === Imm.Tag || kind === Imm.Label) && byte !== 0x18 ? Fast.Index
-    : Fast.Other;
+        kind === Imm.Mem || kind === Imm.Elem || kind === Imm.Tag || kind === Imm.Label) && byte !== 0x18 ? LEB_UNSIGNED
+    : OTHER;
+}
+/** Op id by (prefix byte - 0xfb) * PREFIX_TABLE_SIZE + sub-opcode of the prefixed ops without immediates (most of SIMD), else NO_OP. */
+const PREFIXED_PLAIN = new Uint16Array(4 * PREFIX_TABLE_SIZE).fill(NO_OP);
+PREFIX_TABLES.forEach((table, p) => table.forEach((op, sub) => {
+  if (op !== NO_OP && OP_IMM[op] === Imm.None) PREFIXED_PLAIN[p * PREFIX_TABLE_SIZE + sub] = op;
+}));
+
+/**
+ * A one- or two-byte LEB128 immediate at `buf[p]` (two bytes readable), `sign` being
+ * LEB_UNSIGNED or LEB_SIGNED: returns `(value << 2) | length`, or -1 when it is longer
+ * or padded (a second byte that only repeats the sign, or is zero: non-canonical, which
+ * decodeOne notes). The fast paths' immediate reader, shared with the validator's.
+ */
+export function leb14(buf: Uint8Array, p: number, sign: number): number {
+  const b = buf[p];
+  if (b < 0x80) return (((b << sign) >> sign) << 2) | 1;
+  const b2 = buf[p + 1];
+  if (b2 < 0x80 && b2 !== ((((b & 0x7f) << sign) >> 31) & 0x7f)) {
+    return (((((b & 0x7f) | (b2 << 7)) << (sign - 7)) >> (sign - 7)) << 2) | 2;
+  }
+  return -1;
+}
+
+/**
+ * A memarg at `buf[p]` (three bytes readable) for memory 0 with a one- or two-byte
+ * offset: returns `(offset << 8) | (flags << 2) | length`, or -1 for any other. Shared
+ * with the validator's fast paths, as leb14 is.
+ */
+export function memarg14(buf: Uint8Array, p: number): number {
+  const flags = buf[p];
+  if (flags >= 0x40) return -1;
+  const off = buf[p + 1];
+  if (off < 0x80) return (off << 8) | (flags << 2) | 2;
+  const off2 = buf[p + 2];
+  if (off2 < 0x80 && off2 !== 0) return (((off & 0x7f) | (off2 << 7)) << 8) | (flags << 2) | 3;
+  return -1;
+}
+
+/**
+ * Decodes the instruction at `buf[pos]` into slot `n` of `ops`/`imm` when it has one of
+ * the shapes that make up most real code (an opcode alone, prefixed or not, or with a one-
+ * or two-byte index, i32.const or memarg offset); returns the position after it, or -1 for any
+ * other instruction (decodeOne's, with every check). The caller guarantees 4 readable
+ * bytes from `pos`. Small, so that the loops calling it inline it.
+ */
+export function decodeFast(buf: Uint8Array, pos: number, ops: Uint16Array, imm: Int32Array, n: number): number {
+  const byte = buf[pos];
+  const f = FAST[byte];
+  if (f >= LEB_UNSIGNED) {
+    const v = leb14(buf, pos + 1, f);
+    if (v !== -1) {
+      ops[n] = byte;
+      imm[n << 2] = v >> 2;
+      return pos + 1 + (v & 3);
+    }
+  } else if (f === PLAIN) {
+    ops[n] = byte;
+    return pos + 1;
+  } else if (f === MEMARG) {
+    const v = memarg14(buf, pos + 1);
+    if (v !== -1) {
+      ops[n] = byte;
+      const k = n << 2;
+      imm[k] = (v >> 2) & 0x3f;
+      imm[k + 1] = 0;
+      imm[k + 2] = v >> 8;
+      imm[k + 3] = 0;
+      return pos + 1 + (v & 3);
+    }
+  } else if (f === PREFIX) {
+    const v = leb14(buf, pos + 1, LEB_UNSIGNED);
+    const op = v !== -1 && v >> 2 < PREFIX_TABLE_SIZE ? PREFIXED_PLAIN[(byte - 0xfb) * PREFIX_TABLE_SIZE + (v >> 2)] : NO_OP;
+    if (op !== NO_OP) {
+      ops[n] = op;
+      return pos + 1 + (v & 3);
+    }
+  }
+  return -1;
 }
 
 /**
@@ -113,15 +198,13 @@ for (let byte = 0; byte < 256; byte++) {
  * depth 0. For function bodies the caller checks that this `end` is the last byte.
  * Data indices may only be used when the module has a data count section.
  *
- * The loop itself holds only the fast paths, for the shapes that make up most real
- * code (an opcode alone, or with a one- or two-byte index, i32.const or memarg offset); everything
- * else goes through decodeOne. Keeping the loop small makes it quick to optimize, and
- * a rare path first taken late deoptimizes decodeOne, not the loop.
+ * The loop itself holds only the fast paths (decodeFast); everything else goes through
+ * decodeOne. Keeping the loop small makes it quick to optimize, and a rare path first
+ * taken late deoptimizes decodeOne, not the loop.
  */
 export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): void {
   // The position lives in a local; `c.pos` is synced around decodeOne.
   const buf = c.buf;
-  const fast = FAST;
   let pos = c.pos;
   let depth = 0;
   let n = body.length;
@@ -137,76 +220,11 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
       imm = body.imm;
     }
     if (pos <= fastEnd) {
-      const byte = buf[pos];
-      const f = fast[byte];
-      if (f === Fast.Index) {
-        const b = buf[pos + 1];
-        if (b < 0x80) {
-          ops[n] = byte;
-          imm[n << 2] = b;
-          n++;
-          pos += 2;
-          continue;
-        }
-        const b2 = buf[pos + 2];
-        // Two bytes; a zero second byte would be padding (non-canonical): decodeOne notes it.
-        if (b2 < 0x80 && b2 !== 0) {
-          ops[n] = byte;
-          imm[n << 2] = (b & 0x7f) | (b2 << 7);
-          n++;
-          pos += 3;
-          continue;
-        }
-      } else if (f === Fast.Plain) {
-        ops[n++] = byte;
-        pos++;
+      const next = decodeFast(buf, pos, ops, imm, n);
+      if (next !== -1) {
+        pos = next;
+        n++;
         continue;
-      } else if (f === Fast.I32) {
-        const b = buf[pos + 1];
-        if (b < 0x80) {
-          ops[n] = byte;
-          imm[n << 2] = (b << 25) >> 25;
-          n++;
-          pos += 2;
-          continue;
-        }
-        const b2 = buf[pos + 2];
-        // Two bytes, unless the second only repeats the sign of the first (padding).
-        if (b2 < 0x80 && b2 !== (b & 0x40 ? 0x7f : 0)) {
-          ops[n] = byte;
-          imm[n << 2] = (((b & 0x7f) | (b2 << 7)) << 18) >> 18;
-          n++;
-          pos += 3;
-          continue;
-        }
-      } else if (f === Fast.Memarg) {
-        const flags = buf[pos + 1];
-        if (flags < 0x40) {
-          const off = buf[pos + 2];
-          if (off < 0x80) {
-            ops[n] = byte;
-            const k = n << 2;
-            imm[k] = flags;
-            imm[k + 1] = 0;
-            imm[k + 2] = off;
-            imm[k + 3] = 0;
-            n++;
-            pos += 3;
-            continue;
-          }
-          const off2 = buf[pos + 3];
-          if (off2 < 0x80 && off2 !== 0) {
-            ops[n] = byte;
-            const k = n << 2;
-            imm[k] = flags;
-            imm[k + 1] = 0;
-            imm[k + 2] = (off & 0x7f) | (off2 << 7);
-            imm[k + 3] = 0;
-            n++;
-            pos += 4;
-            continue;
-          }
-        }
       }
     }
     c.pos = pos;
@@ -225,7 +243,7 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
  * with every check. Returns the nesting depth after it: `depth` adjusted for block
  * starts and ends, or -1 for the `end` that closes depth 0.
  */
-function decodeOne(c: Cursor, body: Body, n: number, depth: number, hasDataCount: boolean): number {
+export function decodeOne(c: Cursor, body: Body, n: number, depth: number, hasDataCount: boolean): number {
   const buf = c.buf;
   const end = c.end;
   let pos = c.pos;
@@ -413,6 +431,18 @@ const MAX_LOCALS = 0xffffffff;
  * from `buf[start, end)` into `body` (reset first).
  */
 export function decodeBodyInto(buf: Uint8Array, start: number, end: number, body: Body, hasDataCount = true): Body {
+  const c = startBody(buf, start, end, body);
+  decodeInstructions(c, body, hasDataCount);
+  if (c.pos !== end) c.fail('section size mismatch: function body continues after its final end', c.pos);
+  body.nonCanonical = c.nonCanonical;
+  return body;
+}
+
+/**
+ * Resets `body` for the code entry `buf[start, end)`, decodes its local declarations
+ * and returns a cursor at its first instruction. Shared with the validator's fused decode.
+ */
+export function startBody(buf: Uint8Array, start: number, end: number, body: Body): Cursor {
   body.reset();
   // Room for every instruction up front (each takes at least a byte), so the loop's
   // growth path stays cold: an optimized loop that meets it later deoptimizes.
@@ -427,8 +457,5 @@ export function decodeBodyInto(buf: Uint8Array, start: number, end: number, body
     if (total > MAX_LOCALS) c.fail('too many locals', at);
     body.locals.push(count, readValType(c));
   }
-  decodeInstructions(c, body, hasDataCount);
-  if (c.pos !== end) c.fail('section size mismatch: function body continues after its final end', c.pos);
-  body.nonCanonical = c.nonCanonical;
-  return body;
+  return c;
 }

@@ -10,7 +10,7 @@ import {
   type Data, type Elem, type Expr, type Func, type Import, type IndirectNameMap, type LazySection, type Module,
   type NameMap, type Names, type TableType,
 } from '../ir/module.js';
-import { HeapCode, heapFromCode, refType, type CompType, type FieldType, type Limits, type SubType } from '../ir/types.js';
+import { HeapCode, heapFromCode, refType, type CompType, type FieldType, type Limits, type SubType, type ValType } from '../ir/types.js';
 import { Cursor, WasmDecodeError } from './cursor.js';
 import { decodeBodyInto, decodeInstructions, readRefType, readStorageType, readValType } from './decode-body.js';
 
@@ -199,13 +199,17 @@ export function decodeFunc(m: Module, func: Func, into = new Body()): Body {
   if (func.body) return func.body;
   if (!func.raw) throw new Error('function has neither a body nor raw bytes');
   const src = func.raw;
-  // raw is a view into the module source; decode in the source's coordinates so offsets are absolute.
-  const base = m.source && src.buffer === m.source.buffer ? m.source : null;
-  if (base) {
-    const start = src.byteOffset - base.byteOffset;
-    return decodeBodyInto(base, start, start + src.length, into, m.hasDataCount);
-  }
-  return decodeBodyInto(src, 0, src.length, into, m.hasDataCount);
+  const base = bodySource(m, src);
+  const start = src.byteOffset - base.byteOffset;
+  return decodeBodyInto(base, start, start + src.length, into, m.hasDataCount);
+}
+
+/**
+ * The buffer to decode a body's `raw` bytes in: the module source when `raw` is a view
+ * into it, so that offsets are absolute; else `raw` itself.
+ */
+export function bodySource(m: Module, raw: Uint8Array): Uint8Array {
+  return m.source && raw.buffer === m.source.buffer ? m.source : raw;
 }
 
 /** Decodes a constant expression's instructions. */
@@ -278,12 +282,14 @@ function readCompType(s: Cursor): CompType {
   const form = s.u8();
   switch (form) {
     case 0x60: {
+      // Packed arrays (push, not new Array(n), which makes holey ones): the validator's
+      // loops over type lists then see one array kind, not two.
       const np = s.count();
-      const params = new Array(np);
-      for (let i = 0; i < np; i++) params[i] = readValType(s);
+      const params: ValType[] = [];
+      for (let i = 0; i < np; i++) params.push(readValType(s));
       const nr = s.count();
-      const results = new Array(nr);
-      for (let i = 0; i < nr; i++) results[i] = readValType(s);
+      const results: ValType[] = [];
+      for (let i = 0; i < nr; i++) results.push(readValType(s));
       return { kind: 'func', params, results };
     }
     case 0x5f: {
@@ -352,6 +358,15 @@ function readExpr(s: Cursor, scratch: Body): Expr {
   const start = s.pos;
   const before = s.nonCanonical;
   s.nonCanonical = false;
+  skipExpr(s, scratch);
+  const canonical = !s.nonCanonical;
+  s.nonCanonical ||= before;
+  return { bytes: s.buf.subarray(start, s.pos), offset: start, canonical };
+}
+
+/** Decodes a constant expression to find (and check) its extent. */
+function skipExpr(s: Cursor, scratch: Body): void {
+  const start = s.pos;
   // Fast path for the common `i32.const n end` (data and element offsets).
   if (s.buf[start] === 0x41 && start < s.end) {
     s.pos++;
@@ -363,9 +378,6 @@ function readExpr(s: Cursor, scratch: Body): Expr {
     scratch.reset();
     decodeInstructions(s, scratch);
   }
-  const canonical = !s.nonCanonical;
-  s.nonCanonical ||= before;
-  return { bytes: s.buf.subarray(start, s.pos), offset: start, canonical };
 }
 
 function readElem(s: Cursor, scratch: Body): Elem {
@@ -404,8 +416,8 @@ function skipData(s: Cursor, scratch: Body): void {
   const flags = s.u32();
   if (flags > 2) s.fail(`malformed data segment kind ${flags}`, at);
   if (flags === 2) s.u32();
-  if (flags !== 1) readExpr(s, scratch);
-  s.bytes(s.u32());
+  if (flags !== 1) skipExpr(s, scratch);
+  s.skip(s.u32());
 }
 
 /**
@@ -431,6 +443,37 @@ function deferDatas(m: Module, lazy: LazySection): void {
     },
     set: settle,
   });
+}
+
+/**
+ * Visits every data segment without building them (the first access to `m.datas` does,
+ * all ~100,000 of them in some modules): `visit(flags, memory, offset, at)` gets an active
+ * segment's offset expression decoded into `scratch` and where it starts (as Expr.offset),
+ * a passive one's as null. Reads the kept section, or `m.datas` once it was built.
+ */
+export function visitDatas(
+  m: Module, scratch: Body, visit: (flags: number, memory: number, offset: Body | null, at: number) => void,
+): void {
+  const lazy = m.lazyData;
+  if (!lazy) {
+    for (const d of m.datas) visit(d.flags, d.memory, d.offset && decodeExpr(d.offset, scratch), d.offset?.offset ?? 0);
+    return;
+  }
+  // The section's structure was checked when it was read (skipData).
+  const c = new Cursor(lazy.bytes);
+  const n = c.count();
+  for (let i = 0; i < n; i++) {
+    const flags = c.u32();
+    const memory = flags === 2 ? c.u32() : 0;
+    const at = c.pos;
+    if (flags !== 1) {
+      scratch.reset();
+      decodeInstructions(c, scratch);
+    }
+    const size = c.u32();
+    c.pos += size;
+    visit(flags, memory, flags !== 1 ? scratch : null, at);
+  }
 }
 
 function readData(s: Cursor, scratch: Body): Data {

@@ -44,11 +44,12 @@ function putMemarg(buf: Uint8Array, p: number, imm: Int32Array, k: number): numb
   return putI64(buf, p, imm[k + 2], imm[k + 3], true);
 }
 
-/** How encodeInstructions' fast paths treat an op (by id; prefixed ops are all Other). */
-const enum Fast { Other, Plain, Index, I32, Memarg }
+/** How encodeInstructions' fast paths treat an op (by id). */
+const enum Fast { Other, Plain, Index, I32, Memarg, Block, PrefixedPlain }
 const FAST = Uint8Array.from(OPS, (o) => {
-  if (o.prefix !== 0) return Fast.Other;
+  if (o.prefix !== 0) return o.imm === Imm.None ? Fast.PrefixedPlain : Fast.Other;
   switch (o.imm) {
+    case Imm.Block: return Fast.Block;
     case Imm.None: return Fast.Plain;
     case Imm.I32: return Fast.I32;
     case Imm.Memarg: return Fast.Memarg;
@@ -65,7 +66,8 @@ const MAX_FIXED = 32;
 /**
  * Encodes instructions [from, to) of `body`. Room is reserved once per instruction
  * and the position kept in a local. The loop holds only the fast paths (an opcode
- * alone, or with a one-byte index, i32.const or memarg); everything else goes through
+ * alone, prefixed or not, or with a small index, i32.const, memarg or one-byte block
+ * type); everything else goes through
  * encodeOne, so the loop stays small to optimize and rare paths deoptimize only encodeOne.
  */
 export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.length): void {
@@ -136,6 +138,27 @@ export function encodeInstructions(body: Body, out: Sink, from = 0, to = body.le
           continue;
         }
       }
+    } else if (f === Fast.Block) {
+      // A one-byte block type: empty, or a value type other than (ref ...) / (ref null ...)
+      const t = imm[i << 2];
+      if (t >= -64 && t < 0 && t !== REF - 0x80 && t !== REF_NULL - 0x80) {
+        buf[p] = op;
+        buf[p + 1] = t & 0x7f;
+        p += 2;
+        continue;
+      }
+    } else if (f === Fast.PrefixedPlain) {
+      const code = OP_CODE[op];
+      buf[p] = OP_PREFIX[op];
+      if (code < 0x80) {
+        buf[p + 1] = code;
+        p += 2;
+      } else {
+        buf[p + 1] = code | 0x80;
+        buf[p + 2] = code >>> 7;
+        p += 3;
+      }
+      continue;
     }
     out.pos = p;
     p = encodeOne(body, i, out);

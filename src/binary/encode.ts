@@ -11,7 +11,7 @@ import {
 import type { CompType, FieldType, Limits } from '../ir/types.js';
 import { decodeExpr, decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
 import { encodeBody, encodeInstructions, writeValType } from './encode-body.js';
-import { Sink } from './sink.js';
+import { lebLength, Sink } from './sink.js';
 
 export interface WriteOptions {
   /**
@@ -24,6 +24,11 @@ export interface WriteOptions {
    * e.g. by the parallel pipeline; they replace the per-function encoding.
    */
   code?: readonly Uint8Array[];
+  /**
+   * The sink to write into (e.g. one that drains to a file as it goes: it is flushed after
+   * each section and every few hundred KB of code); the result is a view of its bytes.
+   */
+  out?: Sink;
 }
 
 /** Room for the module's bytes: its input's size, or (built or parsed) its bodies' and data's. */
@@ -35,15 +40,20 @@ function sizeHint(m: Module): number {
   return n;
 }
 
+/** How much code writeModule encodes between flushes of its sink. */
+const FLUSH_BYTES = 1 << 19;
+
 export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   // Sized up front: doubling from 1 KiB copies a large module's bytes once more over.
-  const out = new Sink(sizeHint(m) + 1024);
+  const out = options.out ?? new Sink(sizeHint(m) + 1024);
   out.bytes(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0));
   const namesCustom = m.names ? m.customs.find((c) => c.name === 'name') : undefined;
   const writeCustoms = (after: number): void => {
     for (const c of m.customs) {
       if (c.after !== after) continue;
-      const mark = beginSection(out, SectionId.custom);
+      // Sized as read (unless rewritten), so that its bytes need not move once written.
+      const asRead = c === namesCustom ? undefined : lebLength(c.name.length) + c.name.length + c.bytes.length;
+      const mark = beginSection(out, SectionId.custom, asRead);
       out.name(c.name);
       if (c === namesCustom) writeNames(out, m.names!);
       else out.bytes(c.bytes);
@@ -54,7 +64,11 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   const scratch = options.reencode ? new Body(1024) : null;
   for (const id of SECTION_ORDER) {
     if (hasContent(m, id) || m.sectionMask & (1 << id)) {
-      const mark = beginSection(out, id);
+      // The sizes of the big sections are guessed from the input's, so that their bytes
+      // (drained already, maybe) need not move when the size is written: a re-encoded body
+      // keeps its size, mostly, and a data section that was not decoded is copied.
+      const guess = id === SectionId.code ? codeSizeGuess(m) : id === SectionId.data ? m.lazyData?.bytes.length : undefined;
+      const mark = beginSection(out, id, guess);
       if (id === SectionId.code && options.code) {
         out.u32(m.funcs.length);
         for (const chunk of options.code) out.bytes(chunk);
@@ -62,6 +76,7 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
         writeSection(out, m, id, scratch);
       }
       out.endSized(mark);
+      out.flush();
     }
     writeCustoms(id);
   }
@@ -74,9 +89,20 @@ export function writeModule(m: Module, options: WriteOptions = {}): Uint8Array {
   return out.result();
 }
 
-function beginSection(out: Sink, id: number): number {
+function beginSection(out: Sink, id: number, expected?: number): number {
   out.u8(id);
-  return out.beginSized();
+  return out.beginSized(expected);
+}
+
+/** The code section's size if every body kept the size it was read with. */
+function codeSizeGuess(m: Module): number {
+  const funcs = m.funcs;
+  let size = lebLength(funcs.length);
+  for (let i = 0; i < funcs.length; i++) {
+    const n = funcs[i].raw?.length ?? 0;
+    size += lebLength(n) + n;
+  }
+  return size;
 }
 
 function hasContent(m: Module, id: number): boolean {
@@ -143,7 +169,8 @@ function writeSection(out: Sink, m: Module, id: number, scratch: Body | null): v
       return;
     case SectionId.function:
       out.u32(m.funcs.length);
-      for (const f of m.funcs) out.u32(f.type);
+      // Indexed loops where there is one entry per function: this code runs once, unoptimized.
+      for (let i = 0; i < m.funcs.length; i++) out.u32(m.funcs[i].type);
       return;
     case SectionId.table:
       out.u32(m.tables.length);
@@ -222,13 +249,19 @@ function writeCode(out: Sink, m: Module, scratch: Body | null): void {
  * encoded, an untouched one copied (or, given `scratch`, decoded and encoded again).
  */
 export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink, scratch: Body | null): void {
+  let next = out.pos + FLUSH_BYTES;
   for (let i = from; i < to; i++) {
     const f = m.funcs[i];
-    const mark = out.beginSized();
+    // Sized as read: a re-encoded body mostly keeps its size, and then its bytes need not move.
+    const mark = out.beginSized(f.raw?.length);
     if (f.body) encodeBody(f.body, out);
     else if (scratch) encodeBody(decodeFunc(m, f, scratch), out);
     else out.bytes(f.raw!);
     out.endSized(mark);
+    if (out.pos >= next) {
+      out.flush();
+      next = out.pos + FLUSH_BYTES;
+    }
   }
 }
 
@@ -289,7 +322,7 @@ function writeElem(out: Sink, e: Elem, scratch: Body | null): void {
   } else {
     const funcs = e.funcs!;
     out.u32(funcs.length);
-    for (const f of funcs) out.u32(f);
+    for (let i = 0; i < funcs.length; i++) out.u32(funcs[i]);
   }
 }
 

@@ -1,7 +1,13 @@
 /**
  * A growable byte buffer: the one place that writes bytes and LEB128s. Sizes that
  * precede their contents (sections, function bodies) are reserved and patched with a
- * canonical LEB, shifting the contents back by the unused bytes (a memmove).
+ * canonical LEB, shifting the contents by the bytes reserved in excess (a memmove).
+ *
+ * A sink can also hand its finished bytes on while it is still being written (`drainTo`,
+ * `flush`), e.g. to a file being written on another thread: `flush` passes on everything
+ * written since the last one. A size patch that lands in bytes passed on already is kept
+ * in `patches` when the size took the bytes reserved for it, and otherwise (the contents
+ * moved) makes the next `flush` pass those bytes on again from the patch on.
  */
 
 const utf8 = new TextEncoder();
@@ -58,9 +64,26 @@ export function putFixed32(buf: Uint8Array, p: number, v: number): number {
   return p + 4;
 }
 
+/** Bytes in the canonical unsigned LEB128 of `v`. */
+export function lebLength(v: number): number {
+  let len = 1;
+  for (v >>>= 7; v; v >>>= 7) len++;
+  return len;
+}
+
+/** Receives `bytes` (a view, not to be modified), the sink's contents at offset `at`. */
+export type Drain = (bytes: Uint8Array, at: number) => void;
+
 export class Sink {
   buf: Uint8Array;
   pos = 0;
+  /** Bytes reserved by each open beginSized, innermost last. */
+  private readonly reserved: number[] = [];
+  private drain: Drain | null = null;
+  /** Bytes before this were passed to the drain. */
+  private drained = 0;
+  /** [from, to) ranges of bytes passed to the drain that a size patch changed afterwards. */
+  readonly patches: number[] = [];
 
   constructor(capacity = 1024) {
     this.buf = new Uint8Array(capacity);
@@ -132,20 +155,33 @@ export class Sink {
     }
   }
 
-  /** Reserves room for a u32 size; returns the mark to pass to `endSized`. */
-  beginSized(): number {
-    this.ensure(5);
-    this.pos += 5;
+  /**
+   * Reserves room for a u32 size; returns the mark to pass to `endSized`. Given the size
+   * the contents are `expected` to have, reserves as many bytes as its LEB takes, so that
+   * the contents need not move if the guess holds (it matters when they are drained).
+   */
+  beginSized(expected = 0xffffffff): number {
+    const len = lebLength(expected);
+    this.ensure(len);
+    this.pos += len;
+    this.reserved.push(len);
     return this.pos;
   }
 
   /** Writes the size of everything since `mark` as a canonical LEB before it. */
   endSized(mark: number): void {
     const size = this.pos - mark;
-    let len = 1;
-    for (let v = size >>> 7; v; v >>>= 7) len++;
-    const at = mark - 5;
-    if (len < 5) this.buf.copyWithin(at + len, mark, this.pos);
+    const len = lebLength(size);
+    const reserved = this.reserved.pop()!;
+    const at = mark - reserved;
+    if (len !== reserved) {
+      if (len > reserved) this.ensure(len - reserved);
+      this.buf.copyWithin(at + len, mark, this.pos);
+      this.pos += len - reserved;
+      if (at < this.drained) this.drained = at;
+    } else if (at < this.drained) {
+      this.patches.push(at, at + len);
+    }
     let p = at;
     let v = size;
     while (v >= 0x80) {
@@ -153,7 +189,22 @@ export class Sink {
       v >>>= 7;
     }
     this.buf[p] = v;
-    this.pos -= 5 - len;
+  }
+
+  /** Passes finished bytes to `drain` from now on, at each `flush`. */
+  drainTo(drain: Drain): void {
+    this.drain = drain;
+  }
+
+  /**
+   * Passes the bytes written since the last flush to the drain, if there is one. Safe
+   * anywhere: what a later size patch changes is passed on again (see the class comment).
+   */
+  flush(): void {
+    if (this.drain !== null && this.pos > this.drained) {
+      this.drain(this.buf.subarray(this.drained, this.pos), this.drained);
+      this.drained = this.pos;
+    }
   }
 
   /** The written bytes (a view; copy it if the sink is reused). */

@@ -1,8 +1,9 @@
 /** Shared CLI plumbing: argument parsing, located errors, atomic output, progress. */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, write, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WasmDecodeError } from '../binary/cursor.js';
-import { TextParseError } from '../text/lexer.js';
+import type { Sink } from '../binary/sink.js';
+import { TextParseError } from '../text/error.js';
 
 export type Command = (args: string[]) => Promise<number> | number;
 
@@ -90,6 +91,89 @@ export function writeOutputStreamed(file: string, fill: (fd: number) => void): v
     rmSync(tmp, { force: true });
     if ((e as NodeJS.ErrnoException).syscall) throw new UsageError(`cannot write ${file}: ${fsMessage(e)}`);
     throw e;
+  }
+}
+
+/**
+ * An output file written while it is still being produced: `out` drains into a temporary
+ * file, each new part written by libuv's thread pool while this thread goes on encoding;
+ * `commit` writes what is left and renames the file into place (as writeOutput, nothing
+ * half-written is left behind), `abort` removes it.
+ */
+export class DrainedOutput {
+  private readonly tmp: string;
+  private fd: number;
+  private pending = 0;
+  private failure: NodeJS.ErrnoException | null = null;
+  private settled: (() => void) | null = null;
+  /** Bytes from here on were never handed to a write: new drained parts start at or past it. */
+  private end = 0;
+  /**
+   * [from, to) ranges to write last, from the final bytes: drained parts that overlap
+   * earlier ones (after a size patch moved code; concurrent writes to the same bytes could
+   * land in any order) and the rest of short writes.
+   */
+  private readonly later: number[] = [];
+
+  constructor(private readonly file: string, private readonly out: Sink) {
+    this.tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    try {
+      this.fd = openSync(this.tmp, 'w');
+    } catch (e) {
+      throw new UsageError(`cannot write ${file}: ${fsMessage(e)}`);
+    }
+    out.drainTo((bytes, at) => this.write(bytes, at));
+  }
+
+  private write(bytes: Uint8Array, at: number): void {
+    if (at < this.end) {
+      this.later.push(at, at + bytes.length);
+    } else {
+      this.pending++;
+      write(this.fd, bytes, 0, bytes.length, at, (e, n) => {
+        if (e) this.failure ??= e;
+        else if (n < bytes.length) this.later.push(at + n, at + bytes.length);
+        if (--this.pending === 0) this.settled?.();
+      });
+    }
+    this.end = Math.max(this.end, at + bytes.length);
+  }
+
+  /** Completes the file with `result` (the sink's final bytes) and moves it into place. */
+  async commit(result: Uint8Array): Promise<void> {
+    this.out.flush();
+    if (this.pending) await new Promise<void>((resolve) => (this.settled = resolve));
+    try {
+      if (this.failure) throw this.failure;
+      const rewrite = (ranges: readonly number[]): void => {
+        for (let i = 0; i < ranges.length; i += 2) {
+          const to = Math.min(ranges[i + 1], result.length);
+          for (let at = ranges[i]; at < to; ) at += writeSync(this.fd, result, at, to - at, at);
+        }
+      };
+      rewrite(this.later);
+      rewrite(this.out.patches);
+      // Moved contents may have left the file longer than the result.
+      if (this.end > result.length) ftruncateSync(this.fd, result.length);
+      closeSync(this.fd);
+      this.fd = -1;
+      renameSync(this.tmp, this.file);
+    } catch (e) {
+      this.abort();
+      throw new UsageError(`cannot write ${this.file}: ${fsMessage(e)}`);
+    }
+  }
+
+  /** Removes the temporary file (writes still under way finish on the unlinked file). */
+  abort(): void {
+    if (this.fd >= 0) {
+      const fd = this.fd;
+      this.fd = -1;
+      const close = (): void => closeSync(fd);
+      if (this.pending) this.settled = close;
+      else close();
+    }
+    rmSync(this.tmp, { force: true });
   }
 }
 

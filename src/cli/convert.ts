@@ -1,6 +1,7 @@
 import { readModule } from '../binary/decode.js';
-import { convertParallel, sharedPool } from '../parallel/index.js';
-import { fail, note, parseArgs, readInput, reportErrors, threadsOption, UsageError, writeOutput, type Command } from './common.js';
+import { writeModule } from '../binary/encode.js';
+import { Sink } from '../binary/sink.js';
+import { DrainedOutput, fail, note, parseArgs, readInput, reportErrors, threadsOption, UsageError, type Command } from './common.js';
 
 const HELP = `usage: weft convert IN.wasm -o OUT.wasm [--threads N] [--validate]
 
@@ -24,19 +25,34 @@ export const convertCommand: Command = (args) => {
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
     const start = performance.now();
     const threads = threadsOption(options) ?? 1;
-    // Workers boot while the input is read.
-    if (threads > 1) sharedPool(threads)?.warm();
+    // The parallel pipeline is loaded only when asked for (start-up counts on every
+    // convert); its workers boot while the input is read.
+    const parallel = threads > 1 ? await import('../parallel/index.js') : null;
+    parallel?.sharedPool(threads)?.warm();
     const bytes = readInput(input);
-    const result = await convertParallel(bytes, { threads });
-    if (options.has('--validate')) {
-      // Loaded only when asked for: start-up time counts on every convert.
-      const [{ validate }, { formatValidationError }] = await Promise.all([import('../validate/module.js'), import('./validate.js')]);
-      const m = readModule(result);
-      const errors = validate(m, { firstOnly: true });
-      if (errors.length) return fail(`output of ${formatValidationError(input, m, errors[0])}`);
+    // The output is written to its file as it is encoded, on libuv's threads.
+    const sink = new Sink(bytes.length + 1024);
+    const file = new DrainedOutput(out, sink);
+    try {
+      const result = parallel
+        ? await parallel.convertParallel(bytes, { threads, out: sink })
+        : writeModule(readModule(bytes), { reencode: true, out: sink });
+      if (options.has('--validate')) {
+        // Loaded only when asked for: start-up time counts on every convert.
+        const [{ validate }, { formatValidationError }] = await Promise.all([import('../validate/module.js'), import('./validate.js')]);
+        const m = readModule(result);
+        const errors = validate(m, { firstOnly: true });
+        if (errors.length) {
+          file.abort();
+          return fail(`output of ${formatValidationError(input, m, errors[0])}`);
+        }
+      }
+      await file.commit(result);
+      note(`weft: ${input} → ${out}: ${bytes.length} → ${result.length} bytes in ${Math.round(performance.now() - start)} ms`);
+      return 0;
+    } catch (e) {
+      file.abort();
+      throw e;
     }
-    writeOutput(out, result);
-    note(`weft: ${input} → ${out}: ${bytes.length} → ${result.length} bytes in ${Math.round(performance.now() - start)} ms`);
-    return 0;
   });
 };

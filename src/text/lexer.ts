@@ -14,21 +14,11 @@
  * proposal prescribes.
  */
 import { OPS, Imm } from '../ir/opcodes.js';
+import { TextParseError } from './error.js';
 
-/** A located syntax error: `line`/`column` are 1-based, the column counts characters. */
-export class TextParseError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    /** Byte offset in the UTF-8 source. */
-    readonly offset: number,
-  ) {
-    super(message);
-    this.name = 'TextParseError';
-  }
-}
+// In a module of its own so that reporting it (cli/common.ts) does not load the lexer.
+export { TextParseError };
+
 
 export const enum Tok { Eof, LParen, RParen, Atom, Id, String, Reserved }
 

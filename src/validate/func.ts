@@ -8,11 +8,13 @@
  * stack-polymorphic frame (after unreachable, br, throw, return...) produce. Locals that
  * are not defaultable are tracked as initialized per block, with an undo log.
  */
+import { decodeFast, decodeOne, LEB_SIGNED, LEB_UNSIGNED, leb14, memarg14, startBody } from '../binary/decode-body.js';
+import { WasmDecodeError, type Cursor } from '../binary/cursor.js';
 import { CatchKind, type Body } from '../ir/body.js';
-import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../ir/opcodes.js';
+import { Imm, OP_BY_NAME, OP_IMM, OPS, Op, PREFIX_ATOMIC } from '../ir/opcodes.js';
 import {
   exactHeap, F32, F64, HeapCode, heapFromCode, heapIndex, heapTypeName, I32, I64, isExactHeap, PACKED_I16, PACKED_I8,
-  refHeap, refNullable, refType, V128, valTypeName, isRefType, type FuncType, type HeapType, type ValType,
+  refHeap, refNullable, refType, V128, valTypeName, isRefType, type FieldType, type FuncType, type HeapType, type ValType,
 } from '../ir/types.js';
 import type { ModuleContext } from './context.js';
 import type { TypeContext } from './types.js';
@@ -31,11 +33,13 @@ for (const op of OPS) {
 }
 
 /**
- * Fast-path shapes: FAST_ARITY is 1 or 2 for numeric ops without immediates (operand
- * types FAST_P0/FAST_P1, result FAST_R), PUSH_CONST for constants, LOCAL for local.get/
- * set/tee, 0 for everything else.
+ * Fast-path shapes (FAST_ARITY): UNARY and BINARY numeric ops without immediates
+ * (operand types FAST_P0/FAST_P1, result FAST_R), PUSH_CONST for constants, LOCAL_GET/
+ * LOCAL_SET/LOCAL_TEE, LOAD/STORE for plain loads and stores (memarg; address then at
+ * most one value: typed inline when the memory is 0 and 32-bit, the alignment at most
+ * natural and the offset below 2^32), 0 for everything else.
  */
-const PUSH_CONST = 3, LOCAL = 4;
+const UNARY = 1, BINARY = 2, PUSH_CONST = 3, LOCAL_GET = 4, LOCAL_SET = 5, LOCAL_TEE = 6, LOAD = 7, STORE = 8;
 const FAST_ARITY = new Uint8Array(OPS.length);
 const FAST_P0 = new Int32Array(OPS.length);
 const FAST_P1 = new Int32Array(OPS.length);
@@ -44,7 +48,7 @@ for (const op of OPS) {
   const p = SIMPLE_PARAMS[op.id];
   const r = SIMPLE_RESULTS[op.id];
   if (!p || !r || op.imm !== Imm.None || r.length !== 1 || p.length < 1 || p.length > 2 || p.includes(ADDR)) continue;
-  FAST_ARITY[op.id] = p.length;
+  FAST_ARITY[op.id] = p.length === 1 ? UNARY : BINARY;
   FAST_P0[op.id] = p[0];
   FAST_P1[op.id] = p[1] ?? 0;
   FAST_R[op.id] = r[0];
@@ -54,12 +58,12 @@ for (const name of ['i32.const', 'i64.const', 'f32.const', 'f64.const', 'v128.co
   FAST_ARITY[op.id] = PUSH_CONST;
   FAST_R[op.id] = SIMPLE_RESULTS[op.id]![0];
 }
-for (const name of ['local.get', 'local.set', 'local.tee']) FAST_ARITY[OP_BY_NAME.get(name)!.id] = LOCAL;
-// Plain loads and stores (memarg, address then at most one value): typed inline when the
-// memory is 0 and 32-bit, the alignment at most natural and the offset below 2^32.
-const LOAD = 5, STORE = 6;
+FAST_ARITY[Op.local_get] = LOCAL_GET;
+FAST_ARITY[Op.local_set] = LOCAL_SET;
+FAST_ARITY[Op.local_tee] = LOCAL_TEE;
+// Not the atomics: their alignment must be exactly natural.
 for (const op of OPS) {
-  if (op.imm !== Imm.Memarg || op.prefix !== 0) continue;
+  if (op.imm !== Imm.Memarg || op.prefix === PREFIX_ATOMIC) continue;
   const p = SIMPLE_PARAMS[op.id]!;
   const r = SIMPLE_RESULTS[op.id]!;
   if (p.length === 1 && p[0] === ADDR && r.length === 1 && r[0] !== ADDR) {
@@ -88,6 +92,10 @@ const EQREF = refType(true, heapFromCode(HeapCode.eq));
 const ARRAYREF = refType(true, heapFromCode(HeapCode.array));
 const I31REF = refType(true, heapFromCode(HeapCode.i31));
 const EMPTY: ValType[] = [];
+const NO_BYTES = new Uint8Array(0);
+
+/** A type `select` without immediates accepts: a number or vector (or the bottom type). */
+const isNumeric = (t: ValType): boolean => t === UNKNOWN || (t >= V128 && t <= I32);
 
 class Invalid extends Error {
   constructor(message: string, readonly index: number) {
@@ -103,6 +111,31 @@ for (const name of [
   'array.new', 'array.new_default', 'array.new_fixed', 'struct.new_desc', 'struct.new_default_desc', 'ref.i31',
   'any.convert_extern', 'extern.convert_any', 'end',
 ]) CONSTANT[OP_BY_NAME.get(name)!.id] = 1;
+
+/**
+ * The ops special() types, numbered densely at compile time (a const enum) so that its
+ * switch is one jump: `case Op.end:` would test each case's Op property in turn, thirty
+ * of them for the last, and special() runs for every block, branch and call.
+ */
+const enum S {
+  other, unreachable, block, loop, try, if, else, end, catch, catch_all, delegate, rethrow, throw, throw_ref,
+  try_table, br, br_if, br_table, return, call, return_call, call_indirect, return_call_indirect, call_ref,
+  return_call_ref, drop, select, select_t, local_get, local_set, local_tee, global_get, global_set, ref_null,
+  ref_func,
+}
+const SPECIAL = new Uint8Array(OPS.length);
+([
+  [Op.unreachable, S.unreachable], [Op.block, S.block], [Op.loop, S.loop], [Op.try, S.try], [Op.if, S.if],
+  [Op.else, S.else], [Op.end, S.end], [Op.catch, S.catch], [Op.catch_all, S.catch_all],
+  [Op.delegate, S.delegate], [Op.rethrow, S.rethrow], [Op.throw, S.throw], [Op.throw_ref, S.throw_ref],
+  [Op.try_table, S.try_table], [Op.br, S.br], [Op.br_if, S.br_if], [Op.br_table, S.br_table],
+  [Op.return, S.return], [Op.call, S.call], [Op.return_call, S.return_call],
+  [Op.call_indirect, S.call_indirect], [Op.return_call_indirect, S.return_call_indirect],
+  [Op.call_ref, S.call_ref], [Op.return_call_ref, S.return_call_ref], [Op.drop, S.drop],
+  [Op.select, S.select], [Op.select_t, S.select_t], [Op.local_get, S.local_get], [Op.local_set, S.local_set],
+  [Op.local_tee, S.local_tee], [Op.global_get, S.global_get], [Op.global_set, S.global_set],
+  [Op.ref_null, S.ref_null], [Op.ref_func, S.ref_func]
+] as const).forEach(([op, s]) => (SPECIAL[op] = s));
 
 export interface BodyError {
   message: string;
@@ -129,12 +162,41 @@ export class BodyValidator {
   }
 
   /**
+   * Validates function `funcIndex` straight from its code entry `buf[start, end)` (no
+   * size prefix), decoding each instruction into `scratch` just before checking it: one
+   * pass over the bytes, as V8 and wasmparser validate, instead of a decode and then a
+   * walk. The same decoder and rules as decodeFunc + `body`; true when both would accept
+   * the body. On any error it only returns false: the two-pass path then locates it,
+   * with the error it reports (decode errors before type errors).
+   */
+  bytes(funcIndex: number, buf: Uint8Array, start: number, end: number, scratch: Body, hasDataCount: boolean): boolean {
+    const fn = this.ctx.types.func(this.ctx.funcs[funcIndex]);
+    if (!fn) return false;
+    const v = this.v;
+    try {
+      v.src = startBody(buf, start, end, scratch);
+      v.hasDataCount = hasDataCount;
+      return v.check(fn, scratch, false) === null;
+    } catch (e) {
+      if (e instanceof WasmDecodeError) return false;
+      throw e;
+    } finally {
+      v.src = null;
+    }
+  }
+
+  /**
    * Validates a constant expression producing `type`. `ctx.globals` must hold only the
    * globals the expression may read (imported ones and those defined before it).
    */
   constExpr(body: Body, type: ValType): BodyError | null {
-    return this.v.check({ kind: 'func', params: [], results: [type] }, body, true);
+    let fn = this.constTypes.get(type);
+    if (!fn) this.constTypes.set(type, (fn = { kind: 'func', params: [], results: [type] }));
+    return this.v.check(fn, body, true);
   }
+
+  /** `[] -> [type]` per type: constant expressions are checked against these (one per data segment). */
+  private readonly constTypes = new Map<ValType, FuncType>();
 
   /**
    * Validates like `body`, and before each marked instruction i (`marks[i] !== 0`; only
@@ -161,14 +223,18 @@ class FuncValidator {
   private readonly types: TypeContext;
   private stack: Int32Array = new Int32Array(64);
   private sp = 0;
-  // Control frames, as parallel arrays.
-  private kinds: number[] = [];
-  private params: ValType[][] = [];
-  private results: ValType[][] = [];
-  private heights: number[] = [];
-  private unreachable: boolean[] = [];
-  private initMarks: number[] = [];
-  private locals: ValType[] = [];
+  // Control frames, as parallel arrays holding `frames` entries (typed where they can be:
+  // frames are pushed and popped on every block, so they are never reallocated on the way).
+  private frames = 0;
+  private kinds = new Int32Array(16);
+  private params: ValType[][] = new Array<ValType[]>(16).fill(EMPTY);
+  private results: ValType[][] = new Array<ValType[]>(16).fill(EMPTY);
+  private heights = new Int32Array(16);
+  private unreachable = new Uint8Array(16);
+  private initMarks = new Int32Array(16);
+  // The function's locals (parameters first): `nlocals` types, and whether each is initialized.
+  private locals = new Int32Array(16);
+  private nlocals = 0;
   private inited = new Uint8Array(16);
   private initLog: number[] = [];
   private at = 0;
@@ -182,6 +248,9 @@ class FuncValidator {
   private constant = false;
   marks: Uint8Array | null = null;
   observe: StackObserver | null = null;
+  /** Set by BodyValidator.bytes: the code entry to decode while validating (after its locals). */
+  src: Cursor | null = null;
+  hasDataCount = true;
 
   constructor(private readonly ctx: ModuleContext) {
     this.types = ctx.types;
@@ -193,10 +262,8 @@ class FuncValidator {
     this.constant = constant;
     this.sp = 0;
     // After a valid body every frame is popped; after an error, drop what is left.
-    if (this.kinds.length || this.initLog.length) {
-      this.kinds.length = this.params.length = this.results.length = 0;
-      this.heights.length = this.unreachable.length = this.initMarks.length = this.initLog.length = 0;
-    }
+    this.frames = 0;
+    if (this.initLog.length) this.initLog.length = 0;
     this.at = 0;
     try {
       this.setUpLocals();
@@ -210,20 +277,33 @@ class FuncValidator {
 
   private setUpLocals(): void {
     const { fn, body } = this;
+    const np = fn.params.length;
+    let n = np;
+    for (let i = 0; i < body.locals.length; i += 2) {
+      if (!this.types.validVal(body.locals[i + 1])) this.fail('unknown type: a local has an invalid type');
+      n += body.locals[i];
+      // Far above any engine's limit (V8: 50,000), and keeps the expansion bounded.
+      if (n > 1_000_000) this.fail('too many locals');
+    }
+    if (this.locals.length < n) {
+      this.locals = new Int32Array(n * 2);
+      this.inited = new Uint8Array(n * 2);
+    }
     const locals = this.locals;
-    locals.length = 0;
-    for (const p of fn.params) locals.push(p);
+    const inited = this.inited;
+    for (let i = 0; i < np; i++) {
+      locals[i] = fn.params[i];
+      inited[i] = 1;
+    }
+    let at = np;
     for (let i = 0; i < body.locals.length; i += 2) {
       const t = body.locals[i + 1];
-      if (!this.types.validVal(t)) this.fail('unknown type: a local has an invalid type');
-      const n = body.locals[i];
-      // Far above any engine's limit (V8: 50,000), and keeps the expansion bounded.
-      if (locals.length + n > 1_000_000) this.fail('too many locals');
-      for (let j = 0; j < n; j++) locals.push(t);
+      const init = this.types.defaultable(t) ? 1 : 0;
+      locals.fill(t, at, at + body.locals[i]);
+      inited.fill(init, at, at + body.locals[i]);
+      at += body.locals[i];
     }
-    if (this.inited.length < locals.length) this.inited = new Uint8Array(locals.length * 2);
-    const inited = this.inited;
-    for (let i = 0; i < locals.length; i++) inited[i] = i < fn.params.length || this.types.defaultable(locals[i]) ? 1 : 0;
+    this.nlocals = n;
   }
 
   private fail(message: string): never {
@@ -245,16 +325,16 @@ class FuncValidator {
 
   /** Pops any value (UNKNOWN from a polymorphic stack). */
   private popAny(): ValType {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     if (this.sp === this.heights[f]) {
-      if (this.unreachable[f]) return UNKNOWN;
+      if (this.unreachable[f] !== 0) return UNKNOWN;
       this.fail('type mismatch: operand stack is empty');
     }
     return this.stack[--this.sp];
   }
 
   private pop(expect: ValType): ValType {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     if (this.sp > this.heights[f]) {
       const actual = this.stack[this.sp - 1];
       if (actual === expect) {
@@ -294,17 +374,33 @@ class FuncValidator {
   // ---- control frames
 
   private pushFrame(kind: number, params: ValType[], results: ValType[]): void {
-    this.kinds.push(kind);
-    this.params.push(params);
-    this.results.push(results);
-    this.heights.push(this.sp);
-    this.unreachable.push(false);
-    this.initMarks.push(this.initLog.length);
+    const f = this.frames;
+    if (f === this.kinds.length) this.growFrames();
+    this.kinds[f] = kind;
+    this.params[f] = params;
+    this.results[f] = results;
+    this.heights[f] = this.sp;
+    this.unreachable[f] = 0;
+    this.initMarks[f] = this.initLog.length;
+    this.frames = f + 1;
     this.pushVals(params);
   }
 
+  private growFrames(): void {
+    const n = this.kinds.length * 2;
+    const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => (b.set(a), b);
+    this.kinds = grow(this.kinds, new Int32Array(n));
+    this.heights = grow(this.heights, new Int32Array(n));
+    this.unreachable = grow(this.unreachable, new Uint8Array(n));
+    this.initMarks = grow(this.initMarks, new Int32Array(n));
+    for (let f = this.params.length; f < n; f++) {
+      this.params.push(EMPTY);
+      this.results.push(EMPTY);
+    }
+  }
+
   private popFrame(): number {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     if (f < 0) this.fail('unexpected end: no block to close');
     this.popVals(this.results[f]);
     if (this.sp !== this.heights[f]) this.fail('type mismatch: values remain on the stack at the end of the block');
@@ -314,23 +410,18 @@ class FuncValidator {
       for (let i = this.initLog.length - 1; i >= mark; i--) this.inited[this.initLog[i]] = 0;
       this.initLog.length = mark;
     }
-    const kind = this.kinds.pop()!;
-    this.params.pop();
-    this.results.pop();
-    this.heights.pop();
-    this.unreachable.pop();
-    this.initMarks.pop();
-    return kind;
+    this.frames = f;
+    return this.kinds[f];
   }
 
   private setUnreachable(): void {
-    const f = this.kinds.length - 1;
+    const f = this.frames - 1;
     this.sp = this.heights[f];
-    this.unreachable[f] = true;
+    this.unreachable[f] = 1;
   }
 
   private label(depth: number): ValType[] {
-    const f = this.kinds.length - 1 - depth;
+    const f = this.frames - 1 - depth;
     if (depth < 0 || f < 0) this.fail(`unknown label ${depth}`);
     return this.kinds[f] === Op.loop ? this.params[f] : this.results[f];
   }
@@ -443,9 +534,21 @@ class FuncValidator {
     return addr;
   }
 
+  /** Whether `a` and `b` have the same length and each type in `a` matches the one in `b`. */
+  private allSub(a: readonly ValType[], b: readonly ValType[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let j = 0; j < a.length; j++) if (!this.types.valSub(a[j], b[j])) return false;
+    return true;
+  }
+
+  private defaultableFields(fields: readonly FieldType[]): boolean {
+    for (const f of fields) if (!this.types.defaultable(this.types.storageUnpacked(f.type))) return false;
+    return true;
+  }
+
   private returnTypesMatch(callee: FuncType): void {
     const res = this.fn.results;
-    if (callee.results.length !== res.length || callee.results.some((t, i) => !this.types.valSub(t, res[i]))) {
+    if (!this.allSub(callee.results, res)) {
       this.fail('type mismatch: tail call results do not match the caller\'s');
     }
   }
@@ -456,84 +559,175 @@ class FuncValidator {
     const { body, ctx } = this;
     const ops = body.ops;
     const imm = body.imm;
-    const extra = body.extra;
     const locals = this.locals;
     const inited = this.inited;
-    const nlocals = locals.length;
+    const nlocals = this.nlocals;
     const constant = this.constant;
     // Memory 0 exists and is 32-bit: the loads/stores fast path applies (flags < 0x40: memory 0).
     const mem32 = ctx.memories.length > 0 && !ctx.memories[0];
+    // Fused mode (`src` set): the bytes are read as they are checked. The fast paths read
+    // their immediates themselves; any other instruction is decoded into slot i by the
+    // decoder's steps (decodeFast, else decodeOne). startBody made room for every
+    // instruction, so `ops` and `imm` stay the same arrays; `extra` may grow.
+    const src = this.src;
+    const buf = src !== null ? src.buf : NO_BYTES;
+    const fastEnd = src !== null ? src.end - 4 : -1;
+    let pos = src !== null ? src.pos : 0;
+    let depth = 0;
+    const length = src !== null ? ops.length : body.length;
     this.pushFrame(-1, EMPTY, this.fn.results);
     // The fast paths below work on a local copy of the stack pointer and of the current
     // frame's height; everything else goes through the methods, with `sp` synced around.
     let stack = this.stack;
     let sp = 0;
     let floor = 0;
-    for (let i = 0; i < body.length; i++) {
-      const op = ops[i];
+    // Module-scope tables and constants in locals: the loop reads them on every instruction.
+    const arity = FAST_ARITY, p0 = FAST_P0, p1 = FAST_P1, r0 = FAST_R, natural = NATURAL, simpleParams = SIMPLE_PARAMS;
+    const localSet = Op.local_set, i32Const = Op.i32_const, i32 = I32;
+    instructions: for (let i = 0; i < length; i++) {
       const k = i * 4;
-      if (constant) {
-        this.at = i;
-        this.checkConstant(op, imm[k]);
-      }
-      // Numeric ops without immediates, on operands of exactly the expected types.
-      const np = FAST_ARITY[op];
-      if (np !== 0) {
-        if (np === 1) {
-          if (sp > floor && stack[sp - 1] === FAST_P0[op]) {
-            stack[sp - 1] = FAST_R[op];
-            continue;
-          }
-        } else if (np === 2) {
-          if (sp - 1 > floor && stack[sp - 1] === FAST_P1[op] && stack[sp - 2] === FAST_P0[op]) {
-            stack[sp - 2] = FAST_R[op];
-            sp--;
-            continue;
-          }
-        } else if (np === PUSH_CONST) {
-          if (sp === stack.length) stack = this.growStack();
-          stack[sp++] = FAST_R[op];
-          continue;
-        } else if (np === LOAD) {
-          if (mem32 && imm[k] <= NATURAL[op] && imm[k + 3] === 0 && sp > floor && stack[sp - 1] === I32) {
-            stack[sp - 1] = FAST_R[op];
-            continue;
-          }
-        } else if (np === STORE) {
-          if (mem32 && imm[k] <= NATURAL[op] && imm[k + 3] === 0 && sp - 1 > floor && stack[sp - 1] === FAST_P1[op] && stack[sp - 2] === I32) {
-            sp -= 2;
-            continue;
-          }
-        } else if (op === Op.local_get) {
-          const x = imm[k];
-          if (x < nlocals && inited[x] && sp < stack.length) {
-            stack[sp++] = locals[x];
-            continue;
-          }
-        } else {
-          // local.set / local.tee of an initialized local
-          const x = imm[k];
-          if (x < nlocals && inited[x] && sp > floor && stack[sp - 1] === locals[x]) {
-            if (op === Op.local_set) sp--;
-            continue;
-          }
+      // Fused mode: the op is first the byte at `pos` (`raw`); a fast path that takes it
+      // moves `pos` past its immediates, read by the decoder's own leb14/memarg14. Anything
+      // else is decoded into slot i and goes round the fast paths once more, from the slot.
+      // Op 0 (unreachable) has no fast path: it stands for "too close to the end for the
+      // fast paths' unchecked reads".
+      let op: number;
+      let raw = src !== null;
+      if (raw) {
+        // The decoder saw the final end but the frames did not close: the two-pass path rejects it.
+        if (depth < 0) this.fail('operators remaining after end of function');
+        op = pos <= fastEnd ? buf[pos] : 0;
+      } else {
+        op = ops[i];
+        if (constant) {
+          this.at = i;
+          this.checkConstant(op, imm[k]);
         }
+      }
+      for (;;) {
+        // The common shapes, on operands of exactly the expected types (see FAST_ARITY).
+        switch (arity[op]) {
+          case LOCAL_GET: {
+            let x: number;
+            let next = pos;
+            if (raw) {
+              const v = leb14(buf, pos + 1, LEB_UNSIGNED);
+              if (v === -1) break;
+              x = v >> 2;
+              next = pos + 1 + (v & 3);
+            } else x = imm[k];
+            if (x < nlocals && inited[x] && sp < stack.length) {
+              stack[sp++] = locals[x];
+              pos = next;
+              continue instructions;
+            }
+            break;
+          }
+          case PUSH_CONST: {
+            let next = pos;
+            if (raw) {
+              const v = op === i32Const ? leb14(buf, pos + 1, LEB_SIGNED) : -1;
+              if (v === -1) break;
+              next = pos + 1 + (v & 3);
+            }
+            if (sp === stack.length) stack = this.growStack();
+            stack[sp++] = r0[op];
+            pos = next;
+            continue instructions;
+          }
+          case BINARY:
+            if (sp - 1 > floor && stack[sp - 1] === p1[op] && stack[sp - 2] === p0[op]) {
+              stack[sp - 2] = r0[op];
+              sp--;
+              if (raw) pos++;
+              continue instructions;
+            }
+            break;
+          case LOCAL_SET:
+          case LOCAL_TEE: {
+            // of an initialized local
+            let x: number;
+            let next = pos;
+            if (raw) {
+              const v = leb14(buf, pos + 1, LEB_UNSIGNED);
+              if (v === -1) break;
+              x = v >> 2;
+              next = pos + 1 + (v & 3);
+            } else x = imm[k];
+            if (x < nlocals && inited[x] && sp > floor && stack[sp - 1] === locals[x]) {
+              if (op === localSet) sp--;
+              pos = next;
+              continue instructions;
+            }
+            break;
+          }
+          case LOAD:
+          case STORE: {
+            let flags: number;
+            let hi = 0;
+            let next = pos;
+            if (raw) {
+              const v = memarg14(buf, pos + 1);
+              if (v === -1) break;
+              flags = (v >> 2) & 0x3f;
+              next = pos + 1 + (v & 3);
+            } else {
+              flags = imm[k];
+              hi = imm[k + 3];
+            }
+            if (!mem32 || flags > natural[op] || hi !== 0) break;
+            if (arity[op] === LOAD) {
+              if (sp > floor && stack[sp - 1] === i32) {
+                stack[sp - 1] = r0[op];
+                pos = next;
+                continue instructions;
+              }
+            } else if (sp - 1 > floor && stack[sp - 1] === p1[op] && stack[sp - 2] === i32) {
+              sp -= 2;
+              pos = next;
+              continue instructions;
+            }
+            break;
+          }
+          case UNARY:
+            if (sp > floor && stack[sp - 1] === p0[op]) {
+              stack[sp - 1] = r0[op];
+              if (raw) pos++;
+              continue instructions;
+            }
+            break;
+        }
+        if (!raw) break;
+        // Not taken by a fast path: decoded into slot i, by the decoder's own steps.
+        const next = pos <= fastEnd ? decodeFast(buf, pos, ops, imm, i) : -1;
+        if (next !== -1) pos = next;
+        else {
+          src!.pos = pos;
+          depth = decodeOne(src!, body, i, depth, this.hasDataCount);
+          pos = src!.pos;
+        }
+        op = ops[i];
+        raw = false;
       }
       this.at = i;
       this.sp = sp;
-      const params = SIMPLE_PARAMS[op];
+      const params = simpleParams[op];
       if (params !== null) {
         this.simple(op, k, imm, params);
       } else {
-        this.special(op, i, k, imm, extra, ctx);
-        if (this.kinds.length === 0) {
-          if (i !== body.length - 1) this.fail('operators remaining after end of function');
+        this.special(op, i, k, imm, body.extra, ctx);
+        if (this.frames === 0) {
+          if (src !== null) {
+            // Where the decoder stops too, at the last byte: else the two-pass path finds the error.
+            if (depth >= 0 || pos !== src.end) this.fail('operators remaining after end of function');
+            body.length = i + 1;
+          } else if (i !== body.length - 1) this.fail('operators remaining after end of function');
           return;
         }
       }
       sp = this.sp;
       stack = this.stack;
-      floor = this.heights[this.heights.length - 1];
+      floor = this.heights[this.frames - 1];
     }
     this.fail('unexpected end of function: missing end');
   }
@@ -564,15 +758,16 @@ class FuncValidator {
     // Probes are taken here, in the ops typed by hand (calls, control, references...), so
     // the main loop and its fast paths pay nothing for them.
     if (this.marks !== null && this.marks[i] !== 0) {
-      this.observe!(i, this.stack, this.sp, this.heights[this.heights.length - 1], this.unreachable[this.unreachable.length - 1]);
+      const f = this.frames - 1;
+      this.observe!(i, this.stack, this.sp, this.heights[f], this.unreachable[f] !== 0);
     }
-    switch (op) {
-      case Op.unreachable:
+    switch (SPECIAL[op]) {
+      case S.unreachable:
         this.setUnreachable();
         return;
-      case Op.block:
-      case Op.loop:
-      case Op.try: {
+      case S.block:
+      case S.loop:
+      case S.try: {
         this.blockType(i);
         const p = this.btParams;
         const r = this.btResults;
@@ -580,7 +775,7 @@ class FuncValidator {
         this.pushFrame(op, p, r);
         return;
       }
-      case Op.if: {
+      case S.if: {
         this.blockType(i);
         const p = this.btParams;
         const r = this.btResults;
@@ -589,8 +784,8 @@ class FuncValidator {
         this.pushFrame(op, p, r);
         return;
       }
-      case Op.else: {
-        const f = this.kinds.length - 1;
+      case S.else: {
+        const f = this.frames - 1;
         if (this.kinds[f] !== Op.if) this.fail('else without a matching if');
         const p = this.params[f];
         const r = this.results[f];
@@ -598,22 +793,22 @@ class FuncValidator {
         this.pushFrame(Op.else, p, r);
         return;
       }
-      case Op.end: {
-        const f = this.kinds.length - 1;
+      case S.end: {
+        const f = this.frames - 1;
         const kind = this.kinds[f];
         const p = this.params[f];
         const r = this.results[f];
         // An if without else must have matching parameter and result types.
-        if (kind === Op.if && (p.length !== r.length || p.some((t, j) => !types.valSub(t, r[j])))) {
+        if (kind === Op.if && !this.allSub(p, r)) {
           this.fail('type mismatch: if without else must leave its parameters as its results');
         }
         this.popFrame();
-        if (this.kinds.length > 0) this.pushVals(r);
+        if (this.frames > 0) this.pushVals(r);
         return;
       }
-      case Op.catch:
-      case Op.catch_all: {
-        const f = this.kinds.length - 1;
+      case S.catch:
+      case S.catch_all: {
+        const f = this.frames - 1;
         const kind = this.kinds[f];
         if (kind !== Op.try && kind !== Op.catch) this.fail(`${OPS[op].name} without a matching try`);
         const r = this.results[f];
@@ -622,31 +817,31 @@ class FuncValidator {
         if (op === Op.catch) this.pushVals(this.tagType(imm[k]).params);
         return;
       }
-      case Op.delegate: {
-        const f = this.kinds.length - 1;
+      case S.delegate: {
+        const f = this.frames - 1;
         if (this.kinds[f] !== Op.try) this.fail('delegate without a matching try');
         const r = this.results[f];
         this.popFrame();
-        if (imm[k] >= this.kinds.length) this.fail(`unknown label ${imm[k]}`);
+        if (imm[k] >= this.frames) this.fail(`unknown label ${imm[k]}`);
         this.pushVals(r);
         return;
       }
-      case Op.rethrow: {
-        const f = this.kinds.length - 1 - imm[k];
+      case S.rethrow: {
+        const f = this.frames - 1 - imm[k];
         if (f < 0) this.fail(`unknown label ${imm[k]}`);
         if (this.kinds[f] !== Op.catch && this.kinds[f] !== Op.catch_all) this.fail('invalid rethrow label: not a catch block');
         this.setUnreachable();
         return;
       }
-      case Op.throw:
+      case S.throw:
         this.popVals(this.tagType(imm[k]).params);
         this.setUnreachable();
         return;
-      case Op.throw_ref:
+      case S.throw_ref:
         this.pop(EXNREF);
         this.setUnreachable();
         return;
-      case Op.try_table: {
+      case S.try_table: {
         this.blockType(i);
         const p = this.btParams;
         const r = this.btResults;
@@ -656,7 +851,7 @@ class FuncValidator {
           const lbl = this.label(extra[start + j * 3 + 2]);
           const sent: ValType[] = kind <= CatchKind.CatchRef ? [...this.tagType(extra[start + j * 3 + 1]).params] : [];
           if (kind === CatchKind.CatchRef || kind === CatchKind.CatchAllRef) sent.push(refType(false, heapFromCode(HeapCode.exn)));
-          if (sent.length !== lbl.length || sent.some((t, n) => !types.valSub(t, lbl[n]))) {
+          if (!this.allSub(sent, lbl)) {
             this.fail('type mismatch: catch clause does not match its label');
           }
         }
@@ -664,18 +859,18 @@ class FuncValidator {
         this.pushFrame(op, p, r);
         return;
       }
-      case Op.br:
+      case S.br:
         this.popVals(this.label(imm[k]));
         this.setUnreachable();
         return;
-      case Op.br_if: {
+      case S.br_if: {
         this.pop(I32);
         const l = this.label(imm[k]);
         this.popVals(l);
         this.pushVals(l);
         return;
       }
-      case Op.br_table: {
+      case S.br_table: {
         this.pop(I32);
         const start = imm[k];
         const n = imm[k + 1];
@@ -689,25 +884,25 @@ class FuncValidator {
         this.setUnreachable();
         return;
       }
-      case Op.return:
+      case S.return:
         this.popVals(this.fn.results);
         this.setUnreachable();
         return;
-      case Op.call: {
+      case S.call: {
         const t = this.callee(imm[k]);
         this.popVals(t.params);
         this.pushVals(t.results);
         return;
       }
-      case Op.return_call: {
+      case S.return_call: {
         const t = this.callee(imm[k]);
         this.returnTypesMatch(t);
         this.popVals(t.params);
         this.setUnreachable();
         return;
       }
-      case Op.call_indirect:
-      case Op.return_call_indirect: {
+      case S.call_indirect:
+      case S.return_call_indirect: {
         const t = this.funcType(imm[k]);
         const table = this.table(imm[k + 1]);
         if (!types.valSub(table.type, FUNCREF)) this.fail('type mismatch: call_indirect needs a table of function references');
@@ -718,8 +913,8 @@ class FuncValidator {
         else this.pushVals(t.results);
         return;
       }
-      case Op.call_ref:
-      case Op.return_call_ref: {
+      case S.call_ref:
+      case S.return_call_ref: {
         const t = this.funcType(imm[k]);
         this.pop(refType(true, imm[k]));
         if (op === Op.return_call_ref) this.returnTypesMatch(t);
@@ -728,20 +923,19 @@ class FuncValidator {
         else this.pushVals(t.results);
         return;
       }
-      case Op.drop:
+      case S.drop:
         this.popAny();
         return;
-      case Op.select: {
+      case S.select: {
         this.pop(I32);
         const a = this.popAny();
         const b = this.popAny();
-        const numeric = (t: ValType) => t === UNKNOWN || (t >= V128 && t <= I32);
-        if (!numeric(a) || !numeric(b)) this.fail('type mismatch: select without a type needs numeric or vector operands');
+        if (!isNumeric(a) || !isNumeric(b)) this.fail('type mismatch: select without a type needs numeric or vector operands');
         if (a !== b && a !== UNKNOWN && b !== UNKNOWN) this.fail('type mismatch: select operands differ');
         this.push(a === UNKNOWN ? b : a);
         return;
       }
-      case Op.select_t: {
+      case S.select_t: {
         if (imm[k + 1] !== 1) this.fail('invalid result arity: select takes one type');
         const t = extra[imm[k]];
         if (!types.validVal(t)) this.fail('unknown type in select');
@@ -751,17 +945,17 @@ class FuncValidator {
         this.push(t);
         return;
       }
-      case Op.local_get: {
+      case S.local_get: {
         const x = imm[k];
-        if (x >= this.locals.length) this.fail(`unknown local ${x}`);
+        if (x >= this.nlocals) this.fail(`unknown local ${x}`);
         if (!this.inited[x]) this.fail(`uninitialized local ${x}`);
         this.push(this.locals[x]);
         return;
       }
-      case Op.local_set:
-      case Op.local_tee: {
+      case S.local_set:
+      case S.local_tee: {
         const x = imm[k];
-        if (x >= this.locals.length) this.fail(`unknown local ${x}`);
+        if (x >= this.nlocals) this.fail(`unknown local ${x}`);
         this.pop(this.locals[x]);
         if (!this.inited[x]) {
           this.inited[x] = 1;
@@ -770,8 +964,8 @@ class FuncValidator {
         if (op === Op.local_tee) this.push(this.locals[x]);
         return;
       }
-      case Op.global_get:
-      case Op.global_set: {
+      case S.global_get:
+      case S.global_set: {
         const g = ctx.globals[imm[k]];
         if (!g) this.fail(`unknown global ${imm[k]}`);
         if (op === Op.global_get) this.push(g.type);
@@ -781,10 +975,10 @@ class FuncValidator {
         }
         return;
       }
-      case Op.ref_null:
+      case S.ref_null:
         this.push(refType(true, this.heap(imm[k])));
         return;
-      case Op.ref_func: {
+      case S.ref_func: {
         const f = imm[k];
         if (f >= ctx.funcs.length) this.fail(`unknown function ${f}`);
         // Outside bodies, a ref.func is what declares the reference.
@@ -933,9 +1127,7 @@ class FuncValidator {
         }
         if (withDesc) this.pop(refType(true, exactHeap(desc)));
         if (name.startsWith('struct.new_default')) {
-          if (s.fields.some((f) => !types.defaultable(types.storageUnpacked(f.type)))) {
-            this.fail(`type mismatch: ${name} needs defaultable fields`);
-          }
+          if (!this.defaultableFields(s.fields)) this.fail(`type mismatch: ${name} needs defaultable fields`);
         } else {
           for (let j = s.fields.length - 1; j >= 0; j--) this.pop(types.storageUnpacked(s.fields[j].type));
         }

@@ -5,7 +5,7 @@
  * Errors come in a deterministic order: module-level ones first, then functions in
  * index order.
  */
-import { decodeExpr, decodeFunc } from '../binary/decode.js';
+import { bodySource, decodeExpr, decodeFunc, visitDatas } from '../binary/decode.js';
 import { WasmDecodeError } from '../binary/cursor.js';
 import { Body } from '../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../ir/module.js';
@@ -55,6 +55,13 @@ export function validateFunc(
   m: Module, ctx: ModuleContext, funcIndex: number, scratch = new Body(), validator = new BodyValidator(ctx),
 ): ValidationError | null {
   const f = m.funcs[funcIndex - (ctx.funcs.length - m.funcs.length)];
+  // An untouched body is validated in one pass over its bytes; only when that finds an
+  // error is it decoded and walked, which locates the error.
+  if (!f.body && f.raw) {
+    const buf = bodySource(m, f.raw);
+    const start = f.raw.byteOffset - buf.byteOffset;
+    if (validator.bytes(funcIndex, buf, start, start + f.raw.length, scratch, m.hasDataCount)) return null;
+  }
   let body: Body;
   try {
     body = decodeFunc(m, f, scratch);
@@ -124,9 +131,13 @@ function buildContext(m: Module, features: Features): ModuleContext {
       case ExternKind.Tag: ctx.tags.push(tagType(imp.type)); break;
     }
   }
-  for (const f of m.funcs) ctx.funcs.push(funcType(f.type, 'a function'));
+  // Indexed loops where there is one entry per function: this code runs once, unoptimized.
+  for (let i = 0; i < m.funcs.length; i++) ctx.funcs.push(funcType(m.funcs[i].type, 'a function'));
   ctx.inexactFuncs = new Uint8Array(ctx.funcs.length);
-  m.imports.filter((imp) => imp.kind === ExternKind.Func).forEach((imp, i) => { ctx.inexactFuncs[i] = imp.exact ? 0 : 1; });
+  for (let i = 0, fi = 0; i < m.imports.length; i++) {
+    const imp = m.imports[i];
+    if (imp.kind === ExternKind.Func) ctx.inexactFuncs[fi++] = imp.exact ? 0 : 1;
+  }
   for (const t of m.memories) {
     checkMemoryLimits(t, fail);
     ctx.memories.push(t.addr64);
@@ -136,27 +147,31 @@ function buildContext(m: Module, features: Features): ModuleContext {
   // C.refs: functions referenced outside bodies (globals, tables, elements, exports, data offsets).
   const refs = new Uint8Array(ctx.funcs.length);
   const scratch = new Body();
-  const declare = (e: Expr | null): void => {
-    if (!e) return;
-    const b = decodeExpr(e, scratch);
+  const declareIn = (b: Body): void => {
     for (let i = 0; i < b.length; i++) if (b.ops[i] === REF_FUNC && b.imm[i * 4] < refs.length) refs[b.imm[i * 4]] = 1;
+  };
+  const declare = (e: Expr | null): void => {
+    if (e) declareIn(decodeExpr(e, scratch));
   };
   for (const g of m.globals) declare(g.init);
   for (const t of m.tables) declare(t.init);
   for (const e of m.elems) {
     declare(e.offset);
-    for (const f of e.funcs ?? []) if (f < refs.length) refs[f] = 1;
+    const funcs = e.funcs ?? [];
+    for (let i = 0; i < funcs.length; i++) if (funcs[i] < refs.length) refs[funcs[i]] = 1;
     for (const x of e.exprs ?? []) declare(x);
   }
-  for (const d of m.datas) declare(d.offset);
+  // (Data segment offsets declare theirs below, decoded once for that and their check: the
+  // references only matter to function bodies, checked after all this.)
   for (const e of m.exports) if (e.kind === ExternKind.Func && e.index < refs.length) refs[e.index] = 1;
   ctx.refs = refs;
 
   const validator = new BodyValidator(ctx);
-  const constExpr = (e: Expr, type: ValType, what: string): void => {
-    const error = validator.constExpr(decodeExpr(e, scratch), type);
-    if (error) fail(`${what}: ${error.message}`, e.offset);
+  const constBody = (b: Body, type: ValType, what: string, at: number): void => {
+    const error = validator.constExpr(b, type);
+    if (error) fail(`${what}: ${error.message}`, at);
   };
+  const constExpr = (e: Expr, type: ValType, what: string): void => constBody(decodeExpr(e, scratch), type, what, e.offset);
 
   // Globals: an initializer may read imported globals and immutable ones defined before it.
   const importedGlobals = globals.length;
@@ -179,7 +194,8 @@ function buildContext(m: Module, features: Features): ModuleContext {
   ctx.globals = globals;
   for (const e of m.elems) {
     checkRef(checkVal(e.type, 'element segment type'), fail);
-    if (e.funcs) for (const f of e.funcs) if (f >= ctx.funcs.length) fail(`unknown function ${f}`);
+    const funcs = e.funcs ?? [];
+    for (let i = 0; i < funcs.length; i++) if (funcs[i] >= ctx.funcs.length) fail(`unknown function ${funcs[i]}`);
     if (e.exprs) for (const x of e.exprs) constExpr(x, e.type, 'element expression');
     if (!(e.flags & 1)) {
       const table = ctx.tables[e.table];
@@ -189,12 +205,13 @@ function buildContext(m: Module, features: Features): ModuleContext {
     }
     ctx.elems.push(e.type);
   }
-  ctx.dataCount = m.hasDataCount ? m.datas.length : null;
-  for (const d of m.datas) {
-    if (d.flags === 1) continue;
-    if (d.memory >= ctx.memories.length) fail(`unknown memory ${d.memory}`);
-    constExpr(d.offset!, ctx.memories[d.memory] ? I64 : I32, 'data segment offset');
-  }
+  ctx.dataCount = m.hasDataCount ? (m.lazyData?.count ?? m.datas.length) : null;
+  visitDatas(m, scratch, (flags, memory, offset, at) => {
+    if (!offset) return;
+    declareIn(offset);
+    if (memory >= ctx.memories.length) fail(`unknown memory ${memory}`);
+    constBody(offset, ctx.memories[memory] ? I64 : I32, 'data segment offset', at);
+  });
   if (m.start !== null) {
     if (m.start >= ctx.funcs.length) fail(`unknown function ${m.start}`);
     const t = types.func(ctx.funcs[m.start])!;
