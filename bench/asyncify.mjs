@@ -38,6 +38,7 @@ import { readFileSync, writeFileSync, existsSync, statSync, rmSync } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  benchOptions,
   MB, Notes, TIME, WASM_OPT, childMain, firstLine, fmt, lastLine, measure, measureCorpus, median, now, parseOptions, printTable, progress,
   ratio, secs, wasmOptVersion, weftBin, withTempDir,
 } from './lib.mjs';
@@ -229,17 +230,8 @@ function parseArgs(args) {
 // Main
 
 export async function main(args) {
-  let opts;
-  try {
-    opts = parseArgs(args);
-  } catch (err) {
-    console.error(`${err.message}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const opts = benchOptions(args, parseArgs, HELP);
+  if (typeof opts === 'number') return opts;
   const parts = opts.only.length ? PARTS.filter((p) => opts.only.includes(p)) : PARTS;
   const out = { date: new Date().toISOString(), node: process.version, opts };
   await withTempDir(async (tmp) => {

@@ -15,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  benchOptions,
   MB, Notes, ROOT, TIME, WASM_OPT, childMain, corpusNames, fmt, lastLine, measureCorpus, now, parseOptions, printTable, ratio, secs,
   v8Tool, wasmOptVersion, weftBin, withTempDir,
 } from './lib.mjs';
@@ -102,17 +103,8 @@ const HELP = `usage: npm run bench -- convert [options]
 env: WEFT_BIN (weft CLI script, default dist/src/cli/main.js), WEFT_CACHE (corpus cache)`;
 
 export async function main(args) {
-  let opts;
-  try {
-    opts = parseArgs(args);
-  } catch (err) {
-    console.error(`${err.message}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const opts = benchOptions(args, parseArgs, HELP);
+  if (typeof opts === 'number') return opts;
   const corpus = await corpusNames(opts.only);
   if (corpus.error) {
     console.error(corpus.error);

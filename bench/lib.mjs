@@ -231,6 +231,25 @@ export async function measureCorpus({ names, tools, runsFor, tmp }) {
 // Options
 
 /**
+ * A bench's options from `parse(args)`, or the exit status when there is nothing to run:
+ * 0 after printing `help` for --help, 2 after printing a bad option's error and `help`.
+ */
+export function benchOptions(args, parse, help) {
+  let opts;
+  try {
+    opts = parse(args);
+  } catch (err) {
+    console.error(`${err.message}\n\n${help}`);
+    return 2;
+  }
+  if (opts.help) {
+    console.log(help);
+    return 0;
+  }
+  return opts;
+}
+
+/**
  * Parses `args` (`--flag value`, `--flag=value`, `--help`/`-h`) by `spec`: { '--flag': [key, kind] },
  * kind 'count' (a positive integer), 'list' (comma-separated, repeatable) or 'string'.
  * Throws on an unknown option or a bad value.

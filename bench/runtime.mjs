@@ -22,7 +22,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Notes, ROOT, childMain, fmt, measure, median, parseOptions, printTable, progress, ratio, withTempDir } from './lib.mjs';
+import { Notes, ROOT, benchOptions, childMain, fmt, measure, median, parseOptions, printTable, progress, ratio, withTempDir } from './lib.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const SPIN = `(module
@@ -90,17 +90,8 @@ await childMain(import.meta.url, {
 // ---------------------------------------------------------------------------
 
 export async function main(args) {
-  let opts;
-  try {
-    opts = parseOptions(args, { '--runs': ['runs', 'count'], '--repeat': ['repeat', 'count'], '--cycles': ['cycles', 'count'] }, { runs: 5, repeat: 3, cycles: 100_000 });
-  } catch (err) {
-    console.error(`${err.message}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const opts = benchOptions(args, (a) => parseOptions(a, { '--runs': ['runs', 'count'], '--repeat': ['repeat', 'count'], '--cycles': ['cycles', 'count'] }, { runs: 5, repeat: 3, cycles: 100_000 }), HELP);
+  if (typeof opts === 'number') return opts;
   const { node26 } = await import('../scripts/node26.mjs');
   const nodes = [{ label: `Node ${process.versions.node}`, bin: process.execPath, jspi: false }];
   try {

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  benchOptions,
   MB, Notes, corpusNames, firstLine, fmt, measure, median, parseOptions, printTable, progress, ratio, secs, weftBin, withTempDir,
 } from './lib.mjs';
 
@@ -102,17 +103,8 @@ const HELP = `usage: npm run bench -- text [options]
 env: WEFT_BIN (weft CLI script, default dist/src/cli/main.js), WEFT_CACHE (corpus cache)`;
 
 export async function main(args) {
-  let opts;
-  try {
-    opts = parseOptions(args, OPTIONS, { runs: 3, only: [], json: null });
-  } catch (err) {
-    console.error(`${err.message}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const opts = benchOptions(args, (a) => parseOptions(a, OPTIONS, { runs: 3, only: [], json: null }), HELP);
+  if (typeof opts === 'number') return opts;
   const corpus = await corpusNames(opts.only.length ? opts.only : ['ffmpeg-core']);
   if (corpus.error) {
     console.error(corpus.error);

@@ -21,6 +21,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  benchOptions,
   MB, Notes, TIME, WASM_OPT, childMain, corpusNames, fmt, measureCorpus, lastLine, median, now, parseOptions, printTable, ratio, secs,
   v8Tool, wasmOptVersion, weftBin, withTempDir,
 } from './lib.mjs';
@@ -123,17 +124,8 @@ env: WEFT_BIN (weft CLI script, default dist/src/cli/main.js; the in-process fig
      dist/src it belongs to), WEFT_CACHE (corpus cache)`;
 
 export async function main(args) {
-  let opts;
-  try {
-    opts = parseOptions(args, OPTIONS, { runs: 3, only: [], json: null });
-  } catch (err) {
-    console.error(`${err.message}\n\n${HELP}`);
-    return 2;
-  }
-  if (opts.help) {
-    console.log(HELP);
-    return 0;
-  }
+  const opts = benchOptions(args, (a) => parseOptions(a, OPTIONS, { runs: 3, only: [], json: null }), HELP);
+  if (typeof opts === 'number') return opts;
   const corpus = await corpusNames(opts.only);
   if (corpus.error) {
     console.error(corpus.error);
