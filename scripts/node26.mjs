@@ -18,4 +18,13 @@ export function node26() {
   return bin;
 }
 
+/** `{ node, why }`: Node 26's path, or (node null) why it could not be installed. */
+export function tryNode26() {
+  try {
+    return { node: node26(), why: null };
+  } catch (e) {
+    return { node: null, why: `Node 26 unavailable: ${e.message}` };
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) console.log(node26());

@@ -24,7 +24,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 import { checkSeed, reproCommand } from './asyncify/fuzz-run.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,13 +33,8 @@ const SEEDS = Number(process.env.FUZZ_SEEDS ?? 400);
 const FROM = Number(process.env.FUZZ_FROM ?? 1);
 const V3_SEEDS = Number(process.env.FUZZ_V3_SEEDS ?? 200);
 const BUDGET_MS = 40_000; // stop early (and say so) on a slow machine
-let node = null;
-let noNode26 = false;
-try {
-  node = node26();
-} catch (e) {
-  noNode26 = `Node 26 unavailable: ${e.message}`;
-}
+const { node, why: whyNoNode26 } = tryNode26();
+const noNode26 = whyNoNode26 ?? false; // node:test skips on null too
 
 describe('asyncify: differential fuzz', { skip: haveWabt ? false : 'wat2wasm is not installed (apt-get install -y wabt)' }, () => {
   test(`${SEEDS} seeds from ${FROM}: asyncified run equals the untransformed run`, async (t) => {

@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 
 const script = fileURLToPath(new URL('./asyncify/run-cases.mjs', import.meta.url));
-let n26 = null;
-let why = '';
-try {
-  n26 = node26();
-} catch (e) {
-  why = `Node 26 unavailable: ${e.message}`;
-}
+const { node: n26, why } = tryNode26();
 
 function check(node, args) {
   const { assembler, cases: report } = JSON.parse(execFileSync(node, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }));

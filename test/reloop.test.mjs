@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { emptyModule, ExternKind, OP_BY_NAME, Body, writeModule } from '../dist/src/index.js';
 import { checkEsbuild, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEFT_BIN = join(ROOT, 'dist/src/cli/main.js');
@@ -120,11 +120,9 @@ test('CLI: invalid or malformed input is an error, and nothing is written', () =
 });
 
 test('values on the stack across control flow, every way: relooped functions give the same results (Node 26)', (t) => {
-  let node;
-  try {
-    node = node26();
-  } catch (e) {
-    t.skip(`Node 26 unavailable: ${e.message}`);
+  const { node, why } = tryNode26();
+  if (!node) {
+    t.skip(why);
     return;
   }
   const script = fileURLToPath(new URL('./spec/reloop-stack.mjs', import.meta.url));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 import { asyncifiers } from './runtime/asyncifiers.mjs';
 
 const script = fileURLToPath(new URL('./runtime/run-cases.mjs', import.meta.url));
@@ -30,13 +30,7 @@ function runCases(node, backends) {
   });
 }
 
-let n26 = null;
-let why26 = null;
-try {
-  n26 = node26();
-} catch (e) {
-  why26 = `Node 26 unavailable: ${e.message}`;
-}
+const { node: n26, why: why26 } = tryNode26();
 
 const runs = [
   { label: `Node ${process.versions.node}`, promise: runCases(process.execPath, ['asyncify']) },

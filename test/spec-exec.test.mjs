@@ -5,18 +5,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 import { haveSuite, NO_SUITE } from './suite.mjs';
 
-let node = null;
-let why = NO_SUITE;
-if (haveSuite) {
-  try {
-    node = node26();
-  } catch (e) {
-    why = `Node 26 unavailable: ${e.message}`;
-  }
-}
+const { node, why } = haveSuite ? tryNode26() : { node: null, why: NO_SUITE };
 
 test('round-tripped spec modules run exactly as the originals (Node 26)', { skip: !node && why }, () => {
   const script = fileURLToPath(new URL('./spec/roundtrip-exec.mjs', import.meta.url));

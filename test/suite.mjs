@@ -30,10 +30,6 @@ export const DECODES = new Set(['module', 'assert_invalid', 'assert_unlinkable',
  */
 export async function suiteNode26() {
   if (!haveSuite) return { node: null, why: NO_SUITE };
-  const { node26 } = await import('../scripts/node26.mjs');
-  try {
-    return { node: node26(), why: null };
-  } catch (e) {
-    return { node: null, why: `Node 26 unavailable: ${e.message}` };
-  }
+  const { tryNode26 } = await import('../scripts/node26.mjs');
+  return tryNode26();
 }

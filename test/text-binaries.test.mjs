@@ -21,7 +21,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Body, decodeBodyInto, decodeFunc, OPS, readModule, writeModule } from '../dist/src/index.js';
 import { moduleDiff } from '../dist/src/ir/equal.js';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 import { SUITE_WAST } from './suite.mjs';
 import { assembleText, textModules, wastFiles } from './wast-modules.mjs';
 
@@ -48,15 +48,7 @@ if (haveWast) {
     why = `npm binaryen (devDependency) unavailable: ${e.message}`;
   }
 }
-let node = null;
-let whyNoNode = why;
-if (binaryen) {
-  try {
-    node = node26();
-  } catch (e) {
-    whyNoNode = `Node 26 unavailable: ${e.message}`;
-  }
-}
+const { node, why: whyNoNode } = binaryen ? tryNode26() : { node: null, why };
 
 // ---- assembling with binaryen -----------------------------------------------------------
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { readModule } from '../dist/src/index.js';
 import { validate } from '../dist/src/validate/module.js';
 import { corpusFile } from '../scripts/corpus.mjs';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 import { haveSuite, NO_SUITE, scripts } from './suite.mjs';
 
 function verdict(bytes) {
@@ -78,11 +78,9 @@ test('the real-world corpus validates', async (t) => {
 });
 
 test('weft agrees with V8 (Node 26) on suite modules and mutants', { skip: !haveSuite && NO_SUITE }, (t) => {
-  let node;
-  try {
-    node = node26();
-  } catch (e) {
-    t.skip(`Node 26 unavailable: ${e.message}`);
+  const { node, why } = tryNode26();
+  if (!node) {
+    t.skip(why);
     return;
   }
   const script = fileURLToPath(new URL('./spec/validate-agree.mjs', import.meta.url));

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { node26 } from '../scripts/node26.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 import { NO_SUITE, SUITE_WAST } from './suite.mjs';
 import { wastFiles } from './wast-modules.mjs';
 
@@ -22,15 +22,7 @@ const BASELINE = fileURLToPath(new URL('./wast-baseline.json', import.meta.url))
 const tmp = mkdtempSync(join(tmpdir(), 'weft-wast-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-let node = null;
-let why = existsSync(SUITE_WAST) ? null : NO_SUITE;
-if (!why) {
-  try {
-    node = node26();
-  } catch (e) {
-    why = `Node 26 unavailable: ${e.message}`;
-  }
-}
+const { node, why } = existsSync(SUITE_WAST) ? tryNode26() : { node: null, why: NO_SUITE };
 
 /**
  * Features V8 (Node 26) does not execute, and rules WebAssembly 3.0 has dropped that the
