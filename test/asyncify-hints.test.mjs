@@ -3,7 +3,7 @@
 // branchHints the rewind paths are hinted unlikely at offsets that point at if/br_if.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { asyncify, parseModule, printModule, readModule, writeModule, validate } from '../dist/src/index.js';
+import { asyncify, Body, decodeFunc, OP_BY_NAME, parseModule, printModule, readModule, writeModule, validate } from '../dist/src/index.js';
 
 const WAT = `(module
   (import "env" "sleep" (func $sleep (param i32)))
@@ -64,10 +64,19 @@ for (const branchHints of [false, true]) {
     const hints = after.get(2);
     assert.ok(hints.length >= 2, 'prologue and dispatch hints');
     assert.ok(hints.every(([, v]) => v === 0));
-    // Every offset must point at an if or br_if: printing places each hint on its
-    // instruction, and parsing rejects one that is not on an if/br_if.
-    const text = printModule(readModule(bytes));
-    const back = hintsOf(parseModule(text));
-    assert.deepEqual(back.get(2), hints);
+    // Every offset must be where an if or br_if starts (offsets count from the locals).
+    const out = readModule(bytes);
+    const f = out.funcs[2 - 1];
+    const body = decodeFunc(out, f, new Body().trackOffsets());
+    const base = f.raw.byteOffset - out.source.byteOffset;
+    const IF = OP_BY_NAME.get('if').id, BR_IF = OP_BY_NAME.get('br_if').id;
+    for (const [offset] of hints) {
+      const j = Array.prototype.indexOf.call(body.offsets.subarray(0, body.length), base + offset);
+      assert.ok(j >= 0 && (body.ops[j] === IF || body.ops[j] === BR_IF), `hint at ${offset} is not on an if/br_if`);
+    }
+    // And the printer shows them as annotations on their instructions, which parse back.
+    const text = printModule(out);
+    assert.equal(text.split('(@metadata.code.branch_hint "\\00")').length - 1, hints.length);
+    assert.deepEqual(hintsOf(parseModule(text)).get(2), hints);
   });
 }
