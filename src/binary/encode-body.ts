@@ -307,31 +307,33 @@ function writeVariable(out: Sink, kind: Imm, imm: Int32Array, k: number, extra: 
 
 /** Encodes a code entry (locals + instructions), without the size prefix. */
 export function encodeBody(body: Body, out: Sink): void {
-  encodeBodyAt(body, out, null);
+  writeLocals(body, out);
+  encodeInstructions(body, out);
 }
 
 /**
- * Encodes a code entry's contents (locals, then instructions) and, for each instruction
- * index in `at` (ascending), returns its byte offset from the start of the locals: the
- * offsets that branch hints and similar metadata count in.
+ * encodeBody, also returning, for each instruction index in `at` (ascending), its byte
+ * offset from the start of the locals: the offsets branch hints and similar metadata use.
  */
-export function encodeBodyAt(body: Body, out: Sink, at: ArrayLike<number> | null): number[] {
+export function encodeBodyAt(body: Body, out: Sink, at: ArrayLike<number>): number[] {
   const start = out.pos;
+  writeLocals(body, out);
+  const offsets: number[] = [];
+  let from = 0;
+  for (let j = 0; j < at.length; j++) {
+    encodeInstructions(body, out, from, at[j]);
+    from = at[j];
+    offsets.push(out.pos - start);
+  }
+  encodeInstructions(body, out, from, body.length);
+  return offsets;
+}
+
+function writeLocals(body: Body, out: Sink): void {
   const locals = body.locals;
   out.u32(locals.length >> 1);
   for (let i = 0; i < locals.length; i += 2) {
     out.u32(locals[i]);
     writeValType(out, locals[i + 1]);
   }
-  const offsets: number[] = [];
-  let from = 0;
-  if (at) {
-    for (let j = 0; j < at.length; j++) {
-      encodeInstructions(body, out, from, at[j]);
-      from = at[j];
-      offsets.push(out.pos - start);
-    }
-  }
-  encodeInstructions(body, out, from, body.length);
-  return offsets;
 }

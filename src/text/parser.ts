@@ -37,6 +37,7 @@ import {
   exactHeap, F32, F64, HeapCode, heapFromCode, I32, I64, PACKED_I16, PACKED_I8, REF, REF_NULL, refHeap, refType,
   SHORTHAND_REF_NAMES, V128, type CompType, type FieldType, type Limits, type SubType, type ValType,
 } from '../ir/types.js';
+import { BRANCH_HINTS, encodeBranchHintSection, encodeFuncHints } from '../binary/branch-hints.js';
 import { encodeBody, encodeBodyAt, encodeInstructions } from '../binary/encode-body.js';
 import { SECTION_ORDER } from '../binary/decode.js';
 import { Sink } from '../binary/sink.js';
@@ -2190,19 +2191,9 @@ export class ModuleParser {
       }
     }
     if (this.hintSections.length) {
-      const out = new Sink(256);
-      out.u32(this.hintSections.length);
-      for (const { func, hints } of this.hintSections) {
-        out.u32(func);
-        out.u32(hints.length);
-        for (const h of hints) {
-          out.u32(h.offset);
-          out.u32(1);
-          out.u8(h.value);
-        }
-      }
+      const bytes = encodeBranchHintSection(new Map(this.hintSections.map(({ func, hints }) => [func, encodeFuncHints(hints)])));
       // Before the code section: after the data count slot.
-      customs.push({ custom: { name: 'metadata.code.branch_hint', bytes: out.result().slice(), after: 12 }, rank: SLOT_RANK.get(12)! * 2 + 1, at: 0 });
+      customs.push({ custom: { name: BRANCH_HINTS, bytes, after: 12 }, rank: SLOT_RANK.get(12)! * 2 + 1, at: 0 });
     }
     customs.sort((x, y) => x.rank - y.rank || x.at - y.at);
     m.customs = customs.map((c) => c.custom);

@@ -38,6 +38,7 @@
  *   change meaning, even in unreachable code; it only stops at MAX_FOLD_DEPTH so that
  *   recursive parsers can read the output.
  */
+import { BRANCH_HINTS } from '../binary/branch-hints.js';
 import { Cursor } from '../binary/cursor.js';
 import { decodeExpr, decodeFunc, SECTION_ORDER, SectionId } from '../binary/decode.js';
 import { Body } from '../ir/body.js';
@@ -126,7 +127,6 @@ const SECTION_KEYWORD: Record<number, string> = {
   [SectionId.start]: 'start', [SectionId.element]: 'elem', [SectionId.dataCount]: 'datacount', [SectionId.code]: 'code',
   [SectionId.data]: 'data',
 };
-const BRANCH_HINT_SECTION = 'metadata.code.branch_hint';
 
 // ---- literals -----------------------------------------------------------------------------
 
@@ -412,7 +412,7 @@ class Printer {
     this.elems = assignIds(n?.elems, m.elems.length, 'elem');
     this.datas = assignIds(n?.datas, m.datas.length, 'data');
     this.types = this.typeIds?.ids ?? [];
-    const hintSections = m.customs.filter((c) => c.name === BRANCH_HINT_SECTION);
+    const hintSections = m.customs.filter((c) => c.name === BRANCH_HINTS);
     if (hintSections.length === 1) {
       this.hints = readBranchHints(m, hintSections[0]);
       if (this.hints) this.hintSection = hintSections[0];

@@ -109,10 +109,8 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
-  /** The helper `(values…) → ()` that pushes a frame of these values. */
-  frameSaver(layout: ValType[]): number;
-  /** The helper `() → (values…)` that pops a frame of these values. */
-  frameRestorer(layout: ValType[]): number;
+  /** The helpers `(values…) → ()` and `() → (values…)` that push and pop a frame of these values. */
+  frameHelpers(layout: ValType[]): { save: number; restore: number };
   /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
   siteBase(func: number): number;
   /** Whether the function is exported. */
@@ -291,24 +289,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       if (!isCall(ops[e.instr])) continue;
       const { count, keep } = siteArgs(e.instr);
       const indirect = keep === 1;
-      let h = e.height;
-      const bound = h - count;
-      candidates.length = 0;
-      for (let q = e.instr - 1; q >= 0; q--) {
-        const op = ops[q];
-        const load = !indirect && PLAIN_LOAD[op] === 1;
-        const tee = op === Op.local_tee && !nonNull[imm[q * 4]];
-        const pops = load || tee ? 1 : PURE_POPS[op];
-        if (pops < 0) break;
-        if (op === Op.local_get && nonNull[imm[q * 4]]) break;
-        if (indirect && op === Op.global_get) break;
-        // It must not consume any value below the arguments.
-        const pushes = load || tee ? 1 : PURE_PUSHES[op];
-        if (h - pushes < bound) break;
-        h = h - pushes + pops;
-        // Only where the arguments' code starts with nothing of its own on the stack.
-        if (h === bound) candidates.push(q);
-      }
+      const bound = e.height - count;
+      landingStarts(e.instr, e.height, count, !indirect, true, !indirect, nullable);
       // The earliest start whose code can be recomputed.
       for (let c = candidates.length - 1; c >= 0; c--) {
         if (!recomputable(candidates[c], e.instr)) continue;
@@ -328,23 +310,38 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
    */
   function ifLanding(e: Element): void {
     if (blockParams(e.instr)) return;
-    let h = e.height;
-    const bound = h - 1;
-    let landing = -1;
-    for (let q = e.instr - 1; q >= 0; q--) {
+    landingStarts(e.instr, e.height, 1, false, false, false, (x) => nullable(x) && !writtenIn(x, e.instr, match[e.instr]));
+    if (!candidates.length) return;
+    const landing = candidates[candidates.length - 1];
+    e.landing = landing;
+    e.height -= 1;
+    for (let q = landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
+  }
+  /**
+   * Into `candidates`, nearest first: where the code that computes the `count` values on top
+   * of the stack before instruction `at` (of height `height`) may start, as pure code that
+   * consumes nothing below them and starts with nothing of its own on the stack. Loads,
+   * tees and global reads only where allowed; local reads only of `readable` locals.
+   */
+  function landingStarts(at: number, height: number, count: number, loads: boolean, tees: boolean, globals: boolean, readable: (x: number) => boolean): void {
+    candidates.length = 0;
+    const bound = height - count;
+    let h = height;
+    for (let q = at - 1; q >= 0; q--) {
       const op = ops[q];
-      const pops = PURE_POPS[op];
-      if (pops < 0 || op === Op.global_get) break;
-      if (op === Op.local_get && (nonNull[imm[q * 4]] || writtenIn(imm[q * 4], e.instr, match[e.instr]))) break;
-      const pushes = PURE_PUSHES[op];
+      const one = (loads && PLAIN_LOAD[op] === 1) || (tees && op === Op.local_tee && nullable(imm[q * 4]));
+      const pops = one ? 1 : PURE_POPS[op];
+      if (pops < 0 || (!globals && op === Op.global_get)) break;
+      if (op === Op.local_get && !readable(imm[q * 4])) break;
+      const pushes = one ? 1 : PURE_PUSHES[op];
       if (h - pushes < bound) break;
       h = h - pushes + pops;
-      if (h === bound) landing = q;
+      if (h === bound) candidates.push(q);
     }
-    if (landing < 0) return;
-    e.landing = landing;
-    e.height = bound;
-    for (let q = landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
+  }
+  /** Whether local x is not one of the non-nullable locals (those are read through ref.as_non_null). */
+  function nullable(x: number): boolean {
+    return !nonNull[x];
   }
   /** Whether local x is written in instructions [from, to]. */
   function writtenIn(x: number, from: number, to: number): boolean {
@@ -760,7 +757,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     out.push(Op.global_get, rg.top);
     out.push(Op.local_tee, baseLocal);
   }
-  if (size) out.push(Op.call, env.frameSaver(layout));
+  if (size) out.push(Op.call, env.frameHelpers(layout).save);
   if (rg) {
     out.push(Op.local_get, baseLocal);
     out.push(Op.i32_const, refs.length);
@@ -839,7 +836,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(Op.end);
     }
     // The loads too: the shared helper returns the frame's values.
-    if (size) pro.push(Op.call, env.frameRestorer(layout));
+    if (size) pro.push(Op.call, env.frameHelpers(layout).restore);
     if (rg) pro.push(Op.local_set, baseLocal);
     for (let j = numeric.length - 1; j >= 0; j--) {
       if (numeric[j] >= 0) pro.push(Op.local_set, numeric[j]);

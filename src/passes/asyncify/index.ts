@@ -32,7 +32,7 @@
  * and multi-value, v128 and memory64 work.
  */
 import { decodeExpr, decodeFunc } from '../../binary/decode.js';
-import { Cursor, WasmDecodeError } from '../../binary/cursor.js';
+import { BRANCH_HINTS, encodeBranchHintSection, encodeFuncHints, splitBranchHintSection } from '../../binary/branch-hints.js';
 import { encodeBody, encodeBodyAt, encodeInstructions } from '../../binary/encode-body.js';
 import { Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
@@ -371,49 +371,40 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     b.push(Op.local_get, 1);
     return (popIndex = helper('__asyncify_frame_pop', [ptr], [ptr], b));
   };
-  // Frame savers and restorers, one per layout (the saved locals' types), shared.
-  const savers = new Map<string, number>();
-  const restorers = new Map<string, number>();
+  // Frame savers and restorers, one pair per layout (the frame's value types), shared.
+  const helpers = new Map<string, { save: number; restore: number }>();
   const ptrConst = (b: Body, v: number): void => pushPtrConst(b, mem64, v);
-  const frameSaver = (types: ValType[]): number => {
+  const frameHelpers = (types: ValType[]): { save: number; restore: number } => {
     const key = types.join(',');
-    let index = savers.get(key);
-    if (index !== undefined) return index;
+    let pair = helpers.get(key);
+    if (pair) return pair;
     const { offsets, size } = frameLayout(types);
-    // (v0..vn) → (): p = push(size); store each v at p + its offset.
-    const b = new Body();
-    const p = types.length;
-    b.locals = [1, ptr];
-    ptrConst(b, size);
-    b.push(Op.call, framePush());
-    b.push(Op.local_set, p);
+    const n = helpers.size;
+    // Save (v0..vn) → (): p = push(size); store each v at p + its offset.
+    const save = new Body();
+    save.locals = [1, ptr];
+    ptrConst(save, size);
+    save.push(Op.call, framePush());
+    save.push(Op.local_set, types.length);
     types.forEach((t, j) => {
-      b.push(Op.local_get, p);
-      b.push(Op.local_get, j);
-      memarg(b, storeOp(t), offsets[j], 2);
+      save.push(Op.local_get, types.length);
+      save.push(Op.local_get, j);
+      memarg(save, storeOp(t), offsets[j], 2);
     });
-    index = helper(`__asyncify_save_${savers.size}`, types, [], b);
-    savers.set(key, index);
-    return index;
-  };
-  const frameRestorer = (types: ValType[]): number => {
-    const key = types.join(',');
-    let index = restorers.get(key);
-    if (index !== undefined) return index;
-    const { offsets, size } = frameLayout(types);
-    // () → (v0..vn): p = pop(size); load them.
-    const b = new Body();
-    b.locals = [1, ptr];
-    ptrConst(b, size);
-    b.push(Op.call, framePop());
-    b.push(Op.local_set, 0);
+    const saveIndex = helper(`__asyncify_save_${n}`, types, [], save);
+    // Restore () → (v0..vn): p = pop(size); load them.
+    const restore = new Body();
+    restore.locals = [1, ptr];
+    ptrConst(restore, size);
+    restore.push(Op.call, framePop());
+    restore.push(Op.local_set, 0);
     types.forEach((t, j) => {
-      b.push(Op.local_get, 0);
-      memarg(b, loadOp(t), offsets[j], 2);
+      restore.push(Op.local_get, 0);
+      memarg(restore, loadOp(t), offsets[j], 2);
     });
-    index = helper(`__asyncify_restore_${restorers.size}`, [], types, b);
-    restorers.set(key, index);
-    return index;
+    pair = { save: saveIndex, restore: helper(`__asyncify_restore_${n}`, [], types, restore) };
+    helpers.set(key, pair);
+    return pair;
   };
   const nDefined = m.funcs.length;
 
@@ -443,7 +434,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     exported: (f) => exported.has(f),
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
-    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, frameSaver, frameRestorer,
+    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, frameHelpers,
     scratch: [new Body(1024), new Body(1024)],
   };
   const nFuncImports = importCount(m, ExternKind.Func);
@@ -516,7 +507,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const store = (d: number, b: Body, unlikely: number[] | null = null): void => {
     // Encoded at once, so the scratch bodies are reused and no IR piles up.
     sink.pos = 0;
-    const offsets = encodeBodyAt(b, sink, unlikely);
+    let offsets: number[] = [];
+    if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
+    else encodeBody(b, sink);
     m.funcs[d].raw = sink.buf.slice(0, sink.pos);
     m.funcs[d].body = null;
     m.funcs[d].offset = 0;
@@ -570,8 +563,6 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   return { instrumented, sites, maxFrame };
 }
 
-const BRANCH_HINTS = 'metadata.code.branch_hint';
-
 /**
  * The branch-hint section with `unlikely` hints at the given offsets of the rewritten
  * functions (whose old hints no longer point at their instructions) and the input's hints
@@ -579,49 +570,17 @@ const BRANCH_HINTS = 'metadata.code.branch_hint';
  */
 function writeBranchHints(m: Module, rewritten: Map<number, number[]>): void {
   const at = m.customs.findIndex((c) => c.name === BRANCH_HINTS);
-  const entries = new Map<number, Uint8Array>(); // function → its encoded hint vector
-  if (at >= 0) {
-    try {
-      const c = new Cursor(m.customs[at].bytes);
-      for (let n = c.u32(); n > 0; n--) {
-        const func = c.u32();
-        const start = c.pos;
-        for (let k = c.u32(); k > 0; k--) {
-          c.u32();
-          c.bytes(c.u32());
-        }
-        if (!rewritten.has(func)) entries.set(func, m.customs[at].bytes.slice(start, c.pos));
-      }
-      if (!c.eof()) return;
-    } catch (e) {
-      if (e instanceof WasmDecodeError) return;
-      throw e;
-    }
-  }
-  const out = new Sink(1024);
+  const funcs = at >= 0 ? splitBranchHintSection(m.customs[at].bytes) : new Map<number, Uint8Array>();
+  if (!funcs) return;
   for (const [func, offsets] of rewritten) {
-    if (!offsets.length) continue;
-    out.pos = 0;
-    out.u32(offsets.length);
-    for (const o of offsets) {
-      out.u32(o);
-      out.u32(1);
-      out.u8(0);
-    }
-    entries.set(func, out.buf.slice(0, out.pos));
+    if (offsets.length) funcs.set(func, encodeFuncHints(offsets.map((offset) => ({ offset, value: 0 }))));
+    else funcs.delete(func);
   }
-  if (!entries.size) {
+  if (!funcs.size) {
     if (at >= 0) m.customs.splice(at, 1);
     return;
   }
-  const funcs = [...entries.keys()].sort((a, b) => a - b);
-  out.pos = 0;
-  out.u32(funcs.length);
-  for (const f of funcs) {
-    out.u32(f);
-    out.bytes(entries.get(f)!);
-  }
-  const bytes = out.buf.slice(0, out.pos);
+  const bytes = encodeBranchHintSection(funcs);
   // Before the code section, as the branch hinting proposal requires (after data count).
   if (at >= 0) m.customs[at] = { ...m.customs[at], bytes };
   else m.customs.push({ name: BRANCH_HINTS, bytes, after: 12 });
