@@ -148,12 +148,27 @@ export function copyInstructions(src: Body, from: number, to: number, dst: Body)
   if (n <= 0) return;
   const at = dst.length;
   if (at + n > dst.ops.length) dst.grow(at + n);
-  dst.ops.set(src.ops.subarray(from, to), at);
-  dst.imm.set(src.imm.subarray(from * 4, to * 4), at * 4);
-  if (dst.offsets) dst.offsets.fill(0, at, at + n);
-  dst.length = at + n;
   const ops = dst.ops;
   const imm = dst.imm;
+  if (n < 16) {
+    // Passes copy many short runs: a loop beats two subarrays and two runtime copies.
+    const sops = src.ops;
+    const simm = src.imm;
+    for (let i = 0; i < n; i++) {
+      ops[at + i] = sops[from + i];
+      const k = (at + i) * 4;
+      const q = (from + i) * 4;
+      imm[k] = simm[q];
+      imm[k + 1] = simm[q + 1];
+      imm[k + 2] = simm[q + 2];
+      imm[k + 3] = simm[q + 3];
+    }
+  } else {
+    ops.set(src.ops.subarray(from, to), at);
+    imm.set(src.imm.subarray(from * 4, to * 4), at * 4);
+  }
+  if (dst.offsets) dst.offsets.fill(0, at, at + n);
+  dst.length = at + n;
   for (let i = at; i < at + n; i++) {
     const kind = OP_IMM[ops[i]];
     if (kind === Imm.BrTable) {

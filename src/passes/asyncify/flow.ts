@@ -95,6 +95,18 @@ for (const op of OPS) {
   if (op.imm === Imm.Memarg && op.prefix === 0 && op.params?.length === 1 && op.params[0] === 'a' && op.results?.length === 1) PLAIN_LOAD[op.id] = 1;
 }
 
+/**
+ * Instructions the rewrite never copies as they are: 1 for structure and branches (their
+ * labels move), 2 for local accesses (special when the local was made nullable).
+ */
+const SPECIAL = new Uint8Array(OPS.length);
+for (const op of OPS) {
+  const kind = op.imm;
+  if (kind === Imm.Block || kind === Imm.TryTable || kind === Imm.Label || kind === Imm.BrOnCast || kind === Imm.BrTable
+    || op.id === Op.else || op.id === Op.catch || op.id === Op.catch_all || op.id === Op.end) SPECIAL[op.id] = 1;
+  else if (kind === Imm.Local) SPECIAL[op.id] = 2;
+}
+
 /** Where the asyncify state lives, and how block types are made. */
 export interface FlowEnv {
   ctx: ModuleContext;
@@ -162,6 +174,27 @@ interface Target {
   frame: number;
 }
 
+/**
+ * Per-instruction arrays, reused from function to function (the rewrite never re-enters):
+ * allocating and zeroing fresh ones for each of thousands of bodies was a tenth of the
+ * rewrite's time. Each comes back zeroed up to `n`, possibly longer.
+ */
+const reusedU8: Uint8Array[] = [];
+const reusedI32: Int32Array[] = [];
+function zeroedU8(slot: number, n: number): Uint8Array {
+  let a = reusedU8[slot];
+  if (!a || a.length < n) reusedU8[slot] = a = new Uint8Array(Math.max(n, 2 * (a?.length ?? 0)));
+  else a.fill(0, 0, n);
+  return a;
+}
+function zeroedI32(slot: number, n: number): Int32Array {
+  let a = reusedI32[slot];
+  if (!a || a.length < n) reusedI32[slot] = a = new Int32Array(Math.max(n, 2 * (a?.length ?? 0)));
+  else a.fill(0, 0, n);
+  return a;
+}
+let stackPool = new Int32Array(256);
+
 /** Rewrites one instrumented function. */
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
   const { ctx, analysis } = env;
@@ -181,23 +214,23 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   for (let x = nParams; x < nOrig; x++) if (isRefType(localTypes[x]) && !refNullable(localTypes[x])) nonNull[x] = 1;
 
   // 1. The operand stack at every call and opener.
-  const marks = new Uint8Array(n);
+  const marks = zeroedU8(0, n);
   for (let i = 0; i < n; i++) {
     const op = ops[i];
     if (isOpener(op) || isCall(op)) marks[i] = 1;
   }
   // Level-relative stacks, packed: instruction i's is pool[stackOff[i] .. + stackLen[i]].
-  let pool = new Int32Array(256);
+  let pool = stackPool;
   let used = 0;
-  const stackOff = new Int32Array(n);
-  const stackLen = new Int32Array(n);
-  const unreachable = new Uint8Array(n);
+  const stackOff = zeroedI32(0, n);
+  const stackLen = zeroedI32(1, n);
+  const unreachable = zeroedU8(1, n);
   const error = validator(ctx).probe(funcIndex, src, marks, (i, stack, sp, floor, unr) => {
     const len = sp - floor;
     if (used + len > pool.length) {
       const grown = new Int32Array(Math.max(pool.length * 2, used + len));
       grown.set(pool.subarray(0, used));
-      pool = grown;
+      stackPool = pool = grown;
     }
     pool.set(stack.subarray(floor, sp), used);
     stackOff[i] = used;
@@ -218,7 +251,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const dead: boolean[] = [];
     let curDead = false;
     let cur = -1;
-    const registered = new Uint8Array(n);
+    const registered = zeroedU8(2, n);
     for (let i = 0; i < last; i++) {
       const op = ops[i];
       if (isOpener(op)) {
@@ -388,7 +421,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   }
 
   // 3. Liveness after each site.
-  const siteMarks = new Uint8Array(n);
+  const siteMarks = zeroedU8(3, n);
   for (const i of sites) siteMarks[i] = 1;
   const live = liveAfter(src, nOrig, siteMarks, structure);
 
@@ -409,6 +442,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // reached wasm frames.
   const withIdx = sites.length > 1 || analysis.anyTail || env.exported(funcIndex);
   const idxLocal = withIdx ? addLocal(I32) : -1;
+  /** Where `out` reads or writes a new local (renumbered by colorSlots). */
+  const newRefs: number[] = [];
   const slots = new Map<string, number>();
   const slot = (depth: number, pos: number, t: ValType, param: boolean): number => {
     const key = `${depth}:${pos}:${t}:${param ? 1 : 0}`;
@@ -442,12 +477,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const spill = (types: ArrayLike<ValType>, depth: number, param: boolean): number[] => {
     const xs: number[] = [];
     for (let p = 0; p < types.length; p++) xs.push(slot(depth, p, types[p], param));
-    for (let p = types.length - 1; p >= 0; p--) out.push(Op.local_set, xs[p]);
+    for (let p = types.length - 1; p >= 0; p--) newRefs.push(out.push(Op.local_set, xs[p]));
     return xs;
   };
   const reload = (types: ArrayLike<ValType>, xs: number[]): void => {
     for (let p = 0; p < types.length; p++) {
-      out.push(Op.local_get, xs[p]);
+      newRefs.push(out.push(Op.local_get, xs[p]));
       if (isRefType(types[p]) && !refNullable(types[p])) out.push(REF_AS_NON_NULL);
     }
   };
@@ -477,7 +512,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     let split = m - 1;
     for (let j = 0; j < m - 1; j++) if (8 * j + tableCost(j) < 8 * split + tableCost(split)) split = j;
     for (let j = 0; j < split; j++) {
-      out.push(Op.local_get, idxLocal);
+      newRefs.push(out.push(Op.local_get, idxLocal));
       out.push(Op.i32_const, base + targets[j].last);
       out.push(I32_LE_U);
       out.push(Op.br_if, depth(targets[j]));
@@ -486,7 +521,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       out.push(Op.br, depth(targets[m - 1]));
     } else {
       const a = targets[split].first;
-      out.push(Op.local_get, idxLocal);
+      newRefs.push(out.push(Op.local_get, idxLocal));
       if (base + a !== 0) {
         out.push(Op.i32_const, base + a);
         out.push(I32_SUB);
@@ -554,14 +589,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const rewindReads = new Set<number>(suffixReads);
   /** Per boundary slot: (first site, last site, saved?) of each element it spills for. */
   const slotUses = new Map<number, number[]>();
-  const pending = new Int32Array(n); // site index + 1 at a site whose landing was before it
+  const pending = zeroedI32(2, n); // site index + 1 at a site whose landing was before it
   // Instructions copied as they are, in runs; the others are marked here.
-  const special = new Uint8Array(n);
+  const special = zeroedU8(4, n);
+  const anyNonNull = nonNull.includes(1);
   for (let i = 0; i < n; i++) {
-    const op = ops[i];
-    const kind = OP_IMM[op];
-    if (kind === Imm.Block || kind === Imm.TryTable || kind === Imm.Label || kind === Imm.BrOnCast || kind === Imm.BrTable
-      || op === Op.else || op === Op.catch || op === Op.catch_all || op === Op.end || (kind === Imm.Local && nonNull[imm[i * 4]])) special[i] = 1;
+    const s = SPECIAL[ops[i]];
+    if (s === 1 || (s === 2 && anyNonNull && nonNull[imm[i * 4]])) special[i] = 1;
   }
   for (const list of levels.values()) for (const e of list) special[e.landing] = special[e.instr] = 1;
   let run = -1;
@@ -698,7 +732,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   {
     const map = colorSlots(slotUses, sites.length, nOrig, newLocals);
     if (map) {
-      for (let i = 0; i < out.length; i++) if (OP_IMM[out.ops[i]] === Imm.Local && out.imm[i * 4] >= nOrig) out.imm[i * 4] = map[out.imm[i * 4] - nOrig];
+      for (const i of newRefs) out.imm[i * 4] = map[out.imm[i * 4] - nOrig];
       const reads = [...rewindReads];
       rewindReads.clear();
       for (const x of reads) rewindReads.add(x >= nOrig ? map[x - nOrig] : x);
