@@ -19,30 +19,71 @@ const BR_ON_NON_NULL = OP_BY_NAME.get('br_on_non_null')!.id;
 
 export const hasLocal = (s: LocalSet, x: number): boolean => (s[x >>> 5] & (1 << (x & 31))) !== 0;
 
-interface Frame {
-  /** Live at the frame's label: after its end, or at a loop's start. */
-  label: LocalSet;
-  /** Live after the end (for `else`/`catch` to restart from). */
-  exit: LocalSet;
-  /** Live at the start of the else arm, once walked. */
-  elseStart: LocalSet | null;
-  /** Union of live sets where an exception thrown inside may continue (this and outer handlers). */
-  handlers: LocalSet | null;
-  /** A legacy try's own handlers, collected from its catch bodies. */
-  own: LocalSet | null;
+/**
+ * The sets of one walk live in an arena reused from call to call (a set is the offset of
+ * its W words; -1 is none), and the frames in parallel arrays: a walk makes a set at
+ * every `end` and branch, and allocating each as its own array was most of its time.
+ */
+let arena = new Uint32Array(1 << 16);
+let top = 0;
+let fLabel = new Int32Array(64);
+let fExit = new Int32Array(64);
+let fElse = new Int32Array(64);
+let fHandlers = new Int32Array(64);
+let fOwn = new Int32Array(64);
+
+function growArena(min: number): void {
+  const a = new Uint32Array(Math.max(min, arena.length * 2));
+  a.set(arena.subarray(0, top));
+  arena = a;
 }
 
-const orInto = (a: LocalSet, b: LocalSet): boolean => {
+function growFrames(): void {
+  const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+    const b = new Int32Array(a.length * 2);
+    b.set(a);
+    return b;
+  };
+  fLabel = grow(fLabel);
+  fExit = grow(fExit);
+  fElse = grow(fElse);
+  fHandlers = grow(fHandlers);
+  fOwn = grow(fOwn);
+}
+
+/** A new empty set of W words. */
+function fresh(W: number): number {
+  if (top + W > arena.length) growArena(top + W);
+  const o = top;
+  arena.fill(0, o, o + W);
+  top += W;
+  return o;
+}
+
+/** A copy of set `from` (-1: an empty set). */
+function copy(from: number, W: number): number {
+  if (from < 0) return fresh(W);
+  if (top + W > arena.length) growArena(top + W);
+  const o = top;
+  const a = arena;
+  for (let j = 0; j < W; j++) a[o + j] = a[from + j];
+  top += W;
+  return o;
+}
+
+/** a |= b; whether a grew. */
+function orInto(a: number, b: number, W: number): boolean {
+  const s = arena;
   let changed = false;
-  for (let i = 0; i < a.length; i++) {
-    const v = (a[i] | b[i]) >>> 0;
-    if (v !== a[i]) {
-      a[i] = v;
+  for (let j = 0; j < W; j++) {
+    const v = (s[a + j] | s[b + j]) >>> 0;
+    if (v !== s[a + j]) {
+      s[a + j] = v;
       changed = true;
     }
   }
   return changed;
-};
+}
 
 /**
  * Live-after sets for the instructions marked in `marks` (a copy each), by instruction
@@ -54,131 +95,132 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
   const ops = body.ops;
   const imm = body.imm;
   const extra = body.extra;
-  const loopLive = new Map<number, LocalSet>();
+  const loopLive = new Map<number, number>();
   const out = new Map<number, LocalSet>();
-  const empty = new Uint32Array(W);
-  {
-    const frames: Frame[] = [];
-    let live = new Uint32Array(W);
-    const label = (d: number): LocalSet => frames[frames.length - 1 - d].label;
-    const throwTo = (): LocalSet | null => frames[frames.length - 1].handlers;
-    for (let i = last; i >= 0; i--) {
-      const op = ops[i];
-      if (marks[i] !== 0) out.set(i, live.slice());
-      const k = i * 4;
-      switch (OP_IMM[op]) {
-        case Imm.Local: {
-          const x = imm[k];
-          if (op === Op.local_get) live[x >>> 5] |= 1 << (x & 31);
-          else live[x >>> 5] &= ~(1 << (x & 31));
-          continue;
-        }
-        case Imm.Label:
-          if (op === Op.br) {
-            live = label(imm[k]).slice();
-            continue;
-          }
-          if (op === Op.br_if || op === BR_ON_NULL || op === BR_ON_NON_NULL) {
-            orInto(live, label(imm[k]));
-            continue;
-          }
-          if (op === Op.rethrow) {
-            live = (throwTo() ?? empty).slice();
-            continue;
-          }
-          break; // delegate: closes a frame, below
-        case Imm.BrOnCast:
-          orInto(live, label(imm[k + 1]));
-          continue;
-        case Imm.BrTable: {
-          const start = imm[k];
-          const n = imm[k + 1];
-          const next = new Uint32Array(W);
-          for (let j = 0; j <= n; j++) orInto(next, label(extra[start + j]));
-          live = next;
-          continue;
-        }
-        default:
-          break;
+  top = 0;
+  let fp = 0; // frames in use
+  let live = fresh(W);
+  const label = (d: number): number => fLabel[fp - 1 - d];
+  const throwTo = (): number => (fp ? fHandlers[fp - 1] : -1);
+  for (let i = last; i >= 0; i--) {
+    const op = ops[i];
+    if (marks[i] !== 0) out.set(i, arena.slice(live, live + W));
+    const k = i * 4;
+    switch (OP_IMM[op]) {
+      case Imm.Local: {
+        const x = imm[k];
+        if (op === Op.local_get) arena[live + (x >>> 5)] |= 1 << (x & 31);
+        else arena[live + (x >>> 5)] &= ~(1 << (x & 31));
+        continue;
       }
-      switch (op) {
-        case Op.end:
-        case Op.delegate: {
-          const parent = frames.length ? frames[frames.length - 1] : null;
-          const exit = live.slice();
-          const opener = i === last ? -1 : match[i];
-          const kind = opener < 0 ? -1 : ops[opener];
-          let handlers = parent ? parent.handlers : null;
-          if (kind === Op.try_table) {
-            // Catch clauses branch to labels outside the try_table.
-            const t = handlers ? handlers.slice() : new Uint32Array(W);
-            const ok = opener * 4;
-            for (let j = 0; j < imm[ok + 3]; j++) orInto(t, label(extra[imm[ok + 2] + j * 3 + 2]));
-            handlers = t;
-          }
-          let lbl = exit;
-          if (kind === Op.loop) {
-            let l = loopLive.get(opener);
-            if (!l) loopLive.set(opener, (l = new Uint32Array(W)));
-            lbl = l;
-          }
-          frames.push({ label: lbl, exit, elseStart: null, handlers, own: kind === Op.try ? new Uint32Array(W) : null });
+      case Imm.Label:
+        if (op === Op.br) {
+          live = copy(label(imm[k]), W);
           continue;
         }
-        case Op.else: {
-          const f = frames[frames.length - 1];
-          f.elseStart = live;
-          live = f.exit.slice();
+        if (op === Op.br_if || op === BR_ON_NULL || op === BR_ON_NON_NULL) {
+          orInto(live, label(imm[k]), W);
           continue;
         }
-        case Op.catch:
-        case Op.catch_all: {
-          const f = frames[frames.length - 1];
-          orInto(f.own!, live);
-          const parent = frames[frames.length - 2];
-          const h = parent && parent.handlers ? parent.handlers.slice() : new Uint32Array(W);
-          orInto(h, f.own!);
-          f.handlers = h;
-          live = f.exit.slice();
+        if (op === Op.rethrow) {
+          live = copy(throwTo(), W);
           continue;
         }
-        case Op.block:
-        case Op.loop:
-        case Op.if:
-        case Op.try:
-        case Op.try_table: {
-          const f = frames.pop()!;
-          if (op === Op.if) orInto(live, f.elseStart ?? f.exit);
-          else if (op === Op.loop && orInto(loopLive.get(i)!, live)) {
-            // The loop's entry set grew: walk its body again from its end (the frame's
-            // label is that same set), until it is stable.
-            frames.push(f);
-            live = f.exit.slice();
-            i = match[i];
-          }
-          continue;
-        }
-        case Op.return:
-        case Op.unreachable:
-          live = new Uint32Array(W);
-          continue;
-        case Op.return_call:
-        case Op.return_call_indirect:
-        case Op.return_call_ref:
-        case Op.throw:
-        case Op.throw_ref:
-          live = (throwTo() ?? empty).slice();
-          continue;
-        case Op.call:
-        case Op.call_indirect:
-        case Op.call_ref: {
-          const h = throwTo();
-          if (h) orInto(live, h);
-          continue;
-        }
-        default:
-          continue;
+        break; // delegate: closes a frame, below
+      case Imm.BrOnCast:
+        orInto(live, label(imm[k + 1]), W);
+        continue;
+      case Imm.BrTable: {
+        const start = imm[k];
+        const n = imm[k + 1];
+        const next = fresh(W);
+        for (let j = 0; j <= n; j++) orInto(next, label(extra[start + j]), W);
+        live = next;
+        continue;
       }
+      default:
+        break;
+    }
+    switch (op) {
+      case Op.end:
+      case Op.delegate: {
+        const exit = copy(live, W);
+        const opener = i === last ? -1 : match[i];
+        const kind = opener < 0 ? -1 : ops[opener];
+        let handlers = fp ? fHandlers[fp - 1] : -1;
+        if (kind === Op.try_table) {
+          // Catch clauses branch to labels outside the try_table.
+          const t = copy(handlers, W);
+          const ok = opener * 4;
+          for (let j = 0; j < imm[ok + 3]; j++) orInto(t, label(extra[imm[ok + 2] + j * 3 + 2]), W);
+          handlers = t;
+        }
+        let lbl = exit;
+        if (kind === Op.loop) {
+          let l = loopLive.get(opener);
+          if (l === undefined) loopLive.set(opener, (l = fresh(W)));
+          lbl = l;
+        }
+        const own = kind === Op.try ? fresh(W) : -1;
+        if (fp === fLabel.length) growFrames();
+        fLabel[fp] = lbl;
+        fExit[fp] = exit;
+        fElse[fp] = -1;
+        fHandlers[fp] = handlers;
+        fOwn[fp] = own;
+        fp++;
+        continue;
+      }
+      case Op.else:
+        fElse[fp - 1] = live;
+        live = copy(fExit[fp - 1], W);
+        continue;
+      case Op.catch:
+      case Op.catch_all: {
+        const f = fp - 1;
+        orInto(fOwn[f], live, W);
+        const h = copy(f > 0 ? fHandlers[f - 1] : -1, W);
+        orInto(h, fOwn[f], W);
+        fHandlers[f] = h;
+        live = copy(fExit[f], W);
+        continue;
+      }
+      case Op.block:
+      case Op.loop:
+      case Op.if:
+      case Op.try:
+      case Op.try_table: {
+        const f = --fp;
+        if (op === Op.if) orInto(live, fElse[f] >= 0 ? fElse[f] : fExit[f], W);
+        else if (op === Op.loop && orInto(loopLive.get(i)!, live, W)) {
+          // The loop's entry set grew: walk its body again from its end (the frame's
+          // label is that same set), until it is stable.
+          fp++;
+          live = copy(fExit[f], W);
+          i = match[i];
+        }
+        continue;
+      }
+      case Op.return:
+      case Op.unreachable:
+        live = fresh(W);
+        continue;
+      case Op.return_call:
+      case Op.return_call_indirect:
+      case Op.return_call_ref:
+      case Op.throw:
+      case Op.throw_ref:
+        live = copy(throwTo(), W);
+        continue;
+      case Op.call:
+      case Op.call_indirect:
+      case Op.call_ref: {
+        const h = throwTo();
+        if (h >= 0) orInto(live, h, W);
+        continue;
+      }
+      default:
+        continue;
     }
   }
   return out;
