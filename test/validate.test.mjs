@@ -149,3 +149,31 @@ test('1,000,000 nested blocks validate', () => {
   bytes.set(code, head.length + section.length);
   assert.deepEqual(validate(readModule(bytes)), []);
 });
+
+test('errors in constant expressions point at the instruction: global, element and data offsets', async () => {
+  const { parseModule, writeModule } = await import('../dist/src/index.js');
+  const globalGet = (bytes, x) => {
+    // The first `global.get x` (0x23 x) of the module.
+    for (let i = 8; i < bytes.length - 1; i++) if (bytes[i] === 0x23 && bytes[i + 1] === x) return i;
+    throw new Error(`no global.get ${x}`);
+  };
+  const cases = {
+    'global 1': '(global i32 (i32.const 7)) (global i32 (global.get 9))',
+    'element segment offset': '(table 2 funcref) (func $f) (elem (offset (global.get 9)) $f)',
+    // The data section is kept undecoded until used: its offsets are still absolute.
+    'data segment offset': '(memory 1) (data (i32.const 0) "abc") (data (offset (global.get 9)) "xyz")',
+  };
+  for (const [what, fields] of Object.entries(cases)) {
+    const bytes = writeModule(parseModule(`(module ${fields})`));
+    const m = readModule(bytes);
+    const [e] = validate(m, { firstOnly: true });
+    assert.ok(e, `${what}: no error`);
+    assert.match(e.message, new RegExp(`^${what}: unknown global 9`), what);
+    assert.equal(e.offset, globalGet(bytes, 9), `${what}: offset 0x${e.offset.toString(16)}`);
+    if (what.startsWith('data')) {
+      // And once the segments are built.
+      void m.datas.length;
+      assert.equal(validate(m, { firstOnly: true })[0].offset, globalGet(bytes, 9));
+    }
+  }
+});

@@ -143,7 +143,7 @@ export function readModule(input: Uint8Array, options: ReadOptions = {}): Module
         const before = s.nonCanonical;
         s.nonCanonical = false;
         skipDatas(s, n, scratch);
-        deferDatas(m, { bytes: bytes.subarray(start, end), count: n, canonical: !s.nonCanonical });
+        deferDatas(m, { bytes: bytes.subarray(start, end), offset: start, count: n, canonical: !s.nonCanonical });
         s.nonCanonical ||= before;
         break;
       }
@@ -438,7 +438,7 @@ function deferDatas(m: Module, lazy: LazySection): void {
       const c = new Cursor(lazy.bytes);
       const datas = new Array<Data>(c.count());
       const scratch = new Body();
-      for (let i = 0; i < datas.length; i++) datas[i] = readData(c, scratch);
+      for (let i = 0; i < datas.length; i++) datas[i] = readData(c, scratch, lazy.offset);
       return settle(datas);
     },
     set: settle,
@@ -472,16 +472,18 @@ export function visitDatas(
     }
     const size = c.u32();
     c.pos += size;
-    visit(flags, memory, flags !== 1 ? scratch : null, at);
+    visit(flags, memory, flags !== 1 ? scratch : null, lazy.offset + at);
   }
 }
 
-function readData(s: Cursor, scratch: Body): Data {
+/** A data segment; `base` is the absolute offset of `s`'s buffer (a kept section's bytes). */
+function readData(s: Cursor, scratch: Body, base = 0): Data {
   const at = s.pos;
   const flags = s.u32();
   if (flags > 2) s.fail(`malformed data segment kind ${flags}`, at);
   const memory = flags === 2 ? s.u32() : 0;
   const offset = flags === 1 ? null : readExpr(s, scratch);
+  if (offset) offset.offset += base;
   const len = s.u32();
   return { flags, memory, offset, bytes: s.bytes(len) };
 }

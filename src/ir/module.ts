@@ -160,6 +160,8 @@ export interface Module {
 /** A section kept as its bytes (count prefix included) until first use. */
 export interface LazySection {
   bytes: Uint8Array;
+  /** Absolute offset of `bytes` in the input, for error messages. */
+  offset: number;
   count: number;
   canonical: boolean;
 }
