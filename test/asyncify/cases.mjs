@@ -295,6 +295,36 @@ export const CASES = [
     expect: [10, 78, 20],
   },
   {
+    name: 'legacy try/catch: a try with parameters, and a tag of two values, suspending in their handlers',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (type $pi (func (param i32) (result i32)))
+      (tag $two (param i32 i64))
+      (tag $one (param i32))
+      (func $thrower (param $x i32)
+        (if (i32.eq (local.get $x) (i32.const 1)) (then (throw $two (i32.const 40) (i64.const 2))))
+        (if (i32.eq (local.get $x) (i32.const 2)) (then (throw $one (i32.const 9)))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $w i64)
+        ;; the try takes its operand (x * 3) as a block parameter
+        (i32.mul (local.get $x) (i32.const 3))
+        (try (type $pi)
+          (do (call $thrower (local.get $x)) (call $sleep (i32.const 1)) (i32.const 5) (i32.add))
+          (catch $two
+            (local.set $w)
+            (call $sleep (i32.const 2))
+            (i32.add (i32.wrap_i64 (local.get $w)))
+            (call $sleep (i32.const 3)))
+          (catch_all
+            (call $sleep (i32.const 4))
+            (i32.const 100)))
+        (call $log (local.get $x))))`,
+    calls: [['run', 0], ['run', 1], ['run', 2]],
+    expect: [5, 42, 100],
+  },
+  {
     name: '--import-globals: the state in imported globals, every defined global moved',
     options: { importGlobals: true },
     wat: `(module

@@ -11,18 +11,24 @@
  *     end $done
  *
  * Each handler then runs as ordinary code with its payload on the stack, so the rewrite
- * can jump into it. A handler that `rethrow`s its exception needs the catch frame, so such
- * a try is left alone (and the rewrite reports it); so is a try with block parameters or a
- * tag with several values.
+ * can jump into it. The try's parameters pass through the handler blocks, whose types
+ * (several payload values, or parameters) come from `typeIndex`. A handler that `rethrow`s
+ * its exception needs the catch frame, so such a try is left alone (and the rewrite reports
+ * it): capturing the exception as an exnref would mix legacy and new exception handling in
+ * one function, which V8 rejects.
  */
 import { structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { Op } from '../../ir/opcodes.js';
 import { copyRelabeled } from './relabel.js';
+import type { ValType } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
 
 /** Rewrites the tries selected by `hot` (given a try's index and its first catch); null if none qualifies. */
-export function hoistCatches(src: Body, ctx: ModuleContext, hot: (tryIndex: number, firstCatch: number) => boolean): Body | null {
+export function hoistCatches(
+  src: Body, ctx: ModuleContext, hot: (tryIndex: number, firstCatch: number) => boolean,
+  typeIndex: (params: ValType[], results: ValType[]) => number,
+): Body | null {
   const { match, last } = structureOf(src);
   const ops = src.ops;
   const imm = src.imm;
@@ -37,9 +43,6 @@ export function hoistCatches(src: Body, ctx: ModuleContext, hot: (tryIndex: numb
   const chosen = new Set<number>();
   for (const [t, list] of clauses) {
     if (!hot(t, list[0])) continue;
-    const bt = blockTypeAt(src, t);
-    if (bt.kind === 'func' && ctx.types.func(bt.typeIndex)!.params.length) continue;
-    if (list.some((c) => ops[c] === Op.catch && ctx.types.func(ctx.tags[imm[c * 4]])!.params.length > 1)) continue;
     if (rethrowsInHandlers(src, t, list[0], match[t])) continue;
     chosen.add(t);
   }
@@ -61,10 +64,13 @@ export function hoistCatches(src: Body, ctx: ModuleContext, hot: (tryIndex: numb
       copyInstructions(src, i, i + 1, out);
       out.ops[out.length - 1] = Op.block;
       done.set(i, eDepth++);
+      const bt = blockTypeAt(src, i);
+      const params = bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params : [];
       for (let j = list.length - 1; j >= 0; j--) {
         const c = list[j];
         const payload = ops[c] === Op.catch ? ctx.types.func(ctx.tags[imm[c * 4]])!.params : [];
-        if (payload.length) out.push(Op.block, (payload[0] & 0xff) - 0x80, payload[0] >> 8);
+        if (params.length || payload.length > 1) out.push(Op.block, typeIndex(params, payload));
+        else if (payload.length) out.push(Op.block, (payload[0] & 0xff) - 0x80, payload[0] >> 8);
         else out.push(Op.block, -64);
         eDepth++;
       }

@@ -1012,7 +1012,7 @@ function hoistHotCatches(env: FlowEnv, funcIndex: number, b: Body): Body {
     for (let i = first; i < match[t]; i++) if (isCall(b.ops[i]) && siteCall(env.analysis, funcIndex, b, i)) return true;
     return false;
   };
-  return hoistCatches(b, env.ctx, hot) ?? b;
+  return hoistCatches(b, env.ctx, hot, env.funcTypeIndex) ?? b;
 }
 
 export function isCall(op: number): boolean {
