@@ -226,6 +226,31 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
         n++;
         continue;
       }
+      // Structure, one in twenty instructions: `end`, and block/loop/if/try with an empty
+      // or numeric block type. (Here, not in decodeFast: they change the depth.)
+      const byte = buf[pos];
+      if (byte === 0x0b) {
+        ops[n++] = byte;
+        pos++;
+        if (depth === 0) {
+          c.pos = pos;
+          body.length = n;
+          return;
+        }
+        depth--;
+        continue;
+      }
+      if (byte <= 0x06 && byte >= 0x02 && byte !== 0x05) {
+        const t = buf[pos + 1];
+        if (t === 0x40 || (t >= 0x7b && t <= 0x7f)) {
+          ops[n] = byte;
+          imm[n << 2] = t - 0x80;
+          n++;
+          pos += 2;
+          depth++;
+          continue;
+        }
+      }
     }
     c.pos = pos;
     depth = decodeOne(c, body, n, depth, hasDataCount);
