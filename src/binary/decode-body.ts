@@ -193,6 +193,31 @@ export function decodeFast(buf: Uint8Array, pos: number, ops: Uint16Array, imm: 
   return -1;
 }
 
+const END = 0x0b;
+
+/**
+ * Decodes, like decodeFast, the structure instructions among the common shapes: `end`
+ * (one in thirty instructions), and block/loop/if/try with an empty or numeric block type.
+ * Kept out of decodeFast because they change the nesting depth: the caller adds one for
+ * a block, or subtracts one for an `end`, when this returns a position (else -1).
+ */
+export function decodeStructure(buf: Uint8Array, pos: number, ops: Uint16Array, imm: Int32Array, n: number): number {
+  const byte = buf[pos];
+  if (byte === END) {
+    ops[n] = END;
+    return pos + 1;
+  }
+  if (byte <= 0x06 && byte >= 0x02 && byte !== 0x05) {
+    const t = buf[pos + 1];
+    if (t === 0x40 || (t >= 0x7b && t <= 0x7f)) {
+      ops[n] = byte;
+      imm[n << 2] = t - 0x80;
+      return pos + 2;
+    }
+  }
+  return -1;
+}
+
 /**
  * Decodes instructions from `c` into `body` up to and including the `end` that closes
  * depth 0. For function bodies the caller checks that this `end` is the last byte.
@@ -226,12 +251,13 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
         n++;
         continue;
       }
-      // Structure, one in twenty instructions: `end`, and block/loop/if/try with an empty
-      // or numeric block type. (Here, not in decodeFast: they change the depth.)
-      const byte = buf[pos];
-      if (byte === 0x0b) {
-        ops[n++] = byte;
-        pos++;
+      const after = decodeStructure(buf, pos, ops, imm, n);
+      if (after !== -1) {
+        pos = after;
+        if (ops[n++] !== END) {
+          depth++;
+          continue;
+        }
         if (depth === 0) {
           c.pos = pos;
           body.length = n;
@@ -239,17 +265,6 @@ export function decodeInstructions(c: Cursor, body: Body, hasDataCount = true): 
         }
         depth--;
         continue;
-      }
-      if (byte <= 0x06 && byte >= 0x02 && byte !== 0x05) {
-        const t = buf[pos + 1];
-        if (t === 0x40 || (t >= 0x7b && t <= 0x7f)) {
-          ops[n] = byte;
-          imm[n << 2] = t - 0x80;
-          n++;
-          pos += 2;
-          depth++;
-          continue;
-        }
       }
     }
     c.pos = pos;
