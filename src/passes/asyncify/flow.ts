@@ -22,10 +22,9 @@
  * and the whole body is wrapped as
  *
  *     if (state == 2) { pos -= SIZE; restore idx and the saved locals }
- *     block $ret (result R)  block $unwind (result i32)  BODY  br $ret  end
- *       save idx and the saved locals at pos (trapping first if pos + SIZE > end); pos += SIZE
- *       zeros of R
- *     end
+ *     block $unwind (result i32)  BODY  return  end
+ *     save idx and the saved locals at pos (trapping first if pos + SIZE > end); pos += SIZE
+ *     zeros of R
  *
  * The frame: the saved locals in ascending local order at their natural sizes, then the
  * i32 site index (frame bytes are private to a binary; only the header is ABI). What is saved is the union, over the sites, of the
@@ -106,6 +105,10 @@ for (const op of OPS) {
     || op.id === Op.else || op.id === Op.catch || op.id === Op.catch_all || op.id === Op.end) SPECIAL[op.id] = 1;
   else if (kind === Imm.Local) SPECIAL[op.id] = 2;
 }
+
+/** Instructions after which the stack is polymorphic: a `return` after them is dead. */
+const DIVERGES = new Uint8Array(OPS.length);
+for (const o of [Op.unreachable, Op.br, Op.br_table, Op.return, Op.return_call, Op.return_call_indirect, Op.return_call_ref, Op.throw, Op.throw_ref, Op.rethrow]) DIVERGES[o] = 1;
 
 /** Where the asyncify state lives, and how block types are made. */
 export interface FlowEnv {
@@ -465,7 +468,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   let eDepth = 0;
   const frames: number[] = []; // emitted index of each original frame
   const tr = (d: number): number => eDepth - 1 - frames[frames.length - 1 - d];
-  const UNWIND = 1;
+  const UNWIND = 0;
 
   const blockImm = (params: ValType[], results: ValType[]): [number, number] => {
     if (params.length === 0 && results.length === 0) return [EMPTY_BLOCK, 0];
@@ -579,11 +582,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params.length : 0;
   }
 
-  // Prologue placeholder: emitted into `body` separately and joined at the end.
-  out.push(Op.block, ...blockImm([], fn.results));
+  // Prologue placeholder: emitted into `body` separately and joined at the end. The body's
+  // own label is the function's (frame -1): its branches stay returns.
   out.push(Op.block, withIdx ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
-  eDepth = 2;
-  frames.push(0);
+  eDepth = 1;
+  frames.push(-1);
   startLevel(-1, []);
 
   const rewindReads = new Set<number>(suffixReads);
@@ -670,7 +673,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       case Op.end:
         levelStack.pop();
         if (i === last) {
-          out.push(Op.br, eDepth - 1 - frames[0]);
+          if (!DIVERGES[out.ops[out.length - 1]]) out.push(Op.return);
           continue;
         }
         out.push(Op.end);
@@ -821,7 +824,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
   for (const t of fn.results) pushZero(out, t);
-  out.push(Op.end); // $ret
   out.push(Op.end); // the function
 
   // Prologue: restore when rewinding.
