@@ -6,12 +6,13 @@
  * with elements E_1..E_n (its sites and hot child constructs, in order) the rewrite is
  *
  *     [spill the level's parameters]
- *     block $L_n ... block $L_1
- *       global.get $state  if  local.get $idx  br_table (site → $L_j)  end   ;; rewinding?
- *       [reload the parameters]  run_0  spill S_1
+ *     block $L_n ... block $L_2
+ *       global.get $state  if  local.get $idx  br_table (site → $L_j)      ;; rewinding?
+ *       else  [reload the parameters]  run_0  spill S_1
  *     end $L_1  reload S_1  E_1  run_1  spill S_2
  *     end $L_2  reload S_2  E_2 ...
  *
+ * (the if is $L_1; when E_1 starts the level, there is no $L_1 and the if has no else),
  * so a normal run only pays for `global.get` + `if` per level entry, while a rewind jumps
  * straight to the element holding the saved site, skipping all other code: only the
  * values that element consumes (S_j, the level's operand stack at it) come back, from
@@ -494,7 +495,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
    * Jumps, when rewinding, to the target holding the saved site: each target is a range
    * of site indices and the emitted frame whose end it lands after (-1: fall through).
    */
-  const dispatch = (targets: Target[]): void => {
+  const dispatch = (targets: Target[], asIf: boolean): void => {
+    if (asIf) {
+      // The first target's block is this if: its then arm dispatches, its else arm (up to
+      // the first element) is the normal run. Two bytes fewer than a block and an if.
+      out.push(Op.global_get, env.stateGlobal);
+      unlikely.push(out.length);
+      out.push(Op.if, EMPTY_BLOCK);
+      eDepth++;
+      if (targets.length > 1) branches(targets);
+      out.push(Op.else);
+      return;
+    }
     if (targets.length === 1) {
       if (targets[0].frame >= 0) {
         out.push(Op.global_get, env.stateGlobal);
@@ -507,6 +519,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     unlikely.push(out.length);
     out.push(Op.if, EMPTY_BLOCK);
     eDepth++;
+    branches(targets);
+    out.push(Op.end);
+    eDepth--;
+  };
+  /** Inside the dispatch's if: the jumps to the targets, on the site index. */
+  const branches = (targets: Target[]): void => {
     const depth = (t: Target): number => (t.frame < 0 ? 0 : eDepth - 1 - t.frame);
     // Compares for the first `split` targets, then a jump table over the site indices from
     // there to the last target's first (the table's default): whichever split is smallest.
@@ -534,8 +552,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       table.push(depth(targets[m - 1]));
       out.push(Op.br_table, out.pushExtra(table), table.length - 1);
     }
-    out.push(Op.end);
-    eDepth--;
   };
 
   const levelStack: Level[] = [];
@@ -558,7 +574,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     elements[0].inline = skip === 1;
     const n = elements.length;
     const outer = eDepth;
-    for (let j = skip; j < n; j++) {
+    // Without an inline first element, the dispatch's if is the first element's block.
+    const asIf = skip === 0;
+    for (let j = skip; j < n - (asIf ? 1 : 0); j++) {
       out.push(Op.block, EMPTY_BLOCK);
       eDepth++;
     }
@@ -572,7 +590,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       level.inherit = targets.slice(1);
       if (level.inherit.length === 0) level.inherit = null;
     } else {
-      dispatch(targets);
+      dispatch(targets, asIf);
     }
     if (px) reload(params, px);
   };
