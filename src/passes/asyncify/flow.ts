@@ -27,6 +27,9 @@
  *     save idx and the saved locals at pos (trapping first if pos + SIZE > end); pos += SIZE
  *     zeros of R
  *
+ * (when the body's first dispatch runs before any other code, the restore is at the start
+ * of its then arm instead, saving a state check).
+ *
  * The frame: the saved locals in ascending local order at their natural sizes, then the
  * i32 site index (frame bytes are private to a binary; only the header is ABI). What is saved is the union, over the sites, of the
  * locals live after the site (weft's liveness, per instruction) and the spill locals read
@@ -495,7 +498,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
    * Jumps, when rewinding, to the target holding the saved site: each target is a range
    * of site indices and the emitted frame whose end it lands after (-1: fall through).
    */
+  // Where the first dispatch's then arm starts, if nothing runs before it (only blocks and
+  // loops are open): the prologue's restore goes there, saving its own state check.
+  let restoreAt = -1;
+  let dispatched = false;
+  const firstDispatch = (): void => {
+    if (dispatched) return;
+    dispatched = true;
+    for (let j = 0; j < out.length; j++) if (out.ops[j] !== Op.block && out.ops[j] !== Op.loop) return;
+    restoreAt = out.length + 2;
+  };
   const dispatch = (targets: Target[], asIf: boolean): void => {
+    if (asIf || targets.length > 1) firstDispatch();
     if (asIf) {
       // The first target's block is this if: its then arm dispatches, its else arm (up to
       // the first element) is the normal run. Two bytes fewer than a block and an if.
@@ -851,10 +865,15 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // A function is entered normally or rewinding (never while unwinding): any nonzero
   // state means rewinding.
   const closure = env.analysis.tailClosure(funcIndex);
+  const merged = restoreAt >= 0;
+  if (merged) copyInstructions(out, 0, restoreAt, pro);
+  const restoreStart = pro.length;
   if (size || closure.length) {
-    pro.push(Op.global_get, env.stateGlobal);
-    proHints.push(pro.length);
-    pro.push(Op.if, EMPTY_BLOCK);
+    if (!merged) {
+      pro.push(Op.global_get, env.stateGlobal);
+      proHints.push(pro.length);
+      pro.push(Op.if, EMPTY_BLOCK);
+    }
     if (closure.length) {
       // This function may have tail-called into one of these when it unwound: then the top
       // frame is that function's, and rewinding calls it again at once, in tail position.
@@ -935,11 +954,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(Op.end);
       pro.push(Op.end);
     }
-    pro.push(Op.end);
+    if (!merged) pro.push(Op.end);
   }
-  const shift = pro.length;
-  copyInstructions(out, 0, out.length, pro);
-  for (const i of unlikely) proHints.push(i + shift);
+  const shift = pro.length - restoreStart;
+  if (merged) {
+    copyInstructions(out, restoreAt, out.length, pro);
+    const before = unlikely.filter((i) => i < restoreAt);
+    proHints.unshift(...before);
+    for (const i of unlikely) if (i >= restoreAt) proHints.push(i + shift);
+  } else {
+    copyInstructions(out, 0, out.length, pro);
+    for (const i of unlikely) proHints.push(i + shift);
+  }
 
   // Locals: the originals (non-defaultable ones made nullable), then the new ones.
   const decl: ValType[] = [];
