@@ -30,8 +30,9 @@
  * (when the body's first dispatch runs before any other code, the restore is at the start
  * of its then arm instead, saving a state check).
  *
- * The frame: the saved locals in ascending local order at their natural sizes, then the
- * i32 site index (frame bytes are private to a binary; only the header is ABI). What is saved is the union, over the sites, of the
+ * The frame: the saved values grouped by type, in chunks saved by shared helpers (see
+ * FrameHoles), the i32 site index last (frame bytes are private to a binary; only the
+ * header is ABI). What is saved is the union, over the sites, of the
  * locals live after the site (weft's liveness, per instruction) and the spill locals read
  * on the site's rewind path, minus argument spills the callee ignores when rewinding.
  *
@@ -128,8 +129,6 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
-  /** The helpers `(values…) → ()` and `() → (values…)` that push and pop a frame of these values. */
-  frameHelpers(layout: ValType[]): { save: number; restore: number };
   /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
   siteBase(func: number): number;
   /** Whether the function is exported. */
@@ -147,6 +146,22 @@ export interface FlowResult {
   frameBytes: number;
   /** The branches (`if`, `br_if`) into the rewind paths, ascending: hinted unlikely. */
   unlikely: number[];
+  /** Where the frame's helpers are called, if it is not empty (see FrameHoles). */
+  frame: FrameHoles | null;
+}
+
+/**
+ * A frame's values are on the stack in order at `saveAt` and wanted there at `restoreAt`
+ * (instruction indices of the body): the calls that save or restore them go there. Each
+ * group (FRAME_GROUPS) of `groups[g]` values is saved in chunks, each by a helper
+ * `(t × size) → ()` that pushes its part of the frame: the calls run from the last chunk
+ * to the first, so the first chunk, whose first value is the site index, ends the frame;
+ * the restorers `() → (t × size)` run first chunk first.
+ */
+export interface FrameHoles {
+  groups: number[];
+  restoreAt: number;
+  saveAt: number;
 }
 
 const sizeOf = (t: ValType): number => (t === I64 || t === F64 ? 8 : t === V128 ? 16 : 4);
@@ -777,26 +792,20 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
-  // 5. The frame is a list of values: the site index (if any), the saved numeric locals
-  // grouped by type, and (if references are saved) the base of their slots in the
-  // reference tables. Functions whose lists have the same types share its helpers.
+  // 5. The frame is a list of values grouped by type: the i32s (the site index if any, the
+  // base of the reference slots if references are saved, then the saved i32 locals), then
+  // the other numeric locals. The module's pass saves each group in chunks, by helpers of a
+  // few sizes chosen for the whole module once every function is rewritten (FrameHoles).
   for (const x of rewindReads) saved.add(x);
   const typeOf = (x: number): ValType => (x < nOrig ? localTypes[x] : slotType.get(x)!);
   const order = [...saved].sort((a, b) => a - b);
-  const sorted = order.filter((x) => !isRefType(typeOf(x))).sort((a, b) => typeOf(a) - typeOf(b) || a - b);
-  // Each type's count is rounded up to a few sizes, padded with unused values (-1 - type),
-  // so that fewer layouts need helpers of their own.
-  const numeric: number[] = [];
-  for (let j = 0; j < sorted.length; ) {
-    const t = typeOf(sorted[j]);
-    let c = 0;
-    while (j < sorted.length && typeOf(sorted[j]) === t) numeric.push(sorted[j++]), c++;
-    for (let pad = paddedCount(c) - c; pad > 0; pad--) numeric.push(-1 - t);
-  }
-  const typeOfEntry = (x: number): ValType => (x < 0 ? -1 - x : typeOf(x));
+  const numeric = order.filter((x) => !isRefType(typeOf(x))).sort((a, b) => GROUP_OF[typeOf(a) & 0xff] - GROUP_OF[typeOf(b) & 0xff] || a - b);
   const refs = order.filter((x) => isRefType(typeOf(x)));
-  const layout: ValType[] = [...(withIdx ? [I32] : []), ...numeric.map(typeOfEntry), ...(refs.length ? [I32] : [])];
-  const size = frameLayout(layout).size;
+  const groups = new Array<number>(FRAME_GROUPS.length).fill(0);
+  groups[0] = (withIdx ? 1 : 0) + (refs.length ? 1 : 0);
+  for (const x of numeric) groups[GROUP_OF[typeOf(x) & 0xff]]++;
+  let size = 0;
+  for (let g = 0; g < groups.length; g++) size += groups[g] * sizeOf(FRAME_GROUPS[g]);
   const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
   const rg = refs.length ? env.refGlobals() : null;
   const baseLocal = refs.length ? addLocal(I32) : -1;
@@ -815,18 +824,16 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   };
 
-  // Save: the site index (if any) is on the stack; the layout's shared saver pushes the
-  // frame (trapping before writing past `end`) and stores it. An empty frame is not pushed.
-  for (const x of numeric) {
-    if (x >= 0) out.push(Op.local_get, x);
-    else pushZero(out, -1 - x);
-  }
+  // Save: the site index (if any) is on the stack; then the other values, and at `saveAt`
+  // the savers' calls (they push the frame, trapping before writing past `end`, and store
+  // it). An empty frame is not pushed.
   if (rg) {
     // References go to slots [base, base + n) of per-hierarchy tables, grown on demand.
     out.push(Op.global_get, rg.top);
     out.push(Op.local_tee, baseLocal);
   }
-  if (size) out.push(Op.call, env.frameHelpers(layout).save);
+  for (const x of numeric) out.push(Op.local_get, x);
+  const saveAt = out.length;
   if (rg) {
     out.push(Op.local_get, baseLocal);
     out.push(Op.i32_const, refs.length);
@@ -865,6 +872,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // A function is entered normally or rewinding (never while unwinding): any nonzero
   // state means rewinding.
   const closure = env.analysis.tailClosure(funcIndex);
+  let frameRestore = -1;
   const merged = restoreAt >= 0;
   if (merged) copyInstructions(out, 0, restoreAt, pro);
   const restoreStart = pro.length;
@@ -908,13 +916,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(Op.unreachable);
       pro.push(Op.end);
     }
-    // The loads too: the shared helper returns the frame's values.
-    if (size) pro.push(Op.call, env.frameHelpers(layout).restore);
+    // The loads too: at `restoreAt`, the restorers' calls return the frame's values.
+    frameRestore = pro.length;
+    for (let j = numeric.length - 1; j >= 0; j--) pro.push(Op.local_set, numeric[j]);
     if (rg) pro.push(Op.local_set, baseLocal);
-    for (let j = numeric.length - 1; j >= 0; j--) {
-      if (numeric[j] >= 0) pro.push(Op.local_set, numeric[j]);
-      else pro.push(Op.drop);
-    }
     if (withIdx) pro.push(Op.local_set, idxLocal);
     if (rg) {
       for (let j = 0; j < refs.length; j++) {
@@ -972,15 +977,15 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   for (let x = nParams; x < nOrig; x++) decl.push(nonNull[x] ? nullableOf(localTypes[x]) : localTypes[x]);
   decl.push(...newLocals);
   pro.locals = runs(decl);
-  return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size, unlikely: proHints };
+  const frame = size ? { groups, restoreAt: frameRestore, saveAt: saveAt + shift } : null;
+  return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size, unlikely: proHints, frame };
 }
 
-/** A frame's count of values of one type, rounded up to one of a few sizes (3, 5, 8, 12, 18...). */
-function paddedCount(c: number): number {
-  let r = c <= 2 ? c : 3;
-  while (r < c) r = Math.ceil(r * 1.5);
-  return r;
-}
+/** The frame's value groups, in order: the i32s first, so the site index is the first value. */
+export const FRAME_GROUPS: readonly ValType[] = [I32, I64, F32, F64, V128];
+/** Each numeric type's group (by the type code's low byte). */
+const GROUP_OF = new Uint8Array(256);
+FRAME_GROUPS.forEach((t, g) => (GROUP_OF[t & 0xff] = g));
 
 /**
  * Where a frame of these values puts them: the second and later from offset 0 at their
