@@ -67,7 +67,15 @@ const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
 const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
 const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
 const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
-const I32_LT_U = id('i32.lt_u'), I32_LE_U = id('i32.le_u'), I32_EQZ = id('i32.eqz');
+const I32_LT_U = id('i32.lt_u'), I32_LE_U = id('i32.le_u'), I32_EQZ = id('i32.eqz'), I64_EQZ = id('i64.eqz');
+/** Integer comparisons and their negations. */
+const INVERSE = new Int32Array(OPS.length);
+for (const w of ['i32', 'i64']) {
+  for (const [a, b] of [['eq', 'ne'], ['lt_s', 'ge_s'], ['lt_u', 'ge_u'], ['gt_s', 'le_s'], ['gt_u', 'le_u']]) {
+    INVERSE[id(`${w}.${a}`)] = id(`${w}.${b}`);
+    INVERSE[id(`${w}.${b}`)] = id(`${w}.${a}`);
+  }
+}
 const EMPTY_BLOCK = -64;
 
 /**
@@ -178,6 +186,8 @@ interface Element {
   height: number;
   /** Starts its level, so it has no block of its own (set when the level is emitted). */
   inline?: boolean;
+  /** An if whose condition, known when rewinding (see hotArm), is the dispatch if's result. */
+  carried?: boolean;
 }
 
 /** A level of the body being emitted. */
@@ -335,6 +345,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const suffixReads = new Set<number>();
   const candidates: number[] = [];
   let writes: Map<number, number[]> | null = null; // write positions of each local, when first needed
+  let elseOf: Map<number, number> | null = null; // each if's else, when first needed
   for (const list of levels.values()) {
     for (const e of list) {
       if (ops[e.instr] === Op.if) {
@@ -467,8 +478,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   /** Where `out` reads or writes a new local (renumbered by colorSlots). */
   const newRefs: number[] = [];
   const slots = new Map<string, number>();
-  const slot = (depth: number, pos: number, t: ValType, param: boolean): number => {
-    const key = `${depth}:${pos}:${t}:${param ? 1 : 0}`;
+  const slot = (depth: number, pos: number, t: ValType, param: boolean, saved = true): number => {
+    const key = `${depth}:${pos}:${t}:${param ? 1 : 0}:${saved ? 1 : 0}`;
     let x = slots.get(key);
     if (x === undefined) {
       slots.set(key, (x = addLocal(isRefType(t) ? nullableOf(t) : t)));
@@ -496,9 +507,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   };
 
   // Spill/reload of a level's operand stack.
-  const spill = (types: ArrayLike<ValType>, depth: number, param: boolean): number[] => {
+  const spill = (types: ArrayLike<ValType>, depth: number, param: boolean, needed: ((p: number) => boolean) | null = null): number[] => {
     const xs: number[] = [];
-    for (let p = 0; p < types.length; p++) xs.push(slot(depth, p, types[p], param));
+    for (let p = 0; p < types.length; p++) xs.push(slot(depth, p, types[p], param, needed ? needed(p) : true));
     for (let p = types.length - 1; p >= 0; p--) newRefs.push(out.push(Op.local_set, xs[p]));
     return xs;
   };
@@ -523,16 +534,19 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     for (let j = 0; j < out.length; j++) if (out.ops[j] !== Op.block && out.ops[j] !== Op.loop) return;
     restoreAt = out.length + 2;
   };
-  const dispatch = (targets: Target[], asIf: boolean): void => {
+  const dispatch = (targets: Target[], asIf: boolean, carry = 0): void => {
     if (asIf || targets.length > 1) firstDispatch();
     if (asIf) {
       // The first target's block is this if: its then arm dispatches, its else arm (up to
       // the first element) is the normal run. Two bytes fewer than a block and an if.
       out.push(Op.global_get, env.stateGlobal);
       unlikely.push(out.length);
-      out.push(Op.if, EMPTY_BLOCK);
+      out.push(Op.if, carry ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
       eDepth++;
       if (targets.length > 1) branches(targets);
+      // The first element's if condition, when rewinding: the state (nonzero) or zero.
+      if (carry === 1) out.push(Op.global_get, env.stateGlobal);
+      else if (carry === 2) out.push(Op.i32_const, 0);
       out.push(Op.else);
       return;
     }
@@ -619,7 +633,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       level.inherit = targets.slice(1);
       if (level.inherit.length === 0) level.inherit = null;
     } else {
-      dispatch(targets, asIf);
+      // A first element that is an if with only its condition on the level's stack, which
+      // is known when rewinding: the dispatch if yields it, instead of a spill.
+      const e = elements[0];
+      const carry = asIf && targets.length === 1 && ops[e.instr] === Op.if && e.landing === e.instr && e.height === 1
+        && stackLen[e.instr] === 1 ? hotArm(e.instr) : 0;
+      e.carried = carry !== 0;
+      dispatch(targets, asIf, carry);
     }
     if (px) reload(params, px);
   };
@@ -665,22 +685,55 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     if (elems && level.next < elems.length && elems[level.next].landing === i) {
       const e = elems[level.next++];
       const all = stackAt(e.instr);
-      const types = all.subarray(0, e.height);
-      const xs = spill(types, level.depth, false);
-      if (!e.inline) {
+      let types: ArrayLike<ValType> = all.subarray(0, e.height);
+      if (e.carried) {
         out.push(Op.end);
         eDepth--;
-      }
-      reload(types, xs);
-      // The spills this element's sites read when rewinding.
-      const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
-      for (let p = 0; p < xs.length; p++) {
-        const isArg = p >= all.length - count && p < all.length - keep;
-        const needed = !isArg || !defaultable(types[p]);
-        if (needed) rewindReads.add(xs[p]);
-        let list = slotUses.get(xs[p]);
-        if (!list) slotUses.set(xs[p], (list = []));
-        list.push(e.first, e.last, needed ? 1 : 0);
+      } else {
+        // An if with sites in one arm only needs no saved condition: its spill is zero when
+        // rewinding, whether the frame restored it (it held the value spilled on the way to
+        // the site: a write in between would be for an element inside the if, whose sites
+        // overlap, so colorSlots keeps their slots apart) or not (locals start at zero, and
+        // no rewind path writes a boundary slot). So the else arm takes the condition as it
+        // is, the then arm its eqz, folded into a comparison or eqz that computes it.
+        const arm = op === Op.if && e.height === all.length ? hotArm(i) : 0;
+        let condOp = -1;
+        if (arm === 1) {
+          const prev = special[i - 1] === 0 ? out.ops[out.length - 1] : -1;
+          condOp = I32_EQZ;
+          if (prev === I32_EQZ || prev === I64_EQZ) {
+            // Spill the eqz's operand instead.
+            out.length--;
+            condOp = prev;
+            if (prev === I64_EQZ) types = [...all.subarray(0, e.height - 1), I64];
+          } else if (prev >= 0 && INVERSE[prev]) {
+            out.ops[out.length - 1] = INVERSE[prev];
+          } else {
+            out.push(I32_EQZ);
+          }
+        }
+        // The spills this element's sites read when rewinding. Those they do not read are in
+        // slots of their own, never saved.
+        const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
+        const spilled = types;
+        const neededAt = (p: number): boolean => {
+          const isArg = p >= all.length - count && p < all.length - keep;
+          return (!isArg || !defaultable(spilled[p])) && !(arm && p === spilled.length - 1);
+        };
+        const xs = spill(types, level.depth, false, neededAt);
+        if (!e.inline) {
+          out.push(Op.end);
+          eDepth--;
+        }
+        reload(types, xs);
+        if (condOp >= 0) out.push(condOp);
+        for (let p = 0; p < xs.length; p++) {
+          const needed = neededAt(p);
+          if (needed) rewindReads.add(xs[p]);
+          let list = slotUses.get(xs[p]);
+          if (!list) slotUses.set(xs[p], (list = []));
+          list.push(e.first, e.last, needed ? 1 : 0);
+        }
       }
       if (isCall(op)) {
         emitSite(i, e.first);
@@ -766,6 +819,17 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     if (tail) out.push(Op.return);
   }
 
+  /** For a hot if: 1 if only its then arm holds sites, 2 if only its else arm does, else 0. */
+  function hotArm(i: number): number {
+    if (!elseOf) {
+      elseOf = new Map();
+      for (let j = 0; j < n; j++) if (ops[j] === Op.else) elseOf.set(match[j], j);
+    }
+    const thenHot = levels.has(i);
+    const j = elseOf.get(i);
+    const elseHot = j !== undefined && levels.has(j);
+    return thenHot === elseHot ? 0 : thenHot ? 1 : 2;
+  }
   function siteArgs(i: number): { count: number; keep: number } {
     const op = ops[i];
     const k = i * 4;
@@ -1109,6 +1173,7 @@ function colorSlots(uses: Map<number, number[]>, nSites: number, nOrig: number, 
   // Colors (new locals) in use at each site.
   const anyAt: number[][] = Array.from({ length: nSites }, () => []);
   const colorType: ValType[] = [];
+  const colorRead: number[] = [];
   const colorOf = new Map<number, number>();
   const forbidden = new Set<number>();
   for (const [x, list] of uses) {
@@ -1118,9 +1183,12 @@ function colorSlots(uses: Map<number, number[]>, nSites: number, nOrig: number, 
       for (let k = list[u]; k <= list[u + 1]; k++) for (const c of anyAt[k]) forbidden.add(c);
     }
     const t = newLocals[x - nOrig];
+    // A slot no rewind reads shares only with such slots, so that it is never saved.
+    let read = 0;
+    for (let u = 2; u < list.length; u += 3) read |= list[u];
     let c = 0;
-    while (c < colorType.length && (colorType[c] !== t || forbidden.has(c))) c++;
-    if (c === colorType.length) colorType.push(t);
+    while (c < colorType.length && (colorType[c] !== t || colorRead[c] !== read || forbidden.has(c))) c++;
+    if (c === colorType.length) colorType.push(t), colorRead.push(read);
     colorOf.set(x, c);
     for (let u = 0; u < list.length; u += 3) {
       for (let k = list[u]; k <= list[u + 1]; k++) anyAt[k].push(c);
