@@ -572,7 +572,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     // Compares for the first `split` targets, then a jump table over the site indices from
     // there to the last target's first (the table's default): whichever split is smallest.
     const m = targets.length;
-    const tableCost = (j: number): number => (j === m - 1 ? 2 : 6 + targets[m - 1].first - targets[j].first);
+    // The table is indexed from its first site, less a small offset taken as unused entries.
+    const offsetCost = (o: number): number => (o <= 3 ? o : o < 64 ? 3 : 4);
+    const tableCost = (j: number): number =>
+      (j === m - 1 ? 2 : 5 + targets[m - 1].first - targets[j].first + offsetCost(base + targets[j].first));
     let split = m - 1;
     for (let j = 0; j < m - 1; j++) if (8 * j + tableCost(j) < 8 * split + tableCost(split)) split = j;
     for (let j = 0; j < split; j++) {
@@ -586,11 +589,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     } else {
       const a = targets[split].first;
       newRefs.push(out.push(Op.local_get, idxLocal));
-      if (base + a !== 0) {
+      const table: number[] = [];
+      if (base + a > 3) {
         out.push(Op.i32_const, base + a);
         out.push(I32_SUB);
+      } else {
+        for (let c = 0; c < base + a; c++) table.push(depth(targets[m - 1]));
       }
-      const table: number[] = [];
       for (let j = split; j < m - 1; j++) for (let c = targets[j].first; c <= targets[j].last; c++) table.push(depth(targets[j]));
       table.push(depth(targets[m - 1]));
       out.push(Op.br_table, out.pushExtra(table), table.length - 1);
