@@ -453,4 +453,36 @@ export const CASES = [
     calls: [['run', 0], ['run', 1], ['run', 2], ['run', 3]],
     expect: null,
   },
+  {
+    // Values below a call's arguments computed from locals are computed again when
+    // rewinding, from the restored locals (saved for it even where dead after the call),
+    // unless the arguments write one of them (then they are kept as they were).
+    name: 'values below call arguments recomputed from locals',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (table 1 funcref)
+      (elem (i32.const 0) $add)
+      (type $t (func (param i32 i32) (result i32)))
+      (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (call $sleep (local.get 1))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $a i32) (local $b i32) (local $c i32) (local $r i32)
+        (local.set $a (i32.mul (local.get $x) (i32.const 3)))
+        (local.set $c (i32.add (local.get $x) (i32.const 7)))
+        ;; $a and $c are dead after these calls
+        (local.set $r (i32.add (i32.mul (local.get $a) (i32.const 5)) (call $sleep (i32.const 1))))
+        (local.set $r (i32.add (local.get $r)
+          (i32.sub (local.get $c) (i32.add (local.get $a) (call $sleep (local.get $x))))))
+        (local.set $r (i32.add (local.get $r)
+          (i32.xor (local.get $c) (call_indirect (type $t) (local.get $x) (i32.const 2) (i32.const 0)))))
+        ;; the argument writes $b, read below it
+        (local.set $b (i32.add (local.get $x) (i32.const 1)))
+        (local.set $r (i32.add (local.get $r) (i32.add (local.get $b) (call $sleep (local.tee $b (i32.const 100))))))
+        (call $log (local.get $b))
+        (local.get $r)))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run', 2], ['run', 9]],
+    expect: null,
+  },
 ];

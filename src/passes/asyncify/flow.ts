@@ -457,6 +457,46 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const siteMarks = zeroedU8(3, n);
   for (const i of sites) siteMarks[i] = 1;
   const live = liveAfter(src, nOrig, siteMarks, structure);
+  // The locals each site needs back when rewinding.
+  const saved = new Set<number>();
+  for (const i of sites) {
+    const s = live.get(i)!;
+    for (let x = 0; x < nOrig; x++) if (hasLocal(s, x)) saved.add(x);
+  }
+
+  // Values below a call's arguments computed by pure code from locals (recomputed, or no
+  // arguments) are computed again too, from the restored locals, instead of being spilled
+  // and saved: where those locals are not written on the way to the call, and saving them
+  // takes no more frame words than the spills would.
+  for (const list of levels.values()) {
+    for (const e of list) {
+      if (!isCall(ops[e.instr]) || e.height === 0) continue;
+      const from = e.landing;
+      if (from === e.instr && siteArgs(e.instr).count > 0) continue;
+      landingStarts(from, e.height, e.height, false, false, false, nullable);
+      if (!candidates.length) continue;
+      const start = candidates[candidates.length - 1];
+      const reads = new Set<number>();
+      let news = 0;
+      for (let q = start; q < from; q++) {
+        if (ops[q] !== Op.local_get) continue;
+        const x = imm[q * 4];
+        if (writtenIn(x, q, e.instr)) {
+          news = Infinity;
+          break;
+        }
+        if (!saved.has(x) && !reads.has(x)) news++;
+        reads.add(x);
+      }
+      if (news > e.height) continue;
+      e.landing = start;
+      e.height = 0;
+      for (const x of reads) {
+        suffixReads.add(x);
+        saved.add(x);
+      }
+    }
+  }
 
   // 4. Emit.
   const out = env.scratch[0];
@@ -488,13 +528,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return x;
   };
   const slotType = new Map<number, ValType>();
-  // The locals each site needs back when rewinding.
-  const saved = new Set<number>();
-  for (const i of sites) {
-    const s = live.get(i)!;
-    for (let x = 0; x < nOrig; x++) if (hasLocal(s, x)) saved.add(x);
-  }
-
   let eDepth = 0;
   const frames: number[] = []; // emitted index of each original frame
   const tr = (d: number): number => eDepth - 1 - frames[frames.length - 1 - d];
