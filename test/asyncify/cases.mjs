@@ -485,4 +485,49 @@ export const CASES = [
     calls: [['run', 2], ['run', 9]],
     expect: null,
   },
+  {
+    // An if with sites in its then arm only computes a condition that loads from memory
+    // again when rewinding, or'ed with the state (memory may have changed: the arm clears
+    // what it tested). Its load addresses must come out as they did: from locals that are
+    // saved and that the arms do not write; else the condition is kept.
+    name: 'then-only if conditions that load, computed again',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $p i32) (result i32)
+        (local $acc i32) (local $q i32) (local $r i32)
+        (local.set $q (i32.add (local.get $p) (i32.const 4)))
+        (local.set $r (i32.add (local.get $p) (i32.const 108)))
+        (i32.store (local.get $p) (i32.const 1))
+        (i32.store (local.get $q) (i32.const 1))
+        (i32.store offset=8 (local.get $p) (i32.const 1))
+        ;; $r is dead after this condition: not saved, it would be zero when rewinding
+        (if (i32.load (i32.sub (local.get $r) (i32.const 100)))
+          (then
+            (i32.store offset=8 (local.get $p) (i32.const 0))
+            (local.set $acc (call $sleep (i32.const 4)))))
+        (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 1))))
+        (if (i32.load (local.get $p))
+          (then
+            (i32.store (local.get $p) (i32.const 0))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 2))))))
+        ;; the arm moves $q out of bounds before suspending
+        (if (i32.load (local.get $q))
+          (then
+            (local.set $q (i32.const -4))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 3))))))
+        ;; the address is loaded, and the arm makes it out of bounds
+        (i32.store offset=12 (local.get $p) (i32.add (local.get $p) (i32.const 16)))
+        (i32.store offset=16 (local.get $p) (i32.const 1))
+        (if (i32.load (i32.load offset=12 (local.get $p)))
+          (then
+            (i32.store offset=12 (local.get $p) (i32.const -4))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 5))))))
+        (call $log (i32.add (local.get $p) (local.get $q)))
+        (local.get $acc)))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run', 8192], ['run', 9000]],
+    expect: null,
+  },
 ];

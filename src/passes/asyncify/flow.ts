@@ -64,7 +64,7 @@ const REF_AS_NON_NULL = id('ref.as_non_null');
 const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load'), F32_LOAD = id('f32.load'), F64_LOAD = id('f64.load');
 const I32_STORE = id('i32.store'), I64_STORE = id('i64.store'), F32_STORE = id('f32.store'), F64_STORE = id('f64.store');
 const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
-const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
+const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_OR = id('i32.or'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
 const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
 const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
 const I32_LT_U = id('i32.lt_u'), I32_LE_U = id('i32.le_u'), I32_EQZ = id('i32.eqz'), I64_EQZ = id('i64.eqz');
@@ -430,6 +430,20 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     return lo < list.length && list[lo] <= to;
   }
+  /** Whether the loads in pure code [from, to) have addresses computed without loads or globals. */
+  function exactAddresses(from: number, to: number): boolean {
+    const starts: number[] = [];
+    for (let q = from; q < to; q++) {
+      const op = ops[q];
+      const load = PLAIN_LOAD[op] === 1;
+      const pops = load ? 1 : PURE_POPS[op];
+      const start = pops ? starts[starts.length - pops] : q;
+      starts.length -= pops;
+      if (load) for (let r = start; r < q; r++) if (ops[r] === Op.global_get || PLAIN_LOAD[ops[r]]) return false;
+      for (let k = load ? 1 : PURE_PUSHES[op]; k > 0; k--) starts.push(start);
+    }
+    return true;
+  }
   /** Whether the landing code [from, to) computes its exact values (see above) exactly. */
   function recomputable(from: number, to: number): boolean {
     const starts: number[] = []; // where the code of each value on the stack starts
@@ -468,6 +482,24 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // arguments) are computed again too, from the restored locals, instead of being spilled
   // and saved: where those locals are not written on the way to the call, and saving them
   // takes no more frame words than the spills would.
+  // An if whose sites are in its then arm only, whose condition is computed by pure code
+  // and loads from saved locals its arms do not write (not computed again: memory may have
+  // changed), computes it again anyway, or'ed with the state: nonzero when rewinding. Its
+  // loads read where they did the first time, so they cannot trap.
+  const orState = zeroedU8(5, n);
+  for (const list of levels.values()) {
+    for (const e of list) {
+      if (ops[e.instr] !== Op.if || e.landing !== e.instr || list.length === 1 || blockParams(e.instr) || hotArm(e.instr) !== 1) continue;
+      landingStarts(e.instr, e.height, 1, true, false, true, (x) => nullable(x) && saved.has(x) && !writtenIn(x, e.instr, match[e.instr]));
+      for (let c = candidates.length - 1; c >= 0; c--) {
+        if (!exactAddresses(candidates[c], e.instr)) continue;
+        e.landing = candidates[c];
+        e.height -= 1;
+        orState[e.instr] = 1;
+        break;
+      }
+    }
+  }
   for (const list of levels.values()) {
     for (const e of list) {
       if (!isCall(ops[e.instr]) || e.height === 0) continue;
@@ -790,6 +822,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       case Op.if:
       case Op.try:
       case Op.try_table: {
+        if (orState[i]) {
+          out.push(Op.global_get, env.stateGlobal);
+          out.push(I32_OR);
+        }
         copyRelabeled(src, i, out, tr);
         frames.push(eDepth++);
         const bt = blockTypeAt(src, i);
