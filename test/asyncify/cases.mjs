@@ -530,4 +530,22 @@ export const CASES = [
     calls: [['run', 8192], ['run', 9000]],
     expect: null,
   },
+  {
+    // A call's argument that loads is computed again when rewinding only if its address
+    // is: the callee here changes the pointer it was loaded through before suspending.
+    name: 'call arguments loaded through loaded pointers are kept',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func $f (param $v i32) (result i32)
+        (i32.store (i32.const 8204) (i32.const -4))
+        (i32.add (local.get $v) (call $sleep (i32.const 1))))
+      (func (export "run") (result i32)
+        (i32.store (i32.const 8204) (i32.const 8208))
+        (i32.store (i32.const 8208) (i32.const 5))
+        (call $f (i32.load (i32.load (i32.const 8204))))))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run'], ['run']],
+    expect: [6, 6],
+  },
 ];

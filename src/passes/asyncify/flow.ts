@@ -457,7 +457,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       if (load || tee) {
         for (let r = start; r < q; r++) {
           const o = ops[r];
-          if (o === Op.global_get || (tee && PLAIN_LOAD[o])) return false;
+          // A loaded value may differ when rewinding (memory may have changed): a load's
+          // address computed from one could then be out of bounds.
+          if (o === Op.global_get || PLAIN_LOAD[o]) return false;
           if (tee && o === Op.local_get && imm[r * 4] === imm[q * 4]) return false;
         }
         if (tee) for (let r = from; r < start; r++) if (ops[r] === Op.local_get && imm[r * 4] === imm[q * 4]) return false;
