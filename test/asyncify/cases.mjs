@@ -548,4 +548,32 @@ export const CASES = [
     calls: [['run'], ['run']],
     expect: [6, 6],
   },
+  {
+    // More than 64 sites: they are numbered from -64 (one-byte constants), so the dispatches
+    // compare signed and index their tables from a negative first site.
+    name: 'a function of 151 sites',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $x i32) (result i32)
+        (local $acc i32) (local $i i32)
+        (local.set $acc (local.get $x))
+        (block ${Array.from({ length: 40 }, (_, k) => `(local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const ${k}))))`).join(' ')})
+        (if (i32.and (local.get $x) (i32.const 1))
+          (then ${Array.from({ length: 45 }, (_, k) => `(local.set $acc (i32.xor (local.get $acc) (call $sleep (i32.const ${100 + k}))))`).join(' ')})
+          (else ${Array.from({ length: 30 }, (_, k) => `(local.set $acc (i32.sub (local.get $acc) (call $sleep (i32.const ${200 + k}))))`).join(' ')}))
+        (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 250))))
+        (block
+        (loop $l
+          ${Array.from({ length: 5 }, (_, k) => `(local.set $acc (i32.add (local.get $acc) (call $sleep (i32.add (local.get $i) (i32.const ${300 + k})))))`).join(' ')}
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $x))))
+        ${Array.from({ length: 30 }, (_, k) => `(local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const ${400 + k}))))`).join(' ')})
+        (call $log (local.get $i))
+        (local.get $acc)))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run', 3], ['run', 2]],
+    expect: null,
+  },
 ];

@@ -67,7 +67,7 @@ const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
 const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_OR = id('i32.or'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
 const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
 const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
-const I32_LT_U = id('i32.lt_u'), I32_LE_U = id('i32.le_u'), I32_EQZ = id('i32.eqz'), I64_EQZ = id('i64.eqz');
+const I32_LT_U = id('i32.lt_u'), I32_LE_S = id('i32.le_s'), I32_EQZ = id('i32.eqz'), I64_EQZ = id('i64.eqz');
 /** Integer comparisons and their negations. */
 const INVERSE = new Int32Array(OPS.length);
 for (const w of ['i32', 'i64']) {
@@ -231,7 +231,6 @@ let stackPool = new Int32Array(256);
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
   const { ctx, analysis } = env;
   const src = hoistHotCatches(env, funcIndex, input);
-  const base = env.siteBase(funcIndex);
   const n = src.length;
   const ops = src.ops;
   const imm = src.imm;
@@ -320,6 +319,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       }
     }
   }
+  // Site indices start at the function's base; without tail calls kept, a function of more
+  // than 64 sites numbers them from -64, so that 128 of them are one-byte constants.
+  const base = analysis.anyTail ? env.siteBase(funcIndex) : sites.length > 64 ? -64 : 0;
   // A construct's sites run up to the last one before its end.
   for (const list of levels.values()) {
     for (const e of list) {
@@ -640,7 +642,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     // there to the last target's first (the table's default): whichever split is smallest.
     const m = targets.length;
     // The table is indexed from its first site, less a small offset taken as unused entries.
-    const offsetCost = (o: number): number => (o <= 3 ? o : o < 64 ? 3 : 4);
+    const offsetCost = (o: number): number => (o >= 0 && o <= 3 ? o : o >= -64 && o < 64 ? 3 : 4);
     const tableCost = (j: number): number =>
       (j === m - 1 ? 2 : 5 + targets[m - 1].first - targets[j].first + offsetCost(base + targets[j].first));
     let split = m - 1;
@@ -648,7 +650,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     for (let j = 0; j < split; j++) {
       newRefs.push(out.push(Op.local_get, idxLocal));
       out.push(Op.i32_const, base + targets[j].last);
-      out.push(I32_LE_U);
+      out.push(I32_LE_S);
       out.push(Op.br_if, depth(targets[j]));
     }
     if (split === m - 1) {
@@ -657,7 +659,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       const a = targets[split].first;
       newRefs.push(out.push(Op.local_get, idxLocal));
       const table: number[] = [];
-      if (base + a > 3) {
+      if (base + a > 3 || base + a < 0) {
         out.push(Op.i32_const, base + a);
         out.push(I32_SUB);
       } else {
