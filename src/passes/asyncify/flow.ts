@@ -1103,9 +1103,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     if (!merged) pro.push(Op.end);
   }
-  const shift = pro.length - restoreStart;
+  let shift = pro.length - restoreStart;
   if (merged) {
-    copyInstructions(out, restoreAt, out.length, pro);
+    // The restore's last `local.set $idx` and the dispatch's first `local.get $idx`: a tee.
+    let from = restoreAt;
+    const lastSet = pro.length - 1;
+    if (withIdx && shift > 0 && pro.ops[lastSet] === Op.local_set && pro.imm[lastSet * 4] === idxLocal
+      && out.ops[from] === Op.local_get && out.imm[from * 4] === idxLocal) {
+      pro.ops[lastSet] = Op.local_tee;
+      from++;
+      shift--;
+    }
+    copyInstructions(out, from, out.length, pro);
     const before = unlikely.filter((i) => i < restoreAt);
     proHints.unshift(...before);
     for (const i of unlikely) if (i >= restoreAt) proHints.push(i + shift);
