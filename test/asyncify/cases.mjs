@@ -488,15 +488,16 @@ export const CASES = [
   {
     // An if with sites in its then arm only computes a condition that loads from memory
     // again when rewinding, or'ed with the state (memory may have changed: the arm clears
-    // what it tested). Its load addresses must come out as they did: from locals that are
-    // saved and that the arms do not write; else the condition is kept.
+    // what it tested; it may write the locals the condition reads). Its load addresses must
+    // come out as they did: from locals that are saved and that the arms do not write; else
+    // the condition is kept.
     name: 'then-only if conditions that load, computed again',
     wat: `(module
       (import "env" "sleep" (func $sleep (param i32) (result i32)))
       (import "env" "log" (func $log (param i32)))
       (memory (export "memory") 1)
       (func (export "run") (param $p i32) (result i32)
-        (local $acc i32) (local $q i32) (local $r i32)
+        (local $acc i32) (local $q i32) (local $r i32) (local $w i32)
         (local.set $q (i32.add (local.get $p) (i32.const 4)))
         (local.set $r (i32.add (local.get $p) (i32.const 108)))
         (i32.store (local.get $p) (i32.const 1))
@@ -517,6 +518,14 @@ export const CASES = [
           (then
             (local.set $q (i32.const -4))
             (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 3))))))
+        ;; the arm writes a local the condition's value (not an address) reads
+        (local.set $w (i32.const 1))
+        (i32.store (local.get $p) (i32.const 1))
+        (if (i32.and (local.get $w) (i32.load (local.get $p)))
+          (then
+            (local.set $w (i32.const 0))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 6))))))
+        (call $log (local.get $w))
         ;; the address is loaded, and the arm makes it out of bounds
         (i32.store offset=12 (local.get $p) (i32.add (local.get $p) (i32.const 16)))
         (i32.store offset=16 (local.get $p) (i32.const 1))

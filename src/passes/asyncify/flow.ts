@@ -432,8 +432,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     return lo < list.length && list[lo] <= to;
   }
-  /** Whether the loads in pure code [from, to) have addresses computed without loads or globals. */
-  function exactAddresses(from: number, to: number): boolean {
+  /** Whether the loads in pure code [from, to) have addresses computed from `exact` locals only (no loads or globals). */
+  function exactAddresses(from: number, to: number, exact: (x: number) => boolean): boolean {
     const starts: number[] = [];
     for (let q = from; q < to; q++) {
       const op = ops[q];
@@ -441,7 +441,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       const pops = load ? 1 : PURE_POPS[op];
       const start = pops ? starts[starts.length - pops] : q;
       starts.length -= pops;
-      if (load) for (let r = start; r < q; r++) if (ops[r] === Op.global_get || PLAIN_LOAD[ops[r]]) return false;
+      if (load) {
+        for (let r = start; r < q; r++) {
+          const o = ops[r];
+          if (o === Op.global_get || PLAIN_LOAD[o] || (o === Op.local_get && !exact(imm[r * 4]))) return false;
+        }
+      }
       for (let k = load ? 1 : PURE_PUSHES[op]; k > 0; k--) starts.push(start);
     }
     return true;
@@ -487,16 +492,18 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // and saved: where those locals are not written on the way to the call, and saving them
   // takes no more frame words than the spills would.
   // An if whose sites are in its then arm only, whose condition is computed by pure code
-  // and loads from saved locals its arms do not write (not computed again: memory may have
-  // changed), computes it again anyway, or'ed with the state: nonzero when rewinding. Its
-  // loads read where they did the first time, so they cannot trap.
+  // and loads (not computed again: memory may have changed), computes it again anyway, or'ed
+  // with the state: nonzero when rewinding. Its loads must read where they did the first
+  // time, so that they cannot trap: their addresses are computed from saved locals that
+  // the arms do not write.
   const orState = zeroedU8(5, n);
   for (const list of levels.values()) {
     for (const e of list) {
       if (ops[e.instr] !== Op.if || e.landing !== e.instr || list.length === 1 || blockParams(e.instr) || hotArm(e.instr) !== 1) continue;
-      landingStarts(e.instr, e.height, 1, true, false, true, (x) => nullable(x) && saved.has(x) && !writtenIn(x, e.instr, match[e.instr]));
+      landingStarts(e.instr, e.height, 1, true, false, true, nullable);
+      const exact = (x: number): boolean => saved.has(x) && !writtenIn(x, e.instr, match[e.instr]);
       for (let c = candidates.length - 1; c >= 0; c--) {
-        if (!exactAddresses(candidates[c], e.instr)) continue;
+        if (!exactAddresses(candidates[c], e.instr, exact)) continue;
         e.landing = candidates[c];
         e.height -= 1;
         orState[e.instr] = 1;
