@@ -429,4 +429,190 @@ export const CASES = [
     calls: [['run', 3, 3], ['run', 1, 1], ['run', 4, 5]],
     expect: null,
   },
+  {
+    // An if with sites in one arm only keeps no condition in the frame: its spill reads zero
+    // when rewinding, so the else arm takes the condition as it is and the then arm its eqz
+    // (a comparison's negation, an eqz's operand, or an added eqz). Each condition reads
+    // memory its arm changes before suspending, so it cannot be computed again either; a
+    // level that starts with such an if gets its condition from the dispatch instead.
+    name: 'if conditions with sites in one arm only, not saved',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $x i32) (result i32)
+        (local $acc i32) (local $i i32)
+        (i32.store (i32.const 8192) (local.get $x))
+        (i32.store (i32.const 8216) (i32.and (local.get $x) (i32.const 1)))
+        (i32.store (i32.const 8220) (i32.and (local.get $x) (i32.const 2)))
+        (loop $l
+          (i32.store (i32.const 8196) (local.get $i))
+          (i32.store (i32.const 8200) (i32.and (local.get $i) (i32.const 1)))
+          (i64.store (i32.const 8208) (i64.extend_i32_u (i32.and (local.get $i) (i32.const 2))))
+          (i32.store (i32.const 8204) (i32.shl (local.get $i) (i32.const 1)))
+          ;; a site first, so that the ifs below do not start their level
+          (local.set $acc (i32.add (local.get $acc) (call $sleep (local.get $i))))
+          (if (i32.ne (i32.load (i32.const 8192)) (i32.const 0))
+            (then
+              (i32.store (i32.const 8192) (i32.sub (i32.load (i32.const 8192)) (i32.const 1)))
+              (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 3))))))
+          (if (i32.and (i32.load (i32.const 8196)) (i32.const 1))
+            (then (call $log (i32.const 111)))
+            (else
+              (i32.store (i32.const 8196) (i32.const 5))
+              (local.set $acc (i32.sub (local.get $acc) (call $sleep (i32.const 4))))))
+          (if (i32.eqz (i32.load (i32.const 8200)))
+            (then (i32.store (i32.const 8200) (i32.const 1)) (drop (call $sleep (i32.const 5)))))
+          (if (i64.eqz (i64.load (i32.const 8208)))
+            (then (i64.store (i32.const 8208) (i64.const 2)) (drop (call $sleep (i32.const 6)))))
+          (if (i32.and (i32.load (i32.const 8204)) (i32.const 4))
+            (then (i32.store (i32.const 8204) (i32.const 0)) (drop (call $sleep (i32.const 7)))))
+          (call $log (local.get $acc))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 4))))
+        ;; levels that start with such an if
+        (block
+          (if (i32.load (i32.const 8216))
+            (then (i32.store (i32.const 8216) (i32.const 0)) (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 8)))))))
+        (block
+          (if (i32.load (i32.const 8220))
+            (then (call $log (i32.const 222)))
+            (else (i32.store (i32.const 8220) (i32.const 3)) (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 9)))))))
+        (i32.add (local.get $acc) (i32.load (i32.const 8192)))))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run', 0], ['run', 1], ['run', 2], ['run', 3]],
+    expect: null,
+  },
+  {
+    // Values below a call's arguments computed from locals are computed again when
+    // rewinding, from the restored locals (saved for it even where dead after the call),
+    // unless the arguments write one of them (then they are kept as they were).
+    name: 'values below call arguments recomputed from locals',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (table 1 funcref)
+      (elem (i32.const 0) $add)
+      (type $t (func (param i32 i32) (result i32)))
+      (func $add (param i32 i32) (result i32) (i32.add (local.get 0) (call $sleep (local.get 1))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $a i32) (local $b i32) (local $c i32) (local $r i32)
+        (local.set $a (i32.mul (local.get $x) (i32.const 3)))
+        (local.set $c (i32.add (local.get $x) (i32.const 7)))
+        ;; $a and $c are dead after these calls
+        (local.set $r (i32.add (i32.mul (local.get $a) (i32.const 5)) (call $sleep (i32.const 1))))
+        (local.set $r (i32.add (local.get $r)
+          (i32.sub (local.get $c) (i32.add (local.get $a) (call $sleep (local.get $x))))))
+        (local.set $r (i32.add (local.get $r)
+          (i32.xor (local.get $c) (call_indirect (type $t) (local.get $x) (i32.const 2) (i32.const 0)))))
+        ;; the argument writes $b, read below it
+        (local.set $b (i32.add (local.get $x) (i32.const 1)))
+        (local.set $r (i32.add (local.get $r) (i32.add (local.get $b) (call $sleep (local.tee $b (i32.const 100))))))
+        (call $log (local.get $b))
+        (local.get $r)))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run', 2], ['run', 9]],
+    expect: null,
+  },
+  {
+    // An if with sites in its then arm only computes a condition that loads from memory
+    // again when rewinding, or'ed with the state (memory may have changed: the arm clears
+    // what it tested; it may write the locals the condition reads). Its load addresses must
+    // come out as they did: from locals that are saved and that the arms do not write; else
+    // the condition is kept.
+    name: 'then-only if conditions that load, computed again',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $p i32) (result i32)
+        (local $acc i32) (local $q i32) (local $r i32) (local $w i32)
+        (local.set $q (i32.add (local.get $p) (i32.const 4)))
+        (local.set $r (i32.add (local.get $p) (i32.const 108)))
+        (i32.store (local.get $p) (i32.const 1))
+        (i32.store (local.get $q) (i32.const 1))
+        (i32.store offset=8 (local.get $p) (i32.const 1))
+        ;; $r is dead after this condition: not saved, it would be zero when rewinding
+        (if (i32.load (i32.sub (local.get $r) (i32.const 100)))
+          (then
+            (i32.store offset=8 (local.get $p) (i32.const 0))
+            (local.set $acc (call $sleep (i32.const 4)))))
+        (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 1))))
+        (if (i32.load (local.get $p))
+          (then
+            (i32.store (local.get $p) (i32.const 0))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 2))))))
+        ;; the arm moves $q out of bounds before suspending
+        (if (i32.load (local.get $q))
+          (then
+            (local.set $q (i32.const -4))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 3))))))
+        ;; the arm writes a local the condition's value (not an address) reads
+        (local.set $w (i32.const 1))
+        (i32.store (local.get $p) (i32.const 1))
+        (if (i32.and (local.get $w) (i32.load (local.get $p)))
+          (then
+            (local.set $w (i32.const 0))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 6))))))
+        (call $log (local.get $w))
+        ;; the address is loaded, and the arm makes it out of bounds
+        (i32.store offset=12 (local.get $p) (i32.add (local.get $p) (i32.const 16)))
+        (i32.store offset=16 (local.get $p) (i32.const 1))
+        (if (i32.load (i32.load offset=12 (local.get $p)))
+          (then
+            (i32.store offset=12 (local.get $p) (i32.const -4))
+            (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 5))))))
+        (call $log (i32.add (local.get $p) (local.get $q)))
+        (local.get $acc)))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run', 8192], ['run', 9000]],
+    expect: null,
+  },
+  {
+    // A call's argument that loads is computed again when rewinding only if its address
+    // is: the callee here changes the pointer it was loaded through before suspending.
+    name: 'call arguments loaded through loaded pointers are kept',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func $f (param $v i32) (result i32)
+        (i32.store (i32.const 8204) (i32.const -4))
+        (i32.add (local.get $v) (call $sleep (i32.const 1))))
+      (func (export "run") (result i32)
+        (i32.store (i32.const 8204) (i32.const 8208))
+        (i32.store (i32.const 8208) (i32.const 5))
+        (call $f (i32.load (i32.load (i32.const 8204))))))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run'], ['run']],
+    expect: [6, 6],
+  },
+  {
+    // More than 64 sites: they are numbered from -64 (one-byte constants), so the dispatches
+    // compare signed and index their tables from a negative first site.
+    name: 'a function of 151 sites',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32) (result i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $x i32) (result i32)
+        (local $acc i32) (local $i i32)
+        (local.set $acc (local.get $x))
+        (block ${Array.from({ length: 40 }, (_, k) => `(local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const ${k}))))`).join(' ')})
+        (if (i32.and (local.get $x) (i32.const 1))
+          (then ${Array.from({ length: 45 }, (_, k) => `(local.set $acc (i32.xor (local.get $acc) (call $sleep (i32.const ${100 + k}))))`).join(' ')})
+          (else ${Array.from({ length: 30 }, (_, k) => `(local.set $acc (i32.sub (local.get $acc) (call $sleep (i32.const ${200 + k}))))`).join(' ')}))
+        (local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const 250))))
+        (block
+        (loop $l
+          ${Array.from({ length: 5 }, (_, k) => `(local.set $acc (i32.add (local.get $acc) (call $sleep (i32.add (local.get $i) (i32.const ${300 + k})))))`).join(' ')}
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $x))))
+        ${Array.from({ length: 30 }, (_, k) => `(local.set $acc (i32.add (local.get $acc) (call $sleep (i32.const ${400 + k}))))`).join(' ')})
+        (call $log (local.get $i))
+        (local.get $acc)))`,
+    options: { imports: ['env.sleep'] },
+    calls: [['run', 3], ['run', 2]],
+    expect: null,
+  },
 ];

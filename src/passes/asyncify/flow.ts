@@ -6,12 +6,13 @@
  * with elements E_1..E_n (its sites and hot child constructs, in order) the rewrite is
  *
  *     [spill the level's parameters]
- *     block $L_n ... block $L_1
- *       global.get $state  if  local.get $idx  br_table (site → $L_j)  end   ;; rewinding?
- *       [reload the parameters]  run_0  spill S_1
+ *     block $L_n ... block $L_2
+ *       global.get $state  if  local.get $idx  br_table (site → $L_j)      ;; rewinding?
+ *       else  [reload the parameters]  run_0  spill S_1
  *     end $L_1  reload S_1  E_1  run_1  spill S_2
  *     end $L_2  reload S_2  E_2 ...
  *
+ * (the if is $L_1; when E_1 starts the level, there is no $L_1 and the if has no else),
  * so a normal run only pays for `global.get` + `if` per level entry, while a rewind jumps
  * straight to the element holding the saved site, skipping all other code: only the
  * values that element consumes (S_j, the level's operand stack at it) come back, from
@@ -22,13 +23,16 @@
  * and the whole body is wrapped as
  *
  *     if (state == 2) { pos -= SIZE; restore idx and the saved locals }
- *     block $ret (result R)  block $unwind (result i32)  BODY  br $ret  end
- *       save idx and the saved locals at pos (trapping first if pos + SIZE > end); pos += SIZE
- *       zeros of R
- *     end
+ *     block $unwind (result i32)  BODY  return  end
+ *     save idx and the saved locals at pos (trapping first if pos + SIZE > end); pos += SIZE
+ *     zeros of R
  *
- * The frame: the saved locals in ascending local order at their natural sizes, then the
- * i32 site index (frame bytes are private to a binary; only the header is ABI). What is saved is the union, over the sites, of the
+ * (when the body's first dispatch runs before any other code, the restore is at the start
+ * of its then arm instead, saving a state check).
+ *
+ * The frame: the saved values grouped by type, in chunks saved by shared helpers (see
+ * FrameHoles), the i32 site index last (frame bytes are private to a binary; only the
+ * header is ABI). What is saved is the union, over the sites, of the
  * locals live after the site (weft's liveness, per instruction) and the spill locals read
  * on the site's rewind path, minus argument spills the callee ignores when rewinding.
  *
@@ -60,10 +64,18 @@ const REF_AS_NON_NULL = id('ref.as_non_null');
 const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load'), F32_LOAD = id('f32.load'), F64_LOAD = id('f64.load');
 const I32_STORE = id('i32.store'), I64_STORE = id('i64.store'), F32_STORE = id('f32.store'), F64_STORE = id('f64.store');
 const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
-const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
+const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_OR = id('i32.or'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
 const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
 const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
-const I32_LT_U = id('i32.lt_u'), I32_LE_U = id('i32.le_u'), I32_EQZ = id('i32.eqz');
+const I32_LT_U = id('i32.lt_u'), I32_LE_S = id('i32.le_s'), I32_EQZ = id('i32.eqz'), I64_EQZ = id('i64.eqz');
+/** Integer comparisons and their negations. */
+const INVERSE = new Int32Array(OPS.length);
+for (const w of ['i32', 'i64']) {
+  for (const [a, b] of [['eq', 'ne'], ['lt_s', 'ge_s'], ['lt_u', 'ge_u'], ['gt_s', 'le_s'], ['gt_u', 'le_u']]) {
+    INVERSE[id(`${w}.${a}`)] = id(`${w}.${b}`);
+    INVERSE[id(`${w}.${b}`)] = id(`${w}.${a}`);
+  }
+}
 const EMPTY_BLOCK = -64;
 
 /**
@@ -107,6 +119,10 @@ for (const op of OPS) {
   else if (kind === Imm.Local) SPECIAL[op.id] = 2;
 }
 
+/** Instructions after which the stack is polymorphic: a `return` after them is dead. */
+const DIVERGES = new Uint8Array(OPS.length);
+for (const o of [Op.unreachable, Op.br, Op.br_table, Op.return, Op.return_call, Op.return_call_indirect, Op.return_call_ref, Op.throw, Op.throw_ref, Op.rethrow]) DIVERGES[o] = 1;
+
 /** Where the asyncify state lives, and how block types are made. */
 export interface FlowEnv {
   ctx: ModuleContext;
@@ -121,8 +137,6 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
-  /** The helpers `(values…) → ()` and `() → (values…)` that push and pop a frame of these values. */
-  frameHelpers(layout: ValType[]): { save: number; restore: number };
   /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
   siteBase(func: number): number;
   /** Whether the function is exported. */
@@ -140,6 +154,22 @@ export interface FlowResult {
   frameBytes: number;
   /** The branches (`if`, `br_if`) into the rewind paths, ascending: hinted unlikely. */
   unlikely: number[];
+  /** Where the frame's helpers are called, if it is not empty (see FrameHoles). */
+  frame: FrameHoles | null;
+}
+
+/**
+ * A frame's values are on the stack in order at `saveAt` and wanted there at `restoreAt`
+ * (instruction indices of the body): the calls that save or restore them go there. Each
+ * group (FRAME_GROUPS) of `groups[g]` values is saved in chunks, each by a helper
+ * `(t × size) → ()` that pushes its part of the frame: the calls run from the last chunk
+ * to the first, so the first chunk, whose first value is the site index, ends the frame;
+ * the restorers `() → (t × size)` run first chunk first.
+ */
+export interface FrameHoles {
+  groups: number[];
+  restoreAt: number;
+  saveAt: number;
 }
 
 const sizeOf = (t: ValType): number => (t === I64 || t === F64 ? 8 : t === V128 ? 16 : 4);
@@ -156,6 +186,8 @@ interface Element {
   height: number;
   /** Starts its level, so it has no block of its own (set when the level is emitted). */
   inline?: boolean;
+  /** An if whose condition, known when rewinding (see hotArm), is the dispatch if's result. */
+  carried?: boolean;
 }
 
 /** A level of the body being emitted. */
@@ -199,7 +231,6 @@ let stackPool = new Int32Array(256);
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
   const { ctx, analysis } = env;
   const src = hoistHotCatches(env, funcIndex, input);
-  const base = env.siteBase(funcIndex);
   const n = src.length;
   const ops = src.ops;
   const imm = src.imm;
@@ -288,6 +319,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       }
     }
   }
+  // Site indices start at the function's base; without tail calls kept, a function of more
+  // than 64 sites numbers them from -64, so that 128 of them are one-byte constants.
+  const base = analysis.anyTail ? env.siteBase(funcIndex) : sites.length > 64 ? -64 : 0;
   // A construct's sites run up to the last one before its end.
   for (const list of levels.values()) {
     for (const e of list) {
@@ -313,6 +347,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const suffixReads = new Set<number>();
   const candidates: number[] = [];
   let writes: Map<number, number[]> | null = null; // write positions of each local, when first needed
+  let elseOf: Map<number, number> | null = null; // each if's else, when first needed
   for (const list of levels.values()) {
     for (const e of list) {
       if (ops[e.instr] === Op.if) {
@@ -397,6 +432,25 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     return lo < list.length && list[lo] <= to;
   }
+  /** Whether the loads in pure code [from, to) have addresses computed from `exact` locals only (no loads or globals). */
+  function exactAddresses(from: number, to: number, exact: (x: number) => boolean): boolean {
+    const starts: number[] = [];
+    for (let q = from; q < to; q++) {
+      const op = ops[q];
+      const load = PLAIN_LOAD[op] === 1;
+      const pops = load ? 1 : PURE_POPS[op];
+      const start = pops ? starts[starts.length - pops] : q;
+      starts.length -= pops;
+      if (load) {
+        for (let r = start; r < q; r++) {
+          const o = ops[r];
+          if (o === Op.global_get || PLAIN_LOAD[o] || (o === Op.local_get && !exact(imm[r * 4]))) return false;
+        }
+      }
+      for (let k = load ? 1 : PURE_PUSHES[op]; k > 0; k--) starts.push(start);
+    }
+    return true;
+  }
   /** Whether the landing code [from, to) computes its exact values (see above) exactly. */
   function recomputable(from: number, to: number): boolean {
     const starts: number[] = []; // where the code of each value on the stack starts
@@ -410,7 +464,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       if (load || tee) {
         for (let r = start; r < q; r++) {
           const o = ops[r];
-          if (o === Op.global_get || (tee && PLAIN_LOAD[o])) return false;
+          // A loaded value may differ when rewinding (memory may have changed): a load's
+          // address computed from one could then be out of bounds.
+          if (o === Op.global_get || PLAIN_LOAD[o]) return false;
           if (tee && o === Op.local_get && imm[r * 4] === imm[q * 4]) return false;
         }
         if (tee) for (let r = from; r < start; r++) if (ops[r] === Op.local_get && imm[r * 4] === imm[q * 4]) return false;
@@ -424,6 +480,66 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const siteMarks = zeroedU8(3, n);
   for (const i of sites) siteMarks[i] = 1;
   const live = liveAfter(src, nOrig, siteMarks, structure);
+  // The locals each site needs back when rewinding.
+  const saved = new Set<number>();
+  for (const i of sites) {
+    const s = live.get(i)!;
+    for (let x = 0; x < nOrig; x++) if (hasLocal(s, x)) saved.add(x);
+  }
+
+  // Values below a call's arguments computed by pure code from locals (recomputed, or no
+  // arguments) are computed again too, from the restored locals, instead of being spilled
+  // and saved: where those locals are not written on the way to the call, and saving them
+  // takes no more frame words than the spills would.
+  // An if whose sites are in its then arm only, whose condition is computed by pure code
+  // and loads (not computed again: memory may have changed), computes it again anyway, or'ed
+  // with the state: nonzero when rewinding. Its loads must read where they did the first
+  // time, so that they cannot trap: their addresses are computed from saved locals that
+  // the arms do not write.
+  const orState = zeroedU8(5, n);
+  for (const list of levels.values()) {
+    for (const e of list) {
+      if (ops[e.instr] !== Op.if || e.landing !== e.instr || list.length === 1 || blockParams(e.instr) || hotArm(e.instr) !== 1) continue;
+      landingStarts(e.instr, e.height, 1, true, false, true, nullable);
+      const exact = (x: number): boolean => saved.has(x) && !writtenIn(x, e.instr, match[e.instr]);
+      for (let c = candidates.length - 1; c >= 0; c--) {
+        if (!exactAddresses(candidates[c], e.instr, exact)) continue;
+        e.landing = candidates[c];
+        e.height -= 1;
+        orState[e.instr] = 1;
+        break;
+      }
+    }
+  }
+  for (const list of levels.values()) {
+    for (const e of list) {
+      if (!isCall(ops[e.instr]) || e.height === 0) continue;
+      const from = e.landing;
+      if (from === e.instr && siteArgs(e.instr).count > 0) continue;
+      landingStarts(from, e.height, e.height, false, false, false, nullable);
+      if (!candidates.length) continue;
+      const start = candidates[candidates.length - 1];
+      const reads = new Set<number>();
+      let news = 0;
+      for (let q = start; q < from; q++) {
+        if (ops[q] !== Op.local_get) continue;
+        const x = imm[q * 4];
+        if (writtenIn(x, q, e.instr)) {
+          news = Infinity;
+          break;
+        }
+        if (!saved.has(x) && !reads.has(x)) news++;
+        reads.add(x);
+      }
+      if (news > e.height) continue;
+      e.landing = start;
+      e.height = 0;
+      for (const x of reads) {
+        suffixReads.add(x);
+        saved.add(x);
+      }
+    }
+  }
 
   // 4. Emit.
   const out = env.scratch[0];
@@ -445,8 +561,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   /** Where `out` reads or writes a new local (renumbered by colorSlots). */
   const newRefs: number[] = [];
   const slots = new Map<string, number>();
-  const slot = (depth: number, pos: number, t: ValType, param: boolean): number => {
-    const key = `${depth}:${pos}:${t}:${param ? 1 : 0}`;
+  const slot = (depth: number, pos: number, t: ValType, param: boolean, saved = true): number => {
+    const key = `${depth}:${pos}:${t}:${param ? 1 : 0}:${saved ? 1 : 0}`;
     let x = slots.get(key);
     if (x === undefined) {
       slots.set(key, (x = addLocal(isRefType(t) ? nullableOf(t) : t)));
@@ -455,17 +571,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return x;
   };
   const slotType = new Map<number, ValType>();
-  // The locals each site needs back when rewinding.
-  const saved = new Set<number>();
-  for (const i of sites) {
-    const s = live.get(i)!;
-    for (let x = 0; x < nOrig; x++) if (hasLocal(s, x)) saved.add(x);
-  }
-
   let eDepth = 0;
   const frames: number[] = []; // emitted index of each original frame
   const tr = (d: number): number => eDepth - 1 - frames[frames.length - 1 - d];
-  const UNWIND = 1;
+  const UNWIND = 0;
 
   const blockImm = (params: ValType[], results: ValType[]): [number, number] => {
     if (params.length === 0 && results.length === 0) return [EMPTY_BLOCK, 0];
@@ -474,9 +583,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   };
 
   // Spill/reload of a level's operand stack.
-  const spill = (types: ArrayLike<ValType>, depth: number, param: boolean): number[] => {
+  const spill = (types: ArrayLike<ValType>, depth: number, param: boolean, needed: ((p: number) => boolean) | null = null): number[] => {
     const xs: number[] = [];
-    for (let p = 0; p < types.length; p++) xs.push(slot(depth, p, types[p], param));
+    for (let p = 0; p < types.length; p++) xs.push(slot(depth, p, types[p], param, needed ? needed(p) : true));
     for (let p = types.length - 1; p >= 0; p--) newRefs.push(out.push(Op.local_set, xs[p]));
     return xs;
   };
@@ -491,7 +600,32 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
    * Jumps, when rewinding, to the target holding the saved site: each target is a range
    * of site indices and the emitted frame whose end it lands after (-1: fall through).
    */
-  const dispatch = (targets: Target[]): void => {
+  // Where the first dispatch's then arm starts, if nothing runs before it (only blocks and
+  // loops are open): the prologue's restore goes there, saving its own state check.
+  let restoreAt = -1;
+  let dispatched = false;
+  const firstDispatch = (): void => {
+    if (dispatched) return;
+    dispatched = true;
+    for (let j = 0; j < out.length; j++) if (out.ops[j] !== Op.block && out.ops[j] !== Op.loop) return;
+    restoreAt = out.length + 2;
+  };
+  const dispatch = (targets: Target[], asIf: boolean, carry = 0): void => {
+    if (asIf || targets.length > 1) firstDispatch();
+    if (asIf) {
+      // The first target's block is this if: its then arm dispatches, its else arm (up to
+      // the first element) is the normal run. Two bytes fewer than a block and an if.
+      out.push(Op.global_get, env.stateGlobal);
+      unlikely.push(out.length);
+      out.push(Op.if, carry ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
+      eDepth++;
+      if (targets.length > 1) branches(targets);
+      // The first element's if condition, when rewinding: the state (nonzero) or zero.
+      if (carry === 1) out.push(Op.global_get, env.stateGlobal);
+      else if (carry === 2) out.push(Op.i32_const, 0);
+      out.push(Op.else);
+      return;
+    }
     if (targets.length === 1) {
       if (targets[0].frame >= 0) {
         out.push(Op.global_get, env.stateGlobal);
@@ -504,17 +638,26 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     unlikely.push(out.length);
     out.push(Op.if, EMPTY_BLOCK);
     eDepth++;
+    branches(targets);
+    out.push(Op.end);
+    eDepth--;
+  };
+  /** Inside the dispatch's if: the jumps to the targets, on the site index. */
+  const branches = (targets: Target[]): void => {
     const depth = (t: Target): number => (t.frame < 0 ? 0 : eDepth - 1 - t.frame);
     // Compares for the first `split` targets, then a jump table over the site indices from
     // there to the last target's first (the table's default): whichever split is smallest.
     const m = targets.length;
-    const tableCost = (j: number): number => (j === m - 1 ? 2 : 6 + targets[m - 1].first - targets[j].first);
+    // The table is indexed from its first site, less a small offset taken as unused entries.
+    const offsetCost = (o: number): number => (o >= 0 && o <= 3 ? o : o >= -64 && o < 64 ? 3 : 4);
+    const tableCost = (j: number): number =>
+      (j === m - 1 ? 2 : 5 + targets[m - 1].first - targets[j].first + offsetCost(base + targets[j].first));
     let split = m - 1;
     for (let j = 0; j < m - 1; j++) if (8 * j + tableCost(j) < 8 * split + tableCost(split)) split = j;
     for (let j = 0; j < split; j++) {
       newRefs.push(out.push(Op.local_get, idxLocal));
       out.push(Op.i32_const, base + targets[j].last);
-      out.push(I32_LE_U);
+      out.push(I32_LE_S);
       out.push(Op.br_if, depth(targets[j]));
     }
     if (split === m - 1) {
@@ -522,17 +665,17 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     } else {
       const a = targets[split].first;
       newRefs.push(out.push(Op.local_get, idxLocal));
-      if (base + a !== 0) {
+      const table: number[] = [];
+      if (base + a > 3 || base + a < 0) {
         out.push(Op.i32_const, base + a);
         out.push(I32_SUB);
+      } else {
+        for (let c = 0; c < base + a; c++) table.push(depth(targets[m - 1]));
       }
-      const table: number[] = [];
       for (let j = split; j < m - 1; j++) for (let c = targets[j].first; c <= targets[j].last; c++) table.push(depth(targets[j]));
       table.push(depth(targets[m - 1]));
       out.push(Op.br_table, out.pushExtra(table), table.length - 1);
     }
-    out.push(Op.end);
-    eDepth--;
   };
 
   const levelStack: Level[] = [];
@@ -555,7 +698,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     elements[0].inline = skip === 1;
     const n = elements.length;
     const outer = eDepth;
-    for (let j = skip; j < n; j++) {
+    // Without an inline first element, the dispatch's if is the first element's block.
+    const asIf = skip === 0;
+    for (let j = skip; j < n - (asIf ? 1 : 0); j++) {
       out.push(Op.block, EMPTY_BLOCK);
       eDepth++;
     }
@@ -569,7 +714,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       level.inherit = targets.slice(1);
       if (level.inherit.length === 0) level.inherit = null;
     } else {
-      dispatch(targets);
+      // A first element that is an if with only its condition on the level's stack, which
+      // is known when rewinding: the dispatch if yields it, instead of a spill.
+      const e = elements[0];
+      const carry = asIf && targets.length === 1 && ops[e.instr] === Op.if && e.landing === e.instr && e.height === 1
+        && stackLen[e.instr] === 1 ? hotArm(e.instr) : 0;
+      e.carried = carry !== 0;
+      dispatch(targets, asIf, carry);
     }
     if (px) reload(params, px);
   };
@@ -579,11 +730,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params.length : 0;
   }
 
-  // Prologue placeholder: emitted into `body` separately and joined at the end.
-  out.push(Op.block, ...blockImm([], fn.results));
+  // Prologue placeholder: emitted into `body` separately and joined at the end. The body's
+  // own label is the function's (frame -1): its branches stay returns.
   out.push(Op.block, withIdx ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
-  eDepth = 2;
-  frames.push(0);
+  eDepth = 1;
+  frames.push(-1);
   startLevel(-1, []);
 
   const rewindReads = new Set<number>(suffixReads);
@@ -615,22 +766,55 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     if (elems && level.next < elems.length && elems[level.next].landing === i) {
       const e = elems[level.next++];
       const all = stackAt(e.instr);
-      const types = all.subarray(0, e.height);
-      const xs = spill(types, level.depth, false);
-      if (!e.inline) {
+      let types: ArrayLike<ValType> = all.subarray(0, e.height);
+      if (e.carried) {
         out.push(Op.end);
         eDepth--;
-      }
-      reload(types, xs);
-      // The spills this element's sites read when rewinding.
-      const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
-      for (let p = 0; p < xs.length; p++) {
-        const isArg = p >= all.length - count && p < all.length - keep;
-        const needed = !isArg || !defaultable(types[p]);
-        if (needed) rewindReads.add(xs[p]);
-        let list = slotUses.get(xs[p]);
-        if (!list) slotUses.set(xs[p], (list = []));
-        list.push(e.first, e.last, needed ? 1 : 0);
+      } else {
+        // An if with sites in one arm only needs no saved condition: its spill is zero when
+        // rewinding, whether the frame restored it (it held the value spilled on the way to
+        // the site: a write in between would be for an element inside the if, whose sites
+        // overlap, so colorSlots keeps their slots apart) or not (locals start at zero, and
+        // no rewind path writes a boundary slot). So the else arm takes the condition as it
+        // is, the then arm its eqz, folded into a comparison or eqz that computes it.
+        const arm = op === Op.if && e.height === all.length ? hotArm(i) : 0;
+        let condOp = -1;
+        if (arm === 1) {
+          const prev = special[i - 1] === 0 ? out.ops[out.length - 1] : -1;
+          condOp = I32_EQZ;
+          if (prev === I32_EQZ || prev === I64_EQZ) {
+            // Spill the eqz's operand instead.
+            out.length--;
+            condOp = prev;
+            if (prev === I64_EQZ) types = [...all.subarray(0, e.height - 1), I64];
+          } else if (prev >= 0 && INVERSE[prev]) {
+            out.ops[out.length - 1] = INVERSE[prev];
+          } else {
+            out.push(I32_EQZ);
+          }
+        }
+        // The spills this element's sites read when rewinding. Those they do not read are in
+        // slots of their own, never saved.
+        const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
+        const spilled = types;
+        const neededAt = (p: number): boolean => {
+          const isArg = p >= all.length - count && p < all.length - keep;
+          return (!isArg || !defaultable(spilled[p])) && !(arm && p === spilled.length - 1);
+        };
+        const xs = spill(types, level.depth, false, neededAt);
+        if (!e.inline) {
+          out.push(Op.end);
+          eDepth--;
+        }
+        reload(types, xs);
+        if (condOp >= 0) out.push(condOp);
+        for (let p = 0; p < xs.length; p++) {
+          const needed = neededAt(p);
+          if (needed) rewindReads.add(xs[p]);
+          let list = slotUses.get(xs[p]);
+          if (!list) slotUses.set(xs[p], (list = []));
+          list.push(e.first, e.last, needed ? 1 : 0);
+        }
       }
       if (isCall(op)) {
         emitSite(i, e.first);
@@ -649,6 +833,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       case Op.if:
       case Op.try:
       case Op.try_table: {
+        if (orState[i]) {
+          out.push(Op.global_get, env.stateGlobal);
+          out.push(I32_OR);
+        }
         copyRelabeled(src, i, out, tr);
         frames.push(eDepth++);
         const bt = blockTypeAt(src, i);
@@ -670,7 +858,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       case Op.end:
         levelStack.pop();
         if (i === last) {
-          out.push(Op.br, eDepth - 1 - frames[0]);
+          if (!DIVERGES[out.ops[out.length - 1]]) out.push(Op.return);
           continue;
         }
         out.push(Op.end);
@@ -716,6 +904,17 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     if (tail) out.push(Op.return);
   }
 
+  /** For a hot if: 1 if only its then arm holds sites, 2 if only its else arm does, else 0. */
+  function hotArm(i: number): number {
+    if (!elseOf) {
+      elseOf = new Map();
+      for (let j = 0; j < n; j++) if (ops[j] === Op.else) elseOf.set(match[j], j);
+    }
+    const thenHot = levels.has(i);
+    const j = elseOf.get(i);
+    const elseHot = j !== undefined && levels.has(j);
+    return thenHot === elseHot ? 0 : thenHot ? 1 : 2;
+  }
   function siteArgs(i: number): { count: number; keep: number } {
     const op = ops[i];
     const k = i * 4;
@@ -742,26 +941,20 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
-  // 5. The frame is a list of values: the site index (if any), the saved numeric locals
-  // grouped by type, and (if references are saved) the base of their slots in the
-  // reference tables. Functions whose lists have the same types share its helpers.
+  // 5. The frame is a list of values grouped by type: the i32s (the site index if any, the
+  // base of the reference slots if references are saved, then the saved i32 locals), then
+  // the other numeric locals. The module's pass saves each group in chunks, by helpers of a
+  // few sizes chosen for the whole module once every function is rewritten (FrameHoles).
   for (const x of rewindReads) saved.add(x);
   const typeOf = (x: number): ValType => (x < nOrig ? localTypes[x] : slotType.get(x)!);
   const order = [...saved].sort((a, b) => a - b);
-  const sorted = order.filter((x) => !isRefType(typeOf(x))).sort((a, b) => typeOf(a) - typeOf(b) || a - b);
-  // Each type's count is rounded up to a few sizes, padded with unused values (-1 - type),
-  // so that fewer layouts need helpers of their own.
-  const numeric: number[] = [];
-  for (let j = 0; j < sorted.length; ) {
-    const t = typeOf(sorted[j]);
-    let c = 0;
-    while (j < sorted.length && typeOf(sorted[j]) === t) numeric.push(sorted[j++]), c++;
-    for (let pad = paddedCount(c) - c; pad > 0; pad--) numeric.push(-1 - t);
-  }
-  const typeOfEntry = (x: number): ValType => (x < 0 ? -1 - x : typeOf(x));
+  const numeric = order.filter((x) => !isRefType(typeOf(x))).sort((a, b) => GROUP_OF[typeOf(a) & 0xff] - GROUP_OF[typeOf(b) & 0xff] || a - b);
   const refs = order.filter((x) => isRefType(typeOf(x)));
-  const layout: ValType[] = [...(withIdx ? [I32] : []), ...numeric.map(typeOfEntry), ...(refs.length ? [I32] : [])];
-  const size = frameLayout(layout).size;
+  const groups = new Array<number>(FRAME_GROUPS.length).fill(0);
+  groups[0] = (withIdx ? 1 : 0) + (refs.length ? 1 : 0);
+  for (const x of numeric) groups[GROUP_OF[typeOf(x) & 0xff]]++;
+  let size = 0;
+  for (let g = 0; g < groups.length; g++) size += groups[g] * sizeOf(FRAME_GROUPS[g]);
   const refTables = refs.map((x) => env.refTable(ctx.types.top(refHeap(typeOf(x)))));
   const rg = refs.length ? env.refGlobals() : null;
   const baseLocal = refs.length ? addLocal(I32) : -1;
@@ -780,18 +973,16 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   };
 
-  // Save: the site index (if any) is on the stack; the layout's shared saver pushes the
-  // frame (trapping before writing past `end`) and stores it. An empty frame is not pushed.
-  for (const x of numeric) {
-    if (x >= 0) out.push(Op.local_get, x);
-    else pushZero(out, -1 - x);
-  }
+  // Save: the site index (if any) is on the stack; then the other values, and at `saveAt`
+  // the savers' calls (they push the frame, trapping before writing past `end`, and store
+  // it). An empty frame is not pushed.
   if (rg) {
     // References go to slots [base, base + n) of per-hierarchy tables, grown on demand.
     out.push(Op.global_get, rg.top);
     out.push(Op.local_tee, baseLocal);
   }
-  if (size) out.push(Op.call, env.frameHelpers(layout).save);
+  for (const x of numeric) out.push(Op.local_get, x);
+  const saveAt = out.length;
   if (rg) {
     out.push(Op.local_get, baseLocal);
     out.push(Op.i32_const, refs.length);
@@ -821,7 +1012,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
   for (const t of fn.results) pushZero(out, t);
-  out.push(Op.end); // $ret
   out.push(Op.end); // the function
 
   // Prologue: restore when rewinding.
@@ -831,10 +1021,16 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // A function is entered normally or rewinding (never while unwinding): any nonzero
   // state means rewinding.
   const closure = env.analysis.tailClosure(funcIndex);
+  let frameRestore = -1;
+  const merged = restoreAt >= 0;
+  if (merged) copyInstructions(out, 0, restoreAt, pro);
+  const restoreStart = pro.length;
   if (size || closure.length) {
-    pro.push(Op.global_get, env.stateGlobal);
-    proHints.push(pro.length);
-    pro.push(Op.if, EMPTY_BLOCK);
+    if (!merged) {
+      pro.push(Op.global_get, env.stateGlobal);
+      proHints.push(pro.length);
+      pro.push(Op.if, EMPTY_BLOCK);
+    }
     if (closure.length) {
       // This function may have tail-called into one of these when it unwound: then the top
       // frame is that function's, and rewinding calls it again at once, in tail position.
@@ -869,13 +1065,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(Op.unreachable);
       pro.push(Op.end);
     }
-    // The loads too: the shared helper returns the frame's values.
-    if (size) pro.push(Op.call, env.frameHelpers(layout).restore);
+    // The loads too: at `restoreAt`, the restorers' calls return the frame's values.
+    frameRestore = pro.length;
+    for (let j = numeric.length - 1; j >= 0; j--) pro.push(Op.local_set, numeric[j]);
     if (rg) pro.push(Op.local_set, baseLocal);
-    for (let j = numeric.length - 1; j >= 0; j--) {
-      if (numeric[j] >= 0) pro.push(Op.local_set, numeric[j]);
-      else pro.push(Op.drop);
-    }
     if (withIdx) pro.push(Op.local_set, idxLocal);
     if (rg) {
       for (let j = 0; j < refs.length; j++) {
@@ -915,26 +1108,42 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(Op.end);
       pro.push(Op.end);
     }
-    pro.push(Op.end);
+    if (!merged) pro.push(Op.end);
   }
-  const shift = pro.length;
-  copyInstructions(out, 0, out.length, pro);
-  for (const i of unlikely) proHints.push(i + shift);
+  let shift = pro.length - restoreStart;
+  if (merged) {
+    // The restore's last `local.set $idx` and the dispatch's first `local.get $idx`: a tee.
+    let from = restoreAt;
+    const lastSet = pro.length - 1;
+    if (withIdx && shift > 0 && pro.ops[lastSet] === Op.local_set && pro.imm[lastSet * 4] === idxLocal
+      && out.ops[from] === Op.local_get && out.imm[from * 4] === idxLocal) {
+      pro.ops[lastSet] = Op.local_tee;
+      from++;
+      shift--;
+    }
+    copyInstructions(out, from, out.length, pro);
+    const before = unlikely.filter((i) => i < restoreAt);
+    proHints.unshift(...before);
+    for (const i of unlikely) if (i >= restoreAt) proHints.push(i + shift);
+  } else {
+    copyInstructions(out, 0, out.length, pro);
+    for (const i of unlikely) proHints.push(i + shift);
+  }
 
   // Locals: the originals (non-defaultable ones made nullable), then the new ones.
   const decl: ValType[] = [];
   for (let x = nParams; x < nOrig; x++) decl.push(nonNull[x] ? nullableOf(localTypes[x]) : localTypes[x]);
   decl.push(...newLocals);
   pro.locals = runs(decl);
-  return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size, unlikely: proHints };
+  const frame = size ? { groups, restoreAt: frameRestore, saveAt: saveAt + shift } : null;
+  return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size, unlikely: proHints, frame };
 }
 
-/** A frame's count of values of one type, rounded up to one of a few sizes (3, 5, 8, 12, 18...). */
-function paddedCount(c: number): number {
-  let r = c <= 2 ? c : 3;
-  while (r < c) r = Math.ceil(r * 1.5);
-  return r;
-}
+/** The frame's value groups, in order: the i32s first, so the site index is the first value. */
+export const FRAME_GROUPS: readonly ValType[] = [I32, I64, F32, F64, V128];
+/** Each numeric type's group (by the type code's low byte). */
+const GROUP_OF = new Uint8Array(256);
+FRAME_GROUPS.forEach((t, g) => (GROUP_OF[t & 0xff] = g));
 
 /**
  * Where a frame of these values puts them: the second and later from offset 0 at their
@@ -1058,6 +1267,7 @@ function colorSlots(uses: Map<number, number[]>, nSites: number, nOrig: number, 
   // Colors (new locals) in use at each site.
   const anyAt: number[][] = Array.from({ length: nSites }, () => []);
   const colorType: ValType[] = [];
+  const colorRead: number[] = [];
   const colorOf = new Map<number, number>();
   const forbidden = new Set<number>();
   for (const [x, list] of uses) {
@@ -1067,9 +1277,12 @@ function colorSlots(uses: Map<number, number[]>, nSites: number, nOrig: number, 
       for (let k = list[u]; k <= list[u + 1]; k++) for (const c of anyAt[k]) forbidden.add(c);
     }
     const t = newLocals[x - nOrig];
+    // A slot no rewind reads shares only with such slots, so that it is never saved.
+    let read = 0;
+    for (let u = 2; u < list.length; u += 3) read |= list[u];
     let c = 0;
-    while (c < colorType.length && (colorType[c] !== t || forbidden.has(c))) c++;
-    if (c === colorType.length) colorType.push(t);
+    while (c < colorType.length && (colorType[c] !== t || colorRead[c] !== read || forbidden.has(c))) c++;
+    if (c === colorType.length) colorType.push(t), colorRead.push(read);
     colorOf.set(x, c);
     for (let u = 0; u < list.length; u += 3) {
       for (let k = list[u]; k <= list[u + 1]; k++) anyAt[k].push(c);

@@ -43,7 +43,7 @@ import type { ValidationError } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
-import { assertCalls, asyncifyBody, frameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv } from './flow.js';
+import { assertCalls, asyncifyBody, FRAME_GROUPS, frameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv, type FrameHoles } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
@@ -371,7 +371,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     b.push(Op.local_get, 1);
     return (popIndex = helper('__asyncify_frame_pop', [ptr], [ptr], b));
   };
-  // Frame savers and restorers, one pair per layout (the frame's value types), shared.
+  // Frame savers and restorers, one pair per chunk layout (t × n), shared (fillFrameHoles).
   const helpers = new Map<string, { save: number; restore: number }>();
   const ptrConst = (b: Body, v: number): void => pushPtrConst(b, mem64, v);
   const frameHelpers = (types: ValType[]): { save: number; restore: number } => {
@@ -434,7 +434,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     exported: (f) => exported.has(f),
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
-    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, frameHelpers,
+    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals,
     scratch: [new Body(1024), new Body(1024)],
   };
   const nFuncImports = importCount(m, ExternKind.Func);
@@ -504,17 +504,27 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   // Branch hints (byte offsets, per rewritten function; see branchHints). The input's hints
   // for rewritten functions no longer point at their instructions: they are dropped.
   const hints = new Map<number, number[]>();
-  const store = (d: number, b: Body, unlikely: number[] | null = null): void => {
+  const store = (d: number, b: Body, unlikely: number[] | null = null, frame: FrameHoles | null = null): void => {
     // Encoded at once, so the scratch bodies are reused and no IR piles up.
     sink.pos = 0;
     let offsets: number[] = [];
-    if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
+    if (frame) {
+      // The frame's holes are byte offsets from here on (the hint offsets stay ascending).
+      const at = unlikely ? [...unlikely] : [];
+      at.push(frame.restoreAt, frame.saveAt);
+      at.sort((x, y) => x - y);
+      const byteAt = encodeBodyAt(b, sink, at);
+      const off = (i: number): number => byteAt[at.indexOf(i)];
+      frames.push({ d, groups: frame.groups, restoreAt: off(frame.restoreAt), saveAt: off(frame.saveAt) });
+      if (unlikely) offsets = unlikely.map(off);
+    } else if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
     else encodeBody(b, sink);
     m.funcs[d].raw = sink.buf.slice(0, sink.pos);
     m.funcs[d].body = null;
     m.funcs[d].offset = 0;
     hints.set(nFuncImports + d, offsets);
   };
+  const frames: (FrameHoles & { d: number })[] = [];
   const asserted = new Body();
   for (let d = 0; d < nDefined; d++) {
     const f = nFuncImports + d;
@@ -542,7 +552,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
     if (options.optimize) reorderLocals(r.body, fn.params.length, m.names?.locals.get(f));
-    store(d, r.body, options.branchHints ? r.unlikely : null);
+    store(d, r.body, options.branchHints ? r.unlikely : null, r.frame);
     instrumented++;
     sites += r.sites;
     maxFrame = Math.max(maxFrame, r.frameBytes);
@@ -551,6 +561,8 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
       options.verbose(`[asyncify] ${name} is instrumented: ${analysis.reasons.get(f) ?? 'it may unwind'} (${r.sites} site(s), frame ${r.frameBytes} B)`);
     }
   }
+
+  fillFrameHoles(m, frames, hints, nFuncImports, frameHelpers);
 
   // The control exports.
   if (options.exportGlobals) {
@@ -562,6 +574,116 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   writeBranchHints(m, hints);
   return { instrumented, sites, maxFrame };
 }
+
+/**
+ * Calls the frame helpers from the holes left for them (FrameHoles, byte offsets now). Each
+ * group's chunk sizes are chosen for the module: a few helper pairs, few calls per frame.
+ */
+function fillFrameHoles(
+  m: Module, frames: (FrameHoles & { d: number })[], hints: Map<number, number[]>, nFuncImports: number,
+  frameHelpers: (types: ValType[]) => { save: number; restore: number },
+): void {
+  // Roughly what a call costs (both sides) and what a helper pair of n values does.
+  const callBytes = 2 * (1 + lebSize(nFuncImports + m.funcs.length + 64));
+  const parts = FRAME_GROUPS.map((_, g) => {
+    const counts = new Map<number, number>();
+    for (const f of frames) if (f.groups[g]) counts.set(f.groups[g], (counts.get(f.groups[g]) ?? 0) + 1);
+    return chunkSizes(counts, (n) => 26 + 14 * n, callBytes);
+  });
+  const call = (bytes: number[], index: number): void => {
+    bytes.push(Op.call);
+    for (let v = index; ; ) {
+      const b = v & 0x7f;
+      v >>>= 7;
+      if (!v) {
+        bytes.push(b);
+        break;
+      }
+      bytes.push(b | 0x80);
+    }
+  };
+  for (const f of frames) {
+    const chunks: ValType[][] = [];
+    f.groups.forEach((n, g) => {
+      for (const size of n ? parts[g](n) : []) chunks.push(new Array<ValType>(size).fill(FRAME_GROUPS[g]));
+    });
+    const restore: number[] = [];
+    const save: number[] = [];
+    for (const c of chunks) call(restore, frameHelpers(c).restore);
+    for (let j = chunks.length - 1; j >= 0; j--) call(save, frameHelpers(chunks[j]).save);
+    const raw = m.funcs[f.d].raw!;
+    const out = new Uint8Array(raw.length + restore.length + save.length);
+    out.set(raw.subarray(0, f.restoreAt), 0);
+    out.set(restore, f.restoreAt);
+    out.set(raw.subarray(f.restoreAt, f.saveAt), f.restoreAt + restore.length);
+    out.set(save, f.saveAt + restore.length);
+    out.set(raw.subarray(f.saveAt), f.saveAt + restore.length + save.length);
+    m.funcs[f.d].raw = out;
+    const offsets = hints.get(nFuncImports + f.d);
+    if (offsets) {
+      for (let j = 0; j < offsets.length; j++) {
+        if (offsets[j] >= f.saveAt) offsets[j] += restore.length + save.length;
+        else if (offsets[j] >= f.restoreAt) offsets[j] += restore.length;
+      }
+    }
+  }
+}
+
+/**
+ * Chunk sizes for frames of these sizes (size → how many frames): from one per size, drops
+ * each size, largest first, whose loss saves bytes (a helper pair, against the extra calls
+ * of the frames that then take more chunks), until none does. Returns each size's chunks, largest first.
+ */
+function chunkSizes(counts: Map<number, number>, pairBytes: (n: number) => number, callBytes: number): (n: number) => number[] {
+  let sizes = [...counts.keys()].sort((a, b) => a - b);
+  if (!sizes.length) return () => [];
+  const max = sizes[sizes.length - 1];
+  const coins = new Int32Array(max + 1);
+  const pick = new Int32Array(max + 1);
+  // Fewest chunks for each total (0x3fffffff: none), the largest last chunk on ties.
+  const solve = (set: number[]): void => {
+    for (let t = 1; t <= max; t++) {
+      let best = 0x3fffffff, by = 0;
+      for (const s of set) {
+        if (s > t) break;
+        const c = coins[t - s] + 1;
+        if (c <= best) best = c, by = s;
+      }
+      coins[t] = best;
+      pick[t] = by;
+    }
+  };
+  const cost = (set: number[]): number => {
+    solve(set);
+    let c = 0;
+    for (const s of set) c += pairBytes(s);
+    for (const [n, k] of counts) c += k * (coins[n] - 1) * callBytes;
+    return c;
+  };
+  let best = cost(sizes);
+  for (let again = true; again; ) {
+    again = false;
+    for (let j = sizes.length - 1; j >= 0; j--) {
+      const without = sizes.filter((_, i) => i !== j);
+      const c = cost(without);
+      if (c < best) best = c, sizes = without, again = true;
+    }
+  }
+  solve(sizes);
+  const memo = new Map<number, number[]>();
+  return (n) => {
+    let r = memo.get(n);
+    if (!r) {
+      r = [];
+      for (let t = n; t > 0; t -= pick[t]) r.push(pick[t]);
+      r.sort((a, b) => b - a);
+      memo.set(n, r);
+    }
+    return r;
+  };
+}
+
+const lebSize = (v: number): number => (v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : v < 1 << 21 ? 3 : 4);
 
 /**
  * The branch-hint section with `unlikely` hints at the given offsets of the rewritten
