@@ -45,6 +45,13 @@
  * frame's last word for this reason. Boundary spill locals are shared where no site needs
  * two of them at once (colorSlots). Non-defaultable locals become nullable with `ref.as_non_null` at each read,
  * since the synthetic blocks would break their initialization rule.
+ *
+ * Where the run time goes (QuickJS, Node 20, measured by removing parts of the output):
+ * the shared save after $unwind and the rewind dispatch edges both make V8 keep the frame's
+ * locals live around loops. Removing both takes the warm overhead from 2.0x to 1.1x; either
+ * alone, only to about 1.6x; the checks themselves cost little. Avoiding it needs saves per
+ * site and restores next to each target, some 80-190 KB more on QuickJS: the size/time
+ * trade-off this scheme leaves open. Node 26 runs the same output at about 1.4x.
  */
 import { hasLocal, liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';
