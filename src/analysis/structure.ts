@@ -16,10 +16,14 @@ export interface Structure {
 export const isOpener = (op: number): boolean =>
   op === Op.block || op === Op.loop || op === Op.if || op === Op.try || op === Op.try_table;
 
-/** Matches the structure of a valid body. */
-export function structureOf(body: Body): Structure {
+/**
+ * Matches the structure of a valid body. `into`, if long enough, is filled instead of a
+ * new array (a pass over thousands of bodies reuses one; `match` may then be longer).
+ */
+export function structureOf(body: Body, into: Int32Array | null = null): Structure {
   const n = body.length;
-  const match = new Int32Array(n).fill(-1);
+  const match = into !== null && into.length >= n ? into : new Int32Array(n);
+  match.fill(-1, 0, n);
   const open: number[] = [];
   const ops = body.ops;
   for (let i = 0; i < n; i++) {

@@ -233,6 +233,7 @@ function zeroedI32(slot: number, n: number): Int32Array {
   return a;
 }
 let stackPool = new Int32Array(256);
+let reusedMatch = new Int32Array(256);
 
 /** Rewrites one instrumented function. */
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
@@ -241,7 +242,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const n = src.length;
   const ops = src.ops;
   const imm = src.imm;
-  const structure = structureOf(src);
+  const structure = structureOf(src, reusedMatch.length >= n ? reusedMatch : (reusedMatch = new Int32Array(2 * n)));
   const { match, last } = structure;
   const nParams = fn.params.length;
   const localTypes: ValType[] = [...fn.params, ...src.localTypes()];
