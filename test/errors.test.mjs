@@ -216,3 +216,29 @@ test('the data section is decoded on first use, and changes to it are written', 
   cleared.datas = [];
   assert.equal(readModule(writeModule(cleared)).datas.length, 0);
 });
+
+test('CLI: long work shows progress on a terminal, and nothing when stderr is a pipe', (t) => {
+  const asyncIo = fileURLToPath(new URL('../examples/async-io.wasm', import.meta.url));
+  const cases = [
+    ['asyncify', asyncIo, '-o', join(tmp, 'p.asyncify.wasm'), '--imports', 'env.sleep'],
+    ['print', asyncIo, '-o', join(tmp, 'p.wat')],
+  ];
+  for (const args of cases) {
+    const piped = weft(...args);
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stderr, '', `${args[0]}: quiet on a pipe`);
+  }
+  // util-linux `script` runs the command on a pseudo-terminal.
+  const probe = spawnSync('script', ['--version'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    t.skip('script (util-linux) is not installed: no pseudo-terminal to test with');
+    return;
+  }
+  for (const args of cases) {
+    const cmd = [process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, new RegExp(`\\r\\x1b\\[K${args[0]}: functions: \\d+/\\d+ \\(\\d+%\\)`), `${args[0]}: a progress line`);
+    assert.match(r.stdout, /\r\x1b\[K(weft: .*\r?\n)?$/, `${args[0]}: the line is cleared at the end`);
+  }
+});

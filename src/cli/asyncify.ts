@@ -4,7 +4,7 @@ import { writeModule } from '../binary/encode.js';
 import { asyncify, AsyncifyError, type AsyncifyOptions } from '../passes/asyncify/index.js';
 import { validate } from '../validate/module.js';
 import { formatValidationError } from './validate.js';
-import { fail, note, readInput, reportErrors, UsageError, writeOutput, type Command } from './common.js';
+import { fail, note, progress, readInput, reportErrors, UsageError, writeOutput, type Command } from './common.js';
 
 const HELP = `usage: weft asyncify IN.wasm -o OUT.wasm [options]
 
@@ -170,12 +170,17 @@ export const asyncifyCommand: Command = (args) => {
       verbose: options.has('--verbose') ? (line) => process.stderr.write(`${line}\n`) : undefined,
       warn: (line) => process.stderr.write(`warning: ${line}\n`),
     };
+    // Verbose lines would break into the progress line.
+    const shown = opts.verbose ? null : progress('asyncify: functions');
+    if (shown) opts.progress = shown.step;
     let report;
     try {
       report = asyncify(m, opts);
     } catch (e) {
       if (e instanceof AsyncifyError) return fail(`${input}: ${e.message}`);
       throw e;
+    } finally {
+      shown?.end();
     }
     const bytes = writeModule(m);
     if (options.has('--validate')) {

@@ -210,6 +210,29 @@ export async function reportErrors(file: string, body: () => number | Promise<nu
   }
 }
 
+/**
+ * Progress of long work on stderr when it is a terminal: `step(done, total)` redraws one
+ * line, at most ten times a second; `end()` clears it. Null when stderr is not a terminal
+ * (pipes and CI logs stay quiet), so that callers pass nothing and pay nothing.
+ */
+export function progress(label: string): { step: (done: number, total: number) => void; end: () => void } | null {
+  if (!process.stderr.isTTY) return null;
+  let last = -Infinity;
+  let shown = false;
+  return {
+    step(done, total) {
+      const now = performance.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      process.stderr.write(`\r\x1b[K${label}: ${done}/${total} (${Math.floor((100 * done) / Math.max(1, total))}%)`);
+    },
+    end() {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
 /** A status line on stderr when it is a terminal; pipes and CI logs stay quiet. */
 export function note(message: string): void {
   if (process.stderr.isTTY) process.stderr.write(`${message}\n`);

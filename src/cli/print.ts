@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
 import { readModule } from '../binary/decode.js';
 import { printModuleTo } from '../text/printer.js';
-import { parseArgs, readInput, reportErrors, UsageError, writeAll, writeOutputStreamed, type Command } from './common.js';
+import { parseArgs, progress, readInput, reportErrors, UsageError, writeAll, writeOutputStreamed, type Command } from './common.js';
 
 const HELP = `usage: weft print IN.wasm [-o OUT.wat] [--folded]
 
@@ -29,7 +29,13 @@ export const printCommand: Command = (args) => {
     const print = (fd: number): void => printModuleTo(m, (chunk) => writeAll(fd, Buffer.from(chunk, 'utf8')), { folded });
     if (out !== undefined) {
       // A regular file takes each chunk whole: let Node encode straight from the string.
-      writeOutputStreamed(out, (fd) => printModuleTo(m, (chunk) => writeSync(fd, chunk), { folded }));
+      // (Progress only then: on stdout it would mix with the text when both are the terminal.)
+      const shown = progress('print: functions');
+      try {
+        writeOutputStreamed(out, (fd) => printModuleTo(m, (chunk) => writeSync(fd, chunk), { folded, progress: shown?.step }));
+      } finally {
+        shown?.end();
+      }
       return 0;
     }
     try {

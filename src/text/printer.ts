@@ -49,6 +49,8 @@ import { heapIndex, heapTypeName, isExactHeap, REF, REF_NULL, valTypeName, type 
 export interface PrintOptions {
   /** Print bodies as folded S-expressions (default: flat instructions, indented). */
   folded?: boolean;
+  /** Called before each function is printed (for a progress display). */
+  progress?: (done: number, total: number) => void;
 }
 
 /** The module as text. For modules whose text may exceed V8's string limit, use printModuleTo. */
@@ -60,7 +62,7 @@ export function printModule(m: Module, options: PrintOptions = {}): string {
 
 /** Prints the module as text, handing it to `write` in chunks of about CHUNK characters. */
 export function printModuleTo(m: Module, write: (chunk: string) => void, options: PrintOptions = {}): void {
-  new Printer(m, write, options.folded === true).module();
+  new Printer(m, write, options.folded === true, options.progress ?? null).module();
 }
 
 // Small enough that a chunk's rope of pieces stays in cache while it is flattened and
@@ -400,6 +402,7 @@ class Printer {
     private readonly m: Module,
     private readonly write: (chunk: string) => void,
     private readonly folded: boolean,
+    private readonly progress: ((done: number, total: number) => void) | null,
   ) {
     const n = m.names;
     const count = (kind: ExternKind, defined: number): number => m.imports.filter((i) => i.kind === kind).length + defined;
@@ -1033,6 +1036,7 @@ class Printer {
     const imported = m.imports.filter((i) => i.kind === ExternKind.Func).length;
     const b = this.scratch;
     for (let j = 0; j < m.funcs.length; j++) {
+      this.progress?.(j, m.funcs.length);
       const f = m.funcs[j];
       const index = imported + j;
       const body = decodeFunc(m, f, b);

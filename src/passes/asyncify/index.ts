@@ -85,6 +85,8 @@ export interface AsyncifyOptions {
   verbose?: (line: string) => void;
   /** Receives warnings (list entries that match nothing). */
   warn?: (line: string) => void;
+  /** Called before each defined function is rewritten or passed over (for a progress display). */
+  progress?: (done: number, total: number) => void;
 }
 
 export interface AsyncifyReport {
@@ -527,6 +529,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const frames: (FrameHoles & { d: number })[] = [];
   const asserted = new Body();
   for (let d = 0; d < nDefined; d++) {
+    options.progress?.(d, nDefined);
     const f = nFuncImports + d;
     if (!analysis.instrument[f]) {
       // The runtime's own functions change the state on purpose: no asserts there.
