@@ -607,7 +607,10 @@ class FuncValidator {
       for (;;) {
         // The common shapes, on operands of exactly the expected types (see FAST_ARITY).
         switch (arity[op]) {
-          case LOCAL_GET: {
+          case LOCAL_GET:
+          case LOCAL_SET:
+          case LOCAL_TEE: {
+            // of an initialized local
             let x: number;
             let next = pos;
             if (raw) {
@@ -616,12 +619,16 @@ class FuncValidator {
               x = v >> 2;
               next = pos + 1 + (v & 3);
             } else x = imm[k];
-            if (x < nlocals && inited[x] && sp < stack.length) {
+            if (x >= nlocals || !inited[x]) break;
+            if (arity[op] === LOCAL_GET) {
+              if (sp === stack.length) break;
               stack[sp++] = locals[x];
-              pos = next;
-              continue instructions;
+            } else {
+              if (sp === floor || stack[sp - 1] !== locals[x]) break;
+              if (op === localSet) sp--;
             }
-            break;
+            pos = next;
+            continue instructions;
           }
           case PUSH_CONST: {
             let next = pos;
@@ -643,24 +650,6 @@ class FuncValidator {
               continue instructions;
             }
             break;
-          case LOCAL_SET:
-          case LOCAL_TEE: {
-            // of an initialized local
-            let x: number;
-            let next = pos;
-            if (raw) {
-              const v = leb14(buf, pos + 1, LEB_UNSIGNED);
-              if (v === -1) break;
-              x = v >> 2;
-              next = pos + 1 + (v & 3);
-            } else x = imm[k];
-            if (x < nlocals && inited[x] && sp > floor && stack[sp - 1] === locals[x]) {
-              if (op === localSet) sp--;
-              pos = next;
-              continue instructions;
-            }
-            break;
-          }
           case LOAD:
           case STORE: {
             let flags: number;
