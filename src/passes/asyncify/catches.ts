@@ -15,7 +15,7 @@
  * (several payload values, or parameters) come from `typeIndex`. A handler that `rethrow`s
  * its exception needs the catch frame, so such a try is left alone (and the rewrite reports
  * it): capturing the exception as an exnref would mix legacy and new exception handling in
- * one function, which V8 rejects.
+ * one module, which V8 rejects.
  */
 import { structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';

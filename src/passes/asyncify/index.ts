@@ -34,7 +34,7 @@
 import { decodeExpr, decodeFunc } from '../../binary/decode.js';
 import { BRANCH_HINTS, encodeBranchHintSection, encodeFuncHints, splitBranchHintSection } from '../../binary/branch-hints.js';
 import { encodeBody, encodeBodyAt, encodeInstructions } from '../../binary/encode-body.js';
-import { Sink } from '../../binary/sink.js';
+import { lebLength, Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
 import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
@@ -512,11 +512,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     let offsets: number[] = [];
     if (frame) {
       // The frame's holes are byte offsets from here on (the hint offsets stay ascending).
-      const at = unlikely ? [...unlikely] : [];
-      at.push(frame.restoreAt, frame.saveAt);
-      at.sort((x, y) => x - y);
+      const at = [...(unlikely ?? []), frame.restoreAt, frame.saveAt].sort((x, y) => x - y);
       const byteAt = encodeBodyAt(b, sink, at);
-      const off = (i: number): number => byteAt[at.indexOf(i)];
+      const byteOf = new Map(at.map((i, j) => [i, byteAt[j]]));
+      const off = (i: number): number => byteOf.get(i)!;
       frames.push({ d, groups: frame.groups, restoreAt: off(frame.restoreAt), saveAt: off(frame.saveAt) });
       if (unlikely) offsets = unlikely.map(off);
     } else if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
@@ -587,33 +586,27 @@ function fillFrameHoles(
   frameHelpers: (types: ValType[]) => { save: number; restore: number },
 ): void {
   // Roughly what a call costs (both sides) and what a helper pair of n values does.
-  const callBytes = 2 * (1 + lebSize(nFuncImports + m.funcs.length + 64));
+  const callBytes = 2 * (1 + lebLength(nFuncImports + m.funcs.length + 64));
   const parts = FRAME_GROUPS.map((_, g) => {
     const counts = new Map<number, number>();
     for (const f of frames) if (f.groups[g]) counts.set(f.groups[g], (counts.get(f.groups[g]) ?? 0) + 1);
     return chunkSizes(counts, (n) => 26 + 14 * n, callBytes);
   });
-  const call = (bytes: number[], index: number): void => {
-    bytes.push(Op.call);
-    for (let v = index; ; ) {
-      const b = v & 0x7f;
-      v >>>= 7;
-      if (!v) {
-        bytes.push(b);
-        break;
-      }
-      bytes.push(b | 0x80);
+  const calls = (indices: number[]): Uint8Array => {
+    const out = new Sink(indices.length * 6);
+    for (const index of indices) {
+      out.u8(Op.call);
+      out.u32(index);
     }
+    return out.result();
   };
   for (const f of frames) {
     const chunks: ValType[][] = [];
     f.groups.forEach((n, g) => {
       for (const size of n ? parts[g](n) : []) chunks.push(new Array<ValType>(size).fill(FRAME_GROUPS[g]));
     });
-    const restore: number[] = [];
-    const save: number[] = [];
-    for (const c of chunks) call(restore, frameHelpers(c).restore);
-    for (let j = chunks.length - 1; j >= 0; j--) call(save, frameHelpers(chunks[j]).save);
+    const restore = calls(chunks.map((c) => frameHelpers(c).restore));
+    const save = calls(chunks.map((c) => frameHelpers(c).save).reverse());
     const raw = m.funcs[f.d].raw!;
     const out = new Uint8Array(raw.length + restore.length + save.length);
     out.set(raw.subarray(0, f.restoreAt), 0);
@@ -686,7 +679,6 @@ function chunkSizes(counts: Map<number, number>, pairBytes: (n: number) => numbe
   };
 }
 
-const lebSize = (v: number): number => (v < 1 << 7 ? 1 : v < 1 << 14 ? 2 : v < 1 << 21 ? 3 : 4);
 
 /**
  * The branch-hint section with `unlikely` hints at the given offsets of the rewritten
