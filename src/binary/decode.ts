@@ -142,8 +142,8 @@ export function readModule(input: Uint8Array, options: ReadOptions = {}): Module
         // Checked now, decoded on first use: real modules carry up to ~100,000 segments.
         const before = s.nonCanonical;
         s.nonCanonical = false;
-        skipDatas(s, n, scratch);
-        deferDatas(m, { bytes: bytes.subarray(start, end), offset: start, count: n, canonical: !s.nonCanonical });
+        const plainActive = skipDatas(s, n, scratch);
+        deferDatas(m, { bytes: bytes.subarray(start, end), offset: start, count: n, canonical: !s.nonCanonical, plainActive });
         s.nonCanonical ||= before;
         break;
       }
@@ -187,8 +187,14 @@ function readCodeEntries(s: Cursor, m: Module, n: number, funcTypes: number[]): 
   }
 }
 
-function skipDatas(s: Cursor, n: number, scratch: Body): void {
-  for (let i = 0; i < n; i++) skipData(s, scratch);
+/** Checks the data segments' structure; returns LazySection.plainActive. */
+function skipDatas(s: Cursor, n: number, scratch: Body): number {
+  let plain = 0;
+  for (let i = 0; i < n; i++) {
+    const kind = skipData(s, scratch);
+    if (plain >= 0 && kind !== PASSIVE) plain = kind === PLAIN ? plain + 1 : -1;
+  }
+  return plain;
 }
 
 /**
@@ -365,19 +371,22 @@ function readExpr(s: Cursor, scratch: Body): Expr {
 }
 
 /** Decodes a constant expression to find (and check) its extent. */
-function skipExpr(s: Cursor, scratch: Body): void {
+/** Checks a constant expression's structure; true when it is the common `i32.const N end`. */
+function skipExpr(s: Cursor, scratch: Body): boolean {
   const start = s.pos;
   // Fast path for the common `i32.const n end` (data and element offsets).
   if (s.buf[start] === 0x41 && start < s.end) {
     s.pos++;
     s.s32();
-    if (s.pos < s.end && s.buf[s.pos] === 0x0b) s.pos++;
-    else s.pos = start;
+    if (s.pos < s.end && s.buf[s.pos] === 0x0b) {
+      s.pos++;
+      return true;
+    }
+    s.pos = start;
   }
-  if (s.pos === start) {
-    scratch.reset();
-    decodeInstructions(s, scratch);
-  }
+  scratch.reset();
+  decodeInstructions(s, scratch);
+  return false;
 }
 
 function readElem(s: Cursor, scratch: Body): Elem {
@@ -411,13 +420,17 @@ function readElem(s: Cursor, scratch: Body): Elem {
 }
 
 /** Checks one data segment's structure without building it. */
-function skipData(s: Cursor, scratch: Body): void {
+const PASSIVE = 0, PLAIN = 1, OTHER = 2;
+
+/** Checks one data segment's structure: PASSIVE, PLAIN (active in memory 0 at `i32.const N`) or OTHER. */
+function skipData(s: Cursor, scratch: Body): number {
   const at = s.pos;
   const flags = s.u32();
   if (flags > 2) s.fail(`malformed data segment kind ${flags}`, at);
   if (flags === 2) s.u32();
-  if (flags !== 1) skipExpr(s, scratch);
+  const plain = flags !== 1 && skipExpr(s, scratch);
   s.skip(s.u32());
+  return flags === 1 ? PASSIVE : flags === 0 && plain ? PLAIN : OTHER;
 }
 
 /**

@@ -164,6 +164,11 @@ export interface LazySection {
   offset: number;
   count: number;
   canonical: boolean;
+  /**
+   * Data section only: the number of active segments when each is in memory 0 at an
+   * `i32.const N end` offset (what the validator then need not look at), else -1.
+   */
+  plainActive?: number;
 }
 
 export function emptyNames(): Names {

@@ -9,7 +9,7 @@ import { bodySource, decodeExpr, decodeFunc, visitDatas } from '../binary/decode
 import { WasmDecodeError } from '../binary/cursor.js';
 import { Body } from '../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../ir/module.js';
-import { OP_BY_NAME } from '../ir/opcodes.js';
+import { Op, OP_BY_NAME } from '../ir/opcodes.js';
 import { I32, I64, isRefType, type Limits, type ValType } from '../ir/types.js';
 import type { Features, GlobalInfo, ModuleContext, ValidationError } from './context.js';
 import { FastCore } from './core.js';
@@ -172,6 +172,9 @@ function buildContext(m: Module, features: Features): ModuleContext {
 
   const validator = new BodyValidator(ctx);
   const constBody = (b: Body, type: ValType, what: string, at: number): void => {
+    // Nearly every segment offset is one constant of the address type (a module may have
+    // 100,000 of them): valid without setting up the validator.
+    if (b.length === 2 && b.ops[1] === Op.end && b.ops[0] === (type === I32 ? Op.i32_const : type === I64 ? Op.i64_const : -1)) return;
     const error = validator.constExpr(b, type);
     if (error) fail(`${what}: ${error.message}`, at);
   };
@@ -210,7 +213,10 @@ function buildContext(m: Module, features: Features): ModuleContext {
     ctx.elems.push(e.type);
   }
   ctx.dataCount = m.hasDataCount ? (m.lazyData?.count ?? m.datas.length) : null;
-  visitDatas(m, scratch, (flags, memory, offset, at) => {
+  // When the reader found every active segment in memory 0 at an `i32.const N` offset,
+  // they are valid with a 32-bit memory 0 and declare no function: no need to visit them.
+  const plain = m.lazyData?.plainActive ?? -1;
+  if (plain < 0 || (plain > 0 && (ctx.memories.length === 0 || ctx.memories[0]))) visitDatas(m, scratch, (flags, memory, offset, at) => {
     if (!offset) return;
     declareIn(offset);
     if (memory >= ctx.memories.length) fail(`unknown memory ${memory}`);
