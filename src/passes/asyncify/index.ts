@@ -40,6 +40,7 @@ import { ExternKind, importCount, type Expr, type Module } from '../../ir/module
 import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
 import { I32, I64, valTypeName, type HeapType, type ValType } from '../../ir/types.js';
 import type { ValidationError } from '../../validate/context.js';
+import { FastCore } from '../../validate/core.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
@@ -208,7 +209,12 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   if ('error' in checked) throw invalid(checked.error);
   let ctx = checked.ctx;
   const bodyValidator = new BodyValidator(ctx);
+  // The fast core takes nearly every body straight from its bytes; the complete validator the rest.
+  const core = FastCore.for(ctx);
+  const definedFrom = importCount(m, ExternKind.Func);
   const check = (f: number, body: Body): void => {
+    const raw = m.funcs[f - definedFrom].raw;
+    if (core !== null && raw !== null && !m.funcs[f - definedFrom].body && core.check(f, raw)) return;
     if (bodyValidator.body(f, body)) throw invalid(validateFunc(m, ctx, f)!);
   };
   const o: AnalysisOptions = {
