@@ -115,6 +115,18 @@
     (memory.copy (local.get $sp) (local.get $ts) (local.get $n))
     (i32.add (local.get $sp) (local.get $n)))
 
+  ;; The types of the label at branch depth $x from the frame at $fp: (types, count), or
+  ;; count -1 when there is no such label. A loop's label is its parameters, others' their results.
+  (func $label (param $fp i32) (param $x i32) (result i32 i32)
+    (local $f i32)
+    (local.set $f (i32.sub (local.get $fp) (i32.shl (local.get $x) (i32.const 4))))
+    (if (i32.or (i32.gt_u (local.get $x) (i32.const 4096)) (i32.lt_s (local.get $f) (i32.const 0x12000)))
+      (then (return (i32.const 0) (i32.const -1))))
+    (if (i32.eq (i32.load8_u offset=14 (local.get $f)) (i32.const 11))
+      (then (return (i32.load offset=4 (local.get $f)) (i32.load offset=8 (local.get $f)))))
+    (return (i32.add (i32.load offset=4 (local.get $f)) (i32.load offset=8 (local.get $f)))
+            (i32.load16_u offset=12 (local.get $f))))
+
   ;; Validates the code entry at [$pos, $end) (locals, then instructions) of a function of
   ;; type $type: 1 if valid, 0 if the complete validator must decide. The host leaves 256
   ;; readable bytes after $end.
@@ -347,14 +359,8 @@
             (local.set $sp (call $pop (local.get $sp) (local.get $floor) (local.get $unr) (i32.const 0x2c7f) (i32.const 1)))
             (br_if $bail (i32.eqz (local.get $sp)))))
         (call $u32 (local.get $pos)) (local.set $pos) (local.set $x)
-        (local.set $t (i32.sub (local.get $fp) (i32.shl (local.get $x) (i32.const 4))))
-        (br_if $bail (i32.or (i32.gt_u (local.get $x) (i32.const 4096)) (i32.lt_s (local.get $t) (i32.const 0x12000))))
-        (local.set $ts (i32.load offset=4 (local.get $t)))
-        (if (i32.eq (i32.load8_u offset=14 (local.get $t)) (i32.const 11))
-          (then (local.set $n (i32.load offset=8 (local.get $t))))
-          (else
-            (local.set $ts (i32.add (local.get $ts) (i32.load offset=8 (local.get $t))))
-            (local.set $n (i32.load16_u offset=12 (local.get $t)))))
+        (call $label (local.get $fp) (local.get $x)) (local.set $n) (local.set $ts)
+        (br_if $bail (i32.lt_s (local.get $n) (i32.const 0)))
         (br_if $main (i32.eqz (local.get $n)))
         (br_if $main (i32.and (i32.and (i32.eq (local.get $n) (i32.const 1)) (i32.gt_s (local.get $sp) (local.get $floor)))
                               (i32.eq (i32.load8_u offset=0 (i32.sub (local.get $sp) (i32.const 1))) (i32.load8_u (local.get $ts)))))
@@ -465,36 +471,21 @@
         (br $main))
         ;; br
         (call $u32 (local.get $pos)) (local.set $pos) (local.set $x)
-        (local.set $t (i32.sub (local.get $fp) (i32.shl (local.get $x) (i32.const 4))))
-        (br_if $bail (i32.or (i32.gt_u (local.get $x) (i32.const 4096)) (i32.lt_s (local.get $t) (i32.const 0x12000))))
-        (local.set $ts (i32.load offset=4 (local.get $t)))
-        (if (i32.eq (i32.load8_u offset=14 (local.get $t)) (i32.const 11))
-          (then (local.set $n (i32.load offset=8 (local.get $t))))
-          (else
-            (local.set $ts (i32.add (local.get $ts) (i32.load offset=8 (local.get $t))))
-            (local.set $n (i32.load16_u offset=12 (local.get $t)))))
+        (call $label (local.get $fp) (local.get $x)) (local.set $n) (local.set $ts)
+        (br_if $bail (i32.lt_s (local.get $n) (i32.const 0)))
         (br_if $bail (i32.eqz (call $check (local.get $sp) (local.get $floor) (local.get $unr) (local.get $ts) (local.get $n))))
         (br $unwind))
         ;; br_table: every label has the default's arity and matches the stack
-        (if (i32.and (i32.gt_s (local.get $sp) (local.get $floor)) (i32.eq (i32.load8_u offset=0 (i32.sub (local.get $sp) (i32.const 1))) (i32.const 0x7f)))
-          (then (local.set $sp (i32.sub (local.get $sp) (i32.const 1))))
-          (else
-            (local.set $sp (call $pop (local.get $sp) (local.get $floor) (local.get $unr) (i32.const 0x2c7f) (i32.const 1)))
-            (br_if $bail (i32.eqz (local.get $sp)))))
+        (local.set $sp (call $pop (local.get $sp) (local.get $floor) (local.get $unr) (i32.const 0x2c7f) (i32.const 1)))
+        (br_if $bail (i32.eqz (local.get $sp)))
         (call $u32 (local.get $pos)) (local.set $pos) (local.set $n)
         ;; $n + 1 labels, the last the default; $b is the arity of the first
         (local.set $b (i32.const -1))
         (loop $labels
           (br_if $bail (i32.ge_u (local.get $pos) (local.get $end)))
           (call $u32 (local.get $pos)) (local.set $pos) (local.set $x)
-          (local.set $t (i32.sub (local.get $fp) (i32.shl (local.get $x) (i32.const 4))))
-          (br_if $bail (i32.or (i32.gt_u (local.get $x) (i32.const 4096)) (i32.lt_s (local.get $t) (i32.const 0x12000))))
-          (local.set $ts (i32.load offset=4 (local.get $t)))
-          (if (i32.eq (i32.load8_u offset=14 (local.get $t)) (i32.const 11))
-            (then (local.set $a (i32.load offset=8 (local.get $t))))
-            (else
-              (local.set $ts (i32.add (local.get $ts) (i32.load offset=8 (local.get $t))))
-              (local.set $a (i32.load16_u offset=12 (local.get $t)))))
+          (call $label (local.get $fp) (local.get $x)) (local.set $a) (local.set $ts)
+          (br_if $bail (i32.lt_s (local.get $a) (i32.const 0)))
           (if (i32.lt_s (local.get $b) (i32.const 0)) (then (local.set $b (local.get $a))))
           (br_if $bail (i32.ne (local.get $a) (local.get $b)))
           (br_if $bail (i32.eqz (call $check (local.get $sp) (local.get $floor) (local.get $unr) (local.get $ts) (local.get $a))))
