@@ -282,7 +282,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const isSite = (i: number): boolean => siteCall(analysis, funcIndex, src, i);
   const sites: number[] = [];
   const levels = new Map<number, Element[]>();
-  {
+  findSites();
+  /**
+   * Finds the sites and registers them in their levels. (This and the other long phases are
+   * functions of their own: V8 compiles small functions sooner and in less time, which on
+   * a module of a few thousand functions is most of the run.)
+   */
+  function findSites(): void {
     const open: number[] = []; // level keys of the open levels
     const dead: boolean[] = [];
     let curDead = false;
@@ -353,26 +359,30 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const candidates: number[] = [];
   let writes: Map<number, number[]> | null = null; // write positions of each local, when first needed
   let elseOf: Map<number, number> | null = null; // each if's else, when first needed
-  for (const list of levels.values()) {
-    for (const e of list) {
-      if (ops[e.instr] === Op.if) {
-        ifLanding(e);
-        continue;
-      }
-      if (!isCall(ops[e.instr])) continue;
-      const { count, keep } = siteArgs(e.instr);
-      const indirect = keep === 1;
-      const bound = e.height - count;
-      landingStarts(e.instr, e.height, count, !indirect, true, !indirect, nullable);
-      // The earliest start whose code can be recomputed.
-      for (let c = candidates.length - 1; c >= 0; c--) {
-        if (!recomputable(candidates[c], e.instr)) continue;
-        e.landing = candidates[c];
-        e.height = bound;
-        let exact = indirect;
-        for (let q = e.landing; q < e.instr && !exact; q++) exact = PLAIN_LOAD[ops[q]] === 1 || ops[q] === Op.local_tee;
-        if (exact) for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
-        break;
+  findLandings();
+  /** Where each site's landing starts: its arguments computed again when rewinding. */
+  function findLandings(): void {
+    for (const list of levels.values()) {
+      for (const e of list) {
+        if (ops[e.instr] === Op.if) {
+          ifLanding(e);
+          continue;
+        }
+        if (!isCall(ops[e.instr])) continue;
+        const { count, keep } = siteArgs(e.instr);
+        const indirect = keep === 1;
+        const bound = e.height - count;
+        landingStarts(e.instr, e.height, count, !indirect, true, !indirect, nullable);
+        // The earliest start whose code can be recomputed.
+        for (let c = candidates.length - 1; c >= 0; c--) {
+          if (!recomputable(candidates[c], e.instr)) continue;
+          e.landing = candidates[c];
+          e.height = bound;
+          let exact = indirect;
+          for (let q = e.landing; q < e.instr && !exact; q++) exact = PLAIN_LOAD[ops[q]] === 1 || ops[q] === Op.local_tee;
+          if (exact) for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) suffixReads.add(imm[q * 4]);
+          break;
+        }
       }
     }
   }
@@ -502,46 +512,50 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // time, so that they cannot trap: their addresses are computed from saved locals that
   // the arms do not write.
   const orState = zeroedU8(5, n);
-  for (const list of levels.values()) {
-    for (const e of list) {
-      if (ops[e.instr] !== Op.if || e.landing !== e.instr || list.length === 1 || blockParams(e.instr) || hotArm(e.instr) !== 1) continue;
-      landingStarts(e.instr, e.height, 1, true, false, true, nullable);
-      const exact = (x: number): boolean => saved.has(x) && !writtenIn(x, e.instr, match[e.instr]);
-      for (let c = candidates.length - 1; c >= 0; c--) {
-        if (!exactAddresses(candidates[c], e.instr, exact)) continue;
-        e.landing = candidates[c];
-        e.height -= 1;
-        orState[e.instr] = 1;
-        break;
-      }
-    }
-  }
-  for (const list of levels.values()) {
-    for (const e of list) {
-      if (!isCall(ops[e.instr]) || e.height === 0) continue;
-      const from = e.landing;
-      if (from === e.instr && siteArgs(e.instr).count > 0) continue;
-      landingStarts(from, e.height, e.height, false, false, false, nullable);
-      if (!candidates.length) continue;
-      const start = candidates[candidates.length - 1];
-      const reads = new Set<number>();
-      let news = 0;
-      for (let q = start; q < from; q++) {
-        if (ops[q] !== Op.local_get) continue;
-        const x = imm[q * 4];
-        if (writtenIn(x, q, e.instr)) {
-          news = Infinity;
+  recomputeBelow();
+  /** Landings moved earlier: hot ifs computing their condition again, and values below calls. */
+  function recomputeBelow(): void {
+    for (const list of levels.values()) {
+      for (const e of list) {
+        if (ops[e.instr] !== Op.if || e.landing !== e.instr || list.length === 1 || blockParams(e.instr) || hotArm(e.instr) !== 1) continue;
+        landingStarts(e.instr, e.height, 1, true, false, true, nullable);
+        const exact = (x: number): boolean => saved.has(x) && !writtenIn(x, e.instr, match[e.instr]);
+        for (let c = candidates.length - 1; c >= 0; c--) {
+          if (!exactAddresses(candidates[c], e.instr, exact)) continue;
+          e.landing = candidates[c];
+          e.height -= 1;
+          orState[e.instr] = 1;
           break;
         }
-        if (!saved.has(x) && !reads.has(x)) news++;
-        reads.add(x);
       }
-      if (news > e.height) continue;
-      e.landing = start;
-      e.height = 0;
-      for (const x of reads) {
-        suffixReads.add(x);
-        saved.add(x);
+    }
+    for (const list of levels.values()) {
+      for (const e of list) {
+        if (!isCall(ops[e.instr]) || e.height === 0) continue;
+        const from = e.landing;
+        if (from === e.instr && siteArgs(e.instr).count > 0) continue;
+        landingStarts(from, e.height, e.height, false, false, false, nullable);
+        if (!candidates.length) continue;
+        const start = candidates[candidates.length - 1];
+        const reads = new Set<number>();
+        let news = 0;
+        for (let q = start; q < from; q++) {
+          if (ops[q] !== Op.local_get) continue;
+          const x = imm[q * 4];
+          if (writtenIn(x, q, e.instr)) {
+            news = Infinity;
+            break;
+          }
+          if (!saved.has(x) && !reads.has(x)) news++;
+          reads.add(x);
+        }
+        if (news > e.height) continue;
+        e.landing = start;
+        e.height = 0;
+        for (const x of reads) {
+          suffixReads.add(x);
+          saved.add(x);
+        }
       }
     }
   }
@@ -746,155 +760,160 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   /** Per boundary slot: (first site, last site, saved?) of each element it spills for. */
   const slotUses = new Map<number, number[]>();
   const pending = zeroedI32(2, n); // site index + 1 at a site whose landing was before it
-  // Instructions copied as they are, in runs; the others are marked here.
-  const special = zeroedU8(4, n);
-  const anyNonNull = nonNull.includes(1);
-  for (let i = 0; i < n; i++) {
-    const s = SPECIAL[ops[i]];
-    if (s === 1 || (s === 2 && anyNonNull && nonNull[imm[i * 4]])) special[i] = 1;
-  }
-  for (const list of levels.values()) for (const e of list) special[e.landing] = special[e.instr] = 1;
-  let run = -1;
-  for (let i = 0; i <= last; i++) {
-    if (special[i] === 0) {
-      if (run < 0) run = i;
-      continue;
-    }
-    if (run >= 0) {
-      copyInstructions(src, run, i, out);
-      run = -1;
-    }
-    const op = ops[i];
-    const k = i * 4;
-    const level = levelStack[levelStack.length - 1];
-    const elems = level.elements;
-    if (elems && level.next < elems.length && elems[level.next].landing === i) {
-      const e = elems[level.next++];
-      const all = stackAt(e.instr);
-      let types: ArrayLike<ValType> = all.subarray(0, e.height);
-      if (e.carried) {
-        out.push(Op.end);
-        eDepth--;
-      } else {
-        // An if with sites in one arm only needs no saved condition: its spill is zero when
-        // rewinding, whether the frame restored it (it held the value spilled on the way to
-        // the site: a write in between would be for an element inside the if, whose sites
-        // overlap, so colorSlots keeps their slots apart) or not (locals start at zero, and
-        // no rewind path writes a boundary slot). So the else arm takes the condition as it
-        // is, the then arm its eqz, folded into a comparison or eqz that computes it.
-        const arm = op === Op.if && e.height === all.length ? hotArm(i) : 0;
-        let condOp = -1;
-        if (arm === 1) {
-          const prev = special[i - 1] === 0 ? out.ops[out.length - 1] : -1;
-          condOp = I32_EQZ;
-          if (prev === I32_EQZ || prev === I64_EQZ) {
-            // Spill the eqz's operand instead.
-            out.length--;
-            condOp = prev;
-            if (prev === I64_EQZ) types = [...all.subarray(0, e.height - 1), I64];
-          } else if (prev >= 0 && INVERSE[prev]) {
-            out.ops[out.length - 1] = INVERSE[prev];
-          } else {
-            out.push(I32_EQZ);
-          }
-        }
-        // The spills this element's sites read when rewinding. Those they do not read are in
-        // slots of their own, never saved.
-        const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
-        const spilled = types;
-        const neededAt = (p: number): boolean => {
-          const isArg = p >= all.length - count && p < all.length - keep;
-          return (!isArg || !defaultable(spilled[p])) && !(arm && p === spilled.length - 1);
-        };
-        const xs = spill(types, level.depth, false, neededAt);
-        if (!e.inline) {
-          out.push(Op.end);
-          eDepth--;
-        }
-        reload(types, xs);
-        if (condOp >= 0) out.push(condOp);
-        for (let p = 0; p < xs.length; p++) {
-          const needed = neededAt(p);
-          if (needed) rewindReads.add(xs[p]);
-          let list = slotUses.get(xs[p]);
-          if (!list) slotUses.set(xs[p], (list = []));
-          list.push(e.first, e.last, needed ? 1 : 0);
-        }
-      }
-      if (isCall(op)) {
-        emitSite(i, e.first);
-        continue;
-      }
-      if (e.landing !== e.instr && isCall(ops[e.instr])) pending[e.instr] = e.first + 1;
-    }
-    if (pending[i] !== 0) {
-      emitSite(i, pending[i] - 1);
-      pending[i] = 0;
-      continue;
-    }
-    switch (op) {
-      case Op.block:
-      case Op.loop:
-      case Op.if:
-      case Op.try:
-      case Op.try_table: {
-        if (orState[i]) {
-          out.push(Op.global_get, env.stateGlobal);
-          out.push(I32_OR);
-        }
-        copyRelabeled(src, i, out, tr);
-        frames.push(eDepth++);
-        const bt = blockTypeAt(src, i);
-        startLevel(i, bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params : []);
-        continue;
-      }
-      case Op.else:
-      case Op.catch:
-      case Op.catch_all: {
-        levelStack.pop();
-        out.push(op, imm[k]);
-        const opener = match[i];
-        const bt = blockTypeAt(src, opener);
-        const params = op === Op.else && bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params
-          : op === Op.catch ? ctx.types.func(ctx.tags[imm[k]])!.params : [];
-        startLevel(i, params);
-        continue;
-      }
-      case Op.end:
-        levelStack.pop();
-        if (i === last) {
-          if (!DIVERGES[out.ops[out.length - 1]]) out.push(Op.return);
-          continue;
-        }
-        out.push(Op.end);
-        frames.pop();
-        eDepth--;
-        continue;
-      case Op.delegate:
-        levelStack.pop();
-        frames.pop();
-        eDepth--;
-        out.push(Op.delegate, tr(imm[k]));
-        continue;
-      default:
-        break;
-    }
-    switch (OP_IMM[op]) {
-      case Imm.Label:
-      case Imm.BrOnCast:
-      case Imm.BrTable:
-        copyRelabeled(src, i, out, tr);
-        continue;
-      case Imm.Local:
-        out.push(op, imm[k]);
-        if (op !== Op.local_set && nonNull[imm[k]]) out.push(REF_AS_NON_NULL);
-        continue;
-      default:
-        copyInstructions(src, i, i + 1, out);
-    }
-  }
+  emitInstructions();
   // Close $unwind: the site index (if any) is on the stack.
   out.push(Op.end);
+
+  /** The body's instructions, rewritten. */
+  function emitInstructions(): void {
+    // Instructions copied as they are, in runs; the others are marked here.
+    const special = zeroedU8(4, n);
+    const anyNonNull = nonNull.includes(1);
+    for (let i = 0; i < n; i++) {
+      const s = SPECIAL[ops[i]];
+      if (s === 1 || (s === 2 && anyNonNull && nonNull[imm[i * 4]])) special[i] = 1;
+    }
+    for (const list of levels.values()) for (const e of list) special[e.landing] = special[e.instr] = 1;
+    let run = -1;
+    for (let i = 0; i <= last; i++) {
+      if (special[i] === 0) {
+        if (run < 0) run = i;
+        continue;
+      }
+      if (run >= 0) {
+        copyInstructions(src, run, i, out);
+        run = -1;
+      }
+      const op = ops[i];
+      const k = i * 4;
+      const level = levelStack[levelStack.length - 1];
+      const elems = level.elements;
+      if (elems && level.next < elems.length && elems[level.next].landing === i) {
+        const e = elems[level.next++];
+        const all = stackAt(e.instr);
+        let types: ArrayLike<ValType> = all.subarray(0, e.height);
+        if (e.carried) {
+          out.push(Op.end);
+          eDepth--;
+        } else {
+          // An if with sites in one arm only needs no saved condition: its spill is zero when
+          // rewinding, whether the frame restored it (it held the value spilled on the way to
+          // the site: a write in between would be for an element inside the if, whose sites
+          // overlap, so colorSlots keeps their slots apart) or not (locals start at zero, and
+          // no rewind path writes a boundary slot). So the else arm takes the condition as it
+          // is, the then arm its eqz, folded into a comparison or eqz that computes it.
+          const arm = op === Op.if && e.height === all.length ? hotArm(i) : 0;
+          let condOp = -1;
+          if (arm === 1) {
+            const prev = special[i - 1] === 0 ? out.ops[out.length - 1] : -1;
+            condOp = I32_EQZ;
+            if (prev === I32_EQZ || prev === I64_EQZ) {
+              // Spill the eqz's operand instead.
+              out.length--;
+              condOp = prev;
+              if (prev === I64_EQZ) types = [...all.subarray(0, e.height - 1), I64];
+            } else if (prev >= 0 && INVERSE[prev]) {
+              out.ops[out.length - 1] = INVERSE[prev];
+            } else {
+              out.push(I32_EQZ);
+            }
+          }
+          // The spills this element's sites read when rewinding. Those they do not read are in
+          // slots of their own, never saved.
+          const { count, keep } = isCall(ops[e.instr]) ? siteArgs(e.instr) : { count: 0, keep: 0 };
+          const spilled = types;
+          const neededAt = (p: number): boolean => {
+            const isArg = p >= all.length - count && p < all.length - keep;
+            return (!isArg || !defaultable(spilled[p])) && !(arm && p === spilled.length - 1);
+          };
+          const xs = spill(types, level.depth, false, neededAt);
+          if (!e.inline) {
+            out.push(Op.end);
+            eDepth--;
+          }
+          reload(types, xs);
+          if (condOp >= 0) out.push(condOp);
+          for (let p = 0; p < xs.length; p++) {
+            const needed = neededAt(p);
+            if (needed) rewindReads.add(xs[p]);
+            let list = slotUses.get(xs[p]);
+            if (!list) slotUses.set(xs[p], (list = []));
+            list.push(e.first, e.last, needed ? 1 : 0);
+          }
+        }
+        if (isCall(op)) {
+          emitSite(i, e.first);
+          continue;
+        }
+        if (e.landing !== e.instr && isCall(ops[e.instr])) pending[e.instr] = e.first + 1;
+      }
+      if (pending[i] !== 0) {
+        emitSite(i, pending[i] - 1);
+        pending[i] = 0;
+        continue;
+      }
+      switch (op) {
+        case Op.block:
+        case Op.loop:
+        case Op.if:
+        case Op.try:
+        case Op.try_table: {
+          if (orState[i]) {
+            out.push(Op.global_get, env.stateGlobal);
+            out.push(I32_OR);
+          }
+          copyRelabeled(src, i, out, tr);
+          frames.push(eDepth++);
+          const bt = blockTypeAt(src, i);
+          startLevel(i, bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params : []);
+          continue;
+        }
+        case Op.else:
+        case Op.catch:
+        case Op.catch_all: {
+          levelStack.pop();
+          out.push(op, imm[k]);
+          const opener = match[i];
+          const bt = blockTypeAt(src, opener);
+          const params = op === Op.else && bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params
+            : op === Op.catch ? ctx.types.func(ctx.tags[imm[k]])!.params : [];
+          startLevel(i, params);
+          continue;
+        }
+        case Op.end:
+          levelStack.pop();
+          if (i === last) {
+            if (!DIVERGES[out.ops[out.length - 1]]) out.push(Op.return);
+            continue;
+          }
+          out.push(Op.end);
+          frames.pop();
+          eDepth--;
+          continue;
+        case Op.delegate:
+          levelStack.pop();
+          frames.pop();
+          eDepth--;
+          out.push(Op.delegate, tr(imm[k]));
+          continue;
+        default:
+          break;
+      }
+      switch (OP_IMM[op]) {
+        case Imm.Label:
+        case Imm.BrOnCast:
+        case Imm.BrTable:
+          copyRelabeled(src, i, out, tr);
+          continue;
+        case Imm.Local:
+          out.push(op, imm[k]);
+          if (op !== Op.local_set && nonNull[imm[k]]) out.push(REF_AS_NON_NULL);
+          continue;
+        default:
+          copyInstructions(src, i, i + 1, out);
+      }
+    }
+  }
 
 
   function emitSite(i: number, k: number): void {
@@ -1030,7 +1049,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const merged = restoreAt >= 0;
   if (merged) copyInstructions(out, 0, restoreAt, pro);
   const restoreStart = pro.length;
-  if (size || closure.length) {
+  if (size || closure.length) emitRestore();
+  /** The prologue's restore (inside the state check, unless merged into the first dispatch). */
+  function emitRestore(): void {
     if (!merged) {
       pro.push(Op.global_get, env.stateGlobal);
       proHints.push(pro.length);
