@@ -193,9 +193,9 @@ interface Element {
   /** Level stack height at the landing. */
   height: number;
   /** Starts its level, so it has no block of its own (set when the level is emitted). */
-  inline?: boolean;
+  inline: boolean;
   /** An if whose condition, known when rewinding (see hotArm), is the dispatch if's result. */
-  carried?: boolean;
+  carried: boolean;
 }
 
 /** A level of the body being emitted. */
@@ -311,7 +311,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         sites.push(i);
         // Register the site in its level, and each enclosing construct not yet registered
         // in its parent's (once one is, all its ancestors are).
-        let elem: Element = { instr: i, first: k, last: k, landing: i, height: stackLen[i] };
+        // Every field set from the start: one object shape for V8 (fields added later
+        // deoptimized the emitting code, measured).
+        let elem: Element = { instr: i, first: k, last: k, landing: i, height: stackLen[i], inline: false, carried: false };
         let level = cur;
         for (let d = open.length; ; d--) {
           let list = levels.get(level);
@@ -324,7 +326,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           const opener = isOpener(ops[level]) ? level : match[level];
           if (registered[opener]) break;
           registered[opener] = 1;
-          elem = { instr: opener, first: k, last: -1, landing: opener, height: stackLen[opener] };
+          elem = { instr: opener, first: k, last: -1, landing: opener, height: stackLen[opener], inline: false, carried: false };
           level = open[d - 1];
         }
       }
@@ -710,7 +712,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const level: Level = { elements, next: 0, depth, inherit: null };
     levelStack.push(level);
     if (!elements) return;
-    const px = params.length ? spill(params, depth, true) : null;
+    // Typed, as every other stack spill() sees (one array kind keeps V8's code for it monomorphic).
+    const typedParams = params.length ? Int32Array.from(params) : null;
+    const px = typedParams ? spill(typedParams, depth, true) : null;
     // An element the level starts with needs no block: the dispatch falls through to it.
     const start = key < 0 ? 0 : key + 1;
     const skip = !px && elements[0].landing === start && elements[0].height === 0 ? 1 : 0;
@@ -741,7 +745,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       e.carried = carry !== 0;
       dispatch(targets, asIf, carry);
     }
-    if (px) reload(params, px);
+    if (px) reload(typedParams!, px);
   };
 
   function blockParams(i: number): number {
@@ -811,7 +815,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
               // Spill the eqz's operand instead.
               out.length--;
               condOp = prev;
-              if (prev === I64_EQZ) types = [...all.subarray(0, e.height - 1), I64];
+              if (prev === I64_EQZ) {
+                const t = all.slice(0, e.height);
+                t[e.height - 1] = I64;
+                types = t;
+              }
             } else if (prev >= 0 && INVERSE[prev]) {
               out.ops[out.length - 1] = INVERSE[prev];
             } else {
