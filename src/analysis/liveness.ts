@@ -26,11 +26,13 @@ export const hasLocal = (s: LocalSet, x: number): boolean => (s[x >>> 5] & (1 <<
  */
 let arena = new Uint32Array(1 << 16);
 let top = 0;
-let fLabel = new Int32Array(64);
-let fExit = new Int32Array(64);
-let fElse = new Int32Array(64);
-let fHandlers = new Int32Array(64);
-let fOwn = new Int32Array(64);
+// Deep enough for nearly every real body from the start: growing them is a path first
+// taken mid-run, which deoptimized the walk (measured on sql-wasm).
+let fLabel = new Int32Array(1024);
+let fExit = new Int32Array(1024);
+let fElse = new Int32Array(1024);
+let fHandlers = new Int32Array(1024);
+let fOwn = new Int32Array(1024);
 
 function growArena(min: number): void {
   const a = new Uint32Array(Math.max(min, arena.length * 2));
