@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { readModule } from '../binary/decode.js';
 import { writeModule } from '../binary/encode.js';
+import { Sink } from '../binary/sink.js';
 import { asyncify, AsyncifyError, type AsyncifyOptions } from '../passes/asyncify/index.js';
 import { validate } from '../validate/module.js';
 import { formatValidationError } from './validate.js';
-import { fail, note, progress, readInput, reportErrors, UsageError, writeOutput, type Command } from './common.js';
+import { DrainedOutput, fail, note, progress, readInput, reportErrors, UsageError, type Command } from './common.js';
 
 const HELP = `usage: weft asyncify IN.wasm -o OUT.wasm [options]
 
@@ -182,13 +183,25 @@ export const asyncifyCommand: Command = (args) => {
     } finally {
       shown?.end();
     }
-    const bytes = writeModule(m);
-    if (options.has('--validate')) {
-      const check = readModule(bytes);
-      const errors = validate(check, { firstOnly: true });
-      if (errors.length) return fail(`output of ${formatValidationError(input, check, errors[0])}`);
+    // The output goes to its file as it is written, on libuv's threads (as convert's).
+    const sink = new Sink(Math.ceil((m.source?.length ?? 0) * 1.5) + 1024);
+    const file = new DrainedOutput(out, sink);
+    let bytes: Uint8Array;
+    try {
+      bytes = writeModule(m, { out: sink });
+      if (options.has('--validate')) {
+        const check = readModule(bytes);
+        const errors = validate(check, { firstOnly: true });
+        if (errors.length) {
+          file.abort();
+          return fail(`output of ${formatValidationError(input, check, errors[0])}`);
+        }
+      }
+      await file.commit(bytes);
+    } catch (e) {
+      file.abort();
+      throw e;
     }
-    writeOutput(out, bytes);
     note(`weft: ${input} → ${out}: ${report.instrumented} function(s) instrumented, ${report.sites} call site(s); ` +
       `${m.source?.length ?? 0} → ${bytes.length} bytes in ${Math.round(performance.now() - start)} ms`);
     return 0;
