@@ -33,6 +33,13 @@
   ;; Where a malformed LEB sends the position: past the body's end (the host leaves room
   ;; there), so the rest of the instruction reads harmlessly and the loop then gives up.
   (global $bad (mut i32) (i32.const 0))
+  ;; Where the next call record goes, or 0 when calls are not recorded: (op, index, table)
+  ;; as three i32s for each call and call_indirect, in order (asyncify's call graph needs
+  ;; nothing else from a body the core takes).
+  (global $rec (mut i32) (i32.const 0))
+
+  ;; Past the last call record written.
+  (func (export "recorded") (result i32) (global.get $rec))
 
   (func (export "init") (param $types i32) (param $ntypes i32) (param $funcs i32) (param $nfuncs i32)
         (param $globals i32) (param $nglobals i32) (param $tables i32) (param $ntables i32)
@@ -130,11 +137,12 @@
   ;; Validates the code entry at [$pos, $end) (locals, then instructions) of a function of
   ;; type $type: 1 if valid, 0 if the complete validator must decide. The host leaves 256
   ;; readable bytes after $end.
-  (func (export "validate") (param $pos i32) (param $end i32) (param $type i32) (result i32)
+  (func (export "validate") (param $pos i32) (param $end i32) (param $type i32) (param $rec i32) (result i32)
     (local $op i32) (local $d i32) (local $sp i32) (local $floor i32) (local $unr i32) (local $fp i32)
     (local $nl i32) (local $x i32) (local $t i32) (local $n i32) (local $ts i32) (local $np i32) (local $nr i32)
     (local $a i32) (local $b i32)
     (global.set $bad (i32.add (local.get $end) (i32.const 16)))
+    (global.set $rec (local.get $rec))
     (block $bail
       ;; The signature: its parameters are the first locals.
       (br_if $bail (i32.ge_u (local.get $type) (global.get $ntypes)))
@@ -372,6 +380,11 @@
         ;; call
         (call $u32 (local.get $pos)) (local.set $pos) (local.set $x)
         (br_if $bail (i32.ge_u (local.get $x) (global.get $nfuncs)))
+        (if (global.get $rec) (then
+          (i32.store (global.get $rec) (i32.const 0x10))
+          (i32.store offset=4 (global.get $rec) (local.get $x))
+          (i32.store offset=8 (global.get $rec) (i32.const 0))
+          (global.set $rec (i32.add (global.get $rec) (i32.const 12)))))
         (local.set $t (i32.load (i32.add (global.get $funcs) (i32.shl (local.get $x) (i32.const 2)))))
         (local.set $t (i32.add (global.get $types) (i32.shl (local.get $t) (i32.const 3))))
         (local.set $np (i32.load16_u offset=4 (local.get $t)))
@@ -392,6 +405,11 @@
         (call $u32 (local.get $pos)) (local.set $pos) (local.set $x)
         (br_if $bail (i32.ge_u (local.get $x) (global.get $ntables)))
         (br_if $bail (i32.eqz (i32.load8_u (i32.add (global.get $tables) (local.get $x)))))
+        (if (global.get $rec) (then
+          (i32.store (global.get $rec) (i32.const 0x11))
+          (i32.store offset=4 (global.get $rec) (i32.shr_u (i32.sub (local.get $t) (global.get $types)) (i32.const 3)))
+          (i32.store offset=8 (global.get $rec) (local.get $x))
+          (global.set $rec (i32.add (global.get $rec) (i32.const 12)))))
         (local.set $np (i32.load16_u offset=4 (local.get $t)))
         (br_if $bail (i32.eq (local.get $np) (i32.const 0xffff)))
         (local.set $nr (i32.load16_u offset=6 (local.get $t)))

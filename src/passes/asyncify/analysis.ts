@@ -69,11 +69,21 @@ export function wildcard(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
+/** The ops the scan of bodies looks at: calls and table writes. */
+const CALLISH = new Uint8Array(1024);
+for (const op of [Op.call, Op.return_call, Op.call_indirect, Op.return_call_indirect, Op.call_ref, Op.return_call_ref,
+  TABLE_SET, TABLE_FILL, TABLE_GROW, TABLE_COPY, TABLE_INIT]) CALLISH[op] = 1;
+
 /**
- * `inspect`, if given, sees each defined function's decoded body (by function index)
- * during the one scan of all bodies, so a caller can validate them without decoding twice.
+ * `fastCalls`, if given, may answer for a defined function (by function index) with its
+ * calls as (op, immediate, immediate) triples, as the validator's fast core records them
+ * (which also validates it); for the others, `inspect` sees the decoded body during the
+ * one scan of all bodies, so a caller can validate them without decoding twice.
  */
-export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspect?: (func: number, body: Body) => void): Analysis {
+export function analyze(
+  m: Module, ctx: ModuleContext, o: AnalysisOptions, inspect?: (func: number, body: Body) => void,
+  fastCalls?: (func: number) => Int32Array | null,
+): Analysis {
   const nImports = importCount(m, ExternKind.Func);
   const n = nImports + m.funcs.length;
   const warnings: string[] = [];
@@ -164,42 +174,50 @@ export function analyze(m: Module, ctx: ModuleContext, o: AnalysisOptions, inspe
   const classType = new Map<string, { table: number; type: number; ref: boolean }>();
   const writtenTables = new Set<number>();
   const scratch = new Body();
+  let lastCallee = -1;
+  // A call of op `op` (with immediates a, b) in function f.
+  const scan = (f: number, op: number, a: number, b: number): void => {
+    if (op === Op.return_call) tailDirect[f].push(a);
+    else if (op === Op.return_call_indirect || op === Op.return_call_ref) tailClass[f].push(classKey(op, a, b));
+    if (op === Op.call || op === Op.return_call) {
+      const r = a < nImports ? runtime.get(a) : undefined;
+      if (r === 'start_unwind' || r === 'stop_rewind') topMost[f] = 1;
+      else if (r === 'stop_unwind' || r === 'start_rewind') bottomMost[f] = 1;
+      if (a !== lastCallee) {
+        const list = callers[a];
+        if (list[list.length - 1] !== f) list.push(f);
+        lastCallee = a;
+      }
+    } else if (op === Op.call_indirect || op === Op.return_call_indirect || op === Op.call_ref || op === Op.return_call_ref) {
+      const ref = op === Op.call_ref || op === Op.return_call_ref;
+      const key = classKey(op, a, b);
+      let users = classUsers.get(key);
+      if (!users) {
+        classUsers.set(key, (users = []));
+        classType.set(key, { table: ref ? -1 : b, type: a, ref });
+      }
+      if (users[users.length - 1] !== f) users.push(f);
+    } else if (op === TABLE_SET || op === TABLE_FILL || op === TABLE_GROW || op === TABLE_COPY) {
+      writtenTables.add(a);
+    } else if (op === TABLE_INIT) {
+      writtenTables.add(b);
+    }
+  };
   for (let d = 0; d < m.funcs.length; d++) {
     const f = nImports + d;
+    lastCallee = -1;
+    const calls = fastCalls?.(f) ?? null;
+    if (calls) {
+      for (let j = 0; j < calls.length; j += 3) scan(f, calls[j], calls[j + 1], calls[j + 2]);
+      continue;
+    }
     const b = decodeFunc(m, m.funcs[d], scratch);
     inspect?.(f, b);
     const ops = b.ops;
     const imm = b.imm;
-    let lastCallee = -1;
     for (let i = 0; i < b.length; i++) {
       const op = ops[i];
-      const k = i * 4;
-      if (op === Op.return_call) tailDirect[f].push(imm[k]);
-      else if (op === Op.return_call_indirect || op === Op.return_call_ref) tailClass[f].push(classKey(op, imm[k], imm[k + 1]));
-      if (op === Op.call || op === Op.return_call) {
-        const g = imm[k];
-        const r = g < nImports ? runtime.get(g) : undefined;
-        if (r === 'start_unwind' || r === 'stop_rewind') topMost[f] = 1;
-        else if (r === 'stop_unwind' || r === 'start_rewind') bottomMost[f] = 1;
-        if (g !== lastCallee) {
-          const list = callers[g];
-          if (list[list.length - 1] !== f) list.push(f);
-          lastCallee = g;
-        }
-      } else if (op === Op.call_indirect || op === Op.return_call_indirect || op === Op.call_ref || op === Op.return_call_ref) {
-        const ref = op === Op.call_ref || op === Op.return_call_ref;
-        const key = classKey(op, imm[k], imm[k + 1]);
-        let users = classUsers.get(key);
-        if (!users) {
-          classUsers.set(key, (users = []));
-          classType.set(key, { table: ref ? -1 : imm[k + 1], type: imm[k], ref });
-        }
-        if (users[users.length - 1] !== f) users.push(f);
-      } else if (op === TABLE_SET || op === TABLE_FILL || op === TABLE_GROW || op === TABLE_COPY) {
-        writtenTables.add(imm[k]);
-      } else if (op === TABLE_INIT) {
-        writtenTables.add(imm[k + 1]);
-      }
+      if (CALLISH[op]) scan(f, op, imm[i * 4], imm[i * 4 + 1]);
     }
   }
 

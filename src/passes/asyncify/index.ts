@@ -209,12 +209,15 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   if ('error' in checked) throw invalid(checked.error);
   let ctx = checked.ctx;
   const bodyValidator = new BodyValidator(ctx);
-  // The fast core takes nearly every body straight from its bytes; the complete validator the rest.
+  // The fast core takes nearly every body straight from its bytes, validating it and
+  // listing its calls for the analysis; the others are decoded and validated in full.
   const core = FastCore.for(ctx);
   const definedFrom = importCount(m, ExternKind.Func);
+  const fastCalls = (f: number): Int32Array | null => {
+    const fn = m.funcs[f - definedFrom];
+    return core !== null && fn.raw !== null && !fn.body ? core.calls(f, fn.raw) : null;
+  };
   const check = (f: number, body: Body): void => {
-    const raw = m.funcs[f - definedFrom].raw;
-    if (core !== null && raw !== null && !m.funcs[f - definedFrom].body && core.check(f, raw)) return;
     if (bodyValidator.body(f, body)) throw invalid(validateFunc(m, ctx, f)!);
   };
   const o: AnalysisOptions = {
@@ -229,7 +232,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   for (const e of m.exports) {
     if (e.name.startsWith('asyncify_')) throw new AsyncifyError(`the module already exports ${e.name}: is it asyncified already?`);
   }
-  const analysis = analyze(m, ctx, o, check);
+  const analysis = analyze(m, ctx, o, check, fastCalls);
   for (const w of analysis.warnings) options.warn?.(w);
 
   // The memory the buffer lives in.
