@@ -2,7 +2,8 @@
 // headless Chromium (Debian's, driven by npm playwright-core) and runs a module whose
 // async import awaits a fetch() to this server and a timer, with the Asyncify backend
 // (binaryen.js-asyncified module, fetched as a Response, and weft's build once its pass
-// is built) and, where Chromium has JSPI, the JSPI backend on the untransformed module.
+// is built) and, where Chromium has JSPI, the JSPI backend on the untransformed module. It
+// also validates that module with weft's validator, whose fast core must compile there too.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -34,6 +35,9 @@ const WAT = `(module
 const PAGE = `<!doctype html><meta charset="utf-8"><title>weft runtime</title>
 <script type="module">
 import { instantiate, hasJspi } from '/dist/src/runtime/index.js';
+import { readModule } from '/dist/src/binary/decode.js';
+import { checkModule, validate } from '/dist/src/validate/module.js';
+import { FastCore } from '/dist/src/validate/core.js';
 const imports = {
   env: {
     // The digit comes from the server, then a timer runs before it is handed back.
@@ -51,6 +55,11 @@ try {
   const runs = [['asyncify', '/asyncified.wasm']];
   if (WEFT) runs.push(['asyncify', '/weft.wasm']);
   if (out.jspi) runs.push(['jspi', '/plain.wasm'], ['auto', '/plain.wasm']);
+  // The validator, with its fast core compiled by the page (a wasm module under Chromium's
+  // 4 KB limit for synchronous compilation on the main thread).
+  const m = readModule(new Uint8Array(await (await fetch('/plain.wasm')).arrayBuffer()));
+  const core = FastCore.for(checkModule(m).ctx);
+  out.validate = { errors: validate(m).length, core: core !== null, takes: m.funcs.map((f, i) => core?.check(2 + i, f.raw) ?? false) };
   for (const [backend, url] of runs) {
     const t0 = performance.now();
     const r = await instantiate(fetch(url), imports, { async: ${JSON.stringify(ASYNC)}, backend });
@@ -115,6 +124,7 @@ test('weft/runtime in headless Chromium: an import awaiting fetch() and a timer'
     const out = await page.evaluate(() => window.__result);
     console.log(`# Chromium ${context.browser()?.version() ?? ''}: ${JSON.stringify(out)}`);
     assert.equal(out.error, undefined, `${out.error}\n${logs.join('\n')}`);
+    assert.deepEqual(out.validate, { errors: 0, core: true, takes: [true, true] }, 'the validator and its fast core run in the page');
     const backends = [...(weftBytes ? ['asyncify', 'asyncify'] : ['asyncify']), ...(out.jspi ? ['jspi', 'auto'] : [])];
     assert.deepEqual(out.runs.map((r) => r.backend), backends);
     for (const r of out.runs) {
