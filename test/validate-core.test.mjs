@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decodeFunc, OPS, readModule } from '../dist/src/index.js';
+import { decodeFunc, OPS, parseModule, readModule, writeModule } from '../dist/src/index.js';
 import { ExternKind, importCount } from '../dist/src/ir/module.js';
 import { FastCore } from '../dist/src/validate/core.js';
 import { checkModule, validateFunc } from '../dist/src/validate/module.js';
@@ -151,4 +151,17 @@ test('the fast core only accepts bodies the validator accepts: sql-wasm, whole a
   assert.deepEqual(mutants.unsound, []);
   assert.deepEqual(mutants.wrongCalls, []);
   assert.ok(mutants.bodies - mutants.valid > 5000 && mutants.fast > 1000, 'many invalid and many core-valid mutants');
+});
+
+test('fast cores of two modules, used in turn, each check against their own module', () => {
+  // The same body bytes: valid with an f32 parameter and result, invalid with i32 ones.
+  const f32 = readModule(writeModule(parseModule('(module (func (param f32) (result f32) (f32.neg (local.get 0))))')));
+  const i32 = readModule(writeModule(parseModule('(module (func (param i32) (result i32) (f32.neg (local.get 0))))')));
+  const a = FastCore.for(checkModule(i32).ctx);
+  const b = FastCore.for(checkModule(f32).ctx);
+  for (let round = 0; round < 2; round++) {
+    assert.equal(b.check(0, f32.funcs[0].raw), true);
+    assert.equal(a.check(0, i32.funcs[0].raw), false, 'checked against the other module\'s types');
+  }
+  assert.notEqual(validateFunc(i32, checkModule(i32).ctx, 0), null);
 });

@@ -88,6 +88,8 @@ interface Instance {
 }
 
 let instance: Instance | null | undefined;
+/** The FastCore whose tables are in the core's memory. */
+let installed: FastCore | null = null;
 const descCache: (Uint8Array | undefined)[] = [];
 
 function load(): Instance | null {
@@ -110,7 +112,11 @@ export class FastCore {
   private constructor(
     private readonly core: Instance,
     private readonly ctx: ModuleContext,
-    /** Where each body is copied to be checked. */
+    /** The tables at DYN (type infos and lists, function types, globals, tables), and init's arguments. */
+    private readonly image: Uint8Array,
+    private readonly args: number[],
+    private readonly mem32: boolean,
+    /** Where each body is copied to be checked (after the tables). */
     private readonly codeAt: number,
   ) {
     this.bytes = new Uint8Array(core.memory.buffer);
@@ -138,26 +144,37 @@ export class FastCore {
     const globalsAt = funcsAt + funcs.length * 4;
     const tablesAt = globalsAt + globals.length * 2;
     const codeAt = align4(tablesAt + tables.length);
-    ensure(core, codeAt + PADDING);
 
-    const bytes = new Uint8Array(core.memory.buffer);
-    const mem32 = ctx.memories.length > 0 && !ctx.memories[0];
-    bytes.set((descCache[mem32 ? 1 : 0] ??= descriptors(mem32)), 0);
-    for (let t = 0x7b; t <= 0x7f; t++) bytes[SINGLE + t] = t;
+    const image = new Uint8Array(codeAt - DYN);
     for (let t = 0; t < types.count; t++) infos[t * 2] += listAt;
-    bytes.set(new Uint8Array(infos.buffer), infoAt);
-    bytes.set(lists, listAt);
-    new Int32Array(core.memory.buffer, funcsAt, funcs.length).set(funcs);
+    image.set(new Uint8Array(infos.buffer), infoAt - DYN);
+    image.set(lists, listAt - DYN);
+    new Int32Array(image.buffer, funcsAt - DYN, funcs.length).set(funcs);
     for (let g = 0; g < globals.length; g++) {
       const { type, mutable } = globals[g];
-      bytes[globalsAt + g * 2] = isCoreType(type) ? type : 0;
-      bytes[globalsAt + g * 2 + 1] = mutable ? 1 : 0;
+      image[globalsAt - DYN + g * 2] = isCoreType(type) ? type : 0;
+      image[globalsAt - DYN + g * 2 + 1] = mutable ? 1 : 0;
     }
     for (let t = 0; t < tables.length; t++) {
-      bytes[tablesAt + t] = !tables[t].addr64 && types.valSub(tables[t].type, FUNCREF) ? 1 : 0;
+      image[tablesAt - DYN + t] = !tables[t].addr64 && types.valSub(tables[t].type, FUNCREF) ? 1 : 0;
     }
-    core.init(infoAt, types.count, funcsAt, funcs.length, globalsAt, globals.length, tablesAt, tables.length);
-    return new FastCore(core, ctx, codeAt);
+    const args = [infoAt, types.count, funcsAt, funcs.length, globalsAt, globals.length, tablesAt, tables.length];
+    const mem32 = ctx.memories.length > 0 && !ctx.memories[0];
+    return new FastCore(core, ctx, image, args, mem32, codeAt);
+  }
+
+  /**
+   * Puts this module's tables into the core's memory, which all FastCores share: when
+   * another one was used since, its tables are there.
+   */
+  private install(): void {
+    ensure(this.core, this.codeAt + PADDING);
+    const bytes = (this.bytes = new Uint8Array(this.core.memory.buffer));
+    bytes.set((descCache[this.mem32 ? 1 : 0] ??= descriptors(this.mem32)), 0);
+    for (let t = 0x7b; t <= 0x7f; t++) bytes[SINGLE + t] = t;
+    bytes.set(this.image, DYN);
+    this.core.init(...this.args);
+    installed = this;
   }
 
   /**
@@ -178,6 +195,7 @@ export class FastCore {
   }
 
   private run(funcIndex: number, entry: Uint8Array, record: boolean): Int32Array | null {
+    if (installed !== this) this.install();
     const at = this.codeAt;
     const end = at + entry.length;
     // Call records after the body's padding: a call takes two bytes at least, a record 12.
