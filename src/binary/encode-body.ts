@@ -329,7 +329,8 @@ export function encodeBodyAt(body: Body, out: Sink, at: ArrayLike<number>): numb
   return offsets;
 }
 
-function writeLocals(body: Body, out: Sink): void {
+/** A body's local declarations. */
+export function writeLocals(body: Body, out: Sink): void {
   const locals = body.locals;
   out.u32(locals.length >> 1);
   for (let i = 0; i < locals.length; i += 2) {

@@ -10,7 +10,8 @@ import {
 } from '../ir/module.js';
 import type { CompType, FieldType, Limits } from '../ir/types.js';
 import { decodeExpr, decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
-import { encodeBody, encodeInstructions, writeValType } from './encode-body.js';
+import { encodeBody, encodeInstructions, writeLocals, writeValType } from './encode-body.js';
+import { EncodeCore } from './encode-core.js';
 import { lebLength, Sink } from './sink.js';
 
 export interface WriteOptions {
@@ -250,12 +251,20 @@ function writeCode(out: Sink, m: Module, scratch: Body | null): void {
  */
 export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink, scratch: Body | null): void {
   let next = out.pos + FLUSH_BYTES;
+  // Re-encoding: decoded into the encoder core's memory and encoded there (JS for what it leaves).
+  const fast = scratch ? EncodeCore.get() : null;
   for (let i = from; i < to; i++) {
     const f = m.funcs[i];
     // Sized as read: a re-encoded body mostly keeps its size, and then its bytes need not move.
     const mark = out.beginSized(f.raw?.length);
     if (f.body) encodeBody(f.body, out);
-    else if (scratch) encodeBody(decodeFunc(m, f, scratch), out);
+    else if (fast) {
+      const b = decodeFunc(m, f, fast.scratch(f.raw!.length));
+      writeLocals(b, out);
+      const code = fast.encode(b);
+      if (code) out.bytes(code);
+      else encodeInstructions(b, out);
+    } else if (scratch) encodeBody(decodeFunc(m, f, scratch), out);
     else out.bytes(f.raw!);
     out.endSized(mark);
     if (out.pos >= next) {
