@@ -6,7 +6,10 @@
  * to JS is encoded by encodeBody instead.
  */
 import { Body } from '../ir/body.js';
-import { Imm, OPS } from '../ir/opcodes.js';
+import { Imm, OPS, PREFIX_TABLE_SIZE, PREFIX_TABLES } from '../ir/opcodes.js';
+import type { Func, Module } from '../ir/module.js';
+import { bodySource, decodeFunc } from './decode.js';
+import { startBody } from './decode-body.js';
 import CORE_WASM from './encode-core-wasm.js';
 
 // Kinds: the order of encode-core.wat's br_table.
@@ -23,12 +26,20 @@ const KIND: Partial<Record<Imm, K>> = {
   [Imm.BrTable]: K.BrTable,
 };
 
-/** Where the IR arrays start; below is the descriptor table. */
-const IR_AT = 0x1000;
+// The kinds the core decodes: the same, but data indices (which need the data count
+// section) are left to JS.
+const DECODE_KIND: Partial<Record<Imm, K>> = { ...KIND, [Imm.Data]: K.Bail, [Imm.DataMem]: K.Bail, [Imm.TypeData]: K.Bail };
+
+/** Where the tables are (see encode-core.wat), and the IR arrays start. */
+const KIND_AT = 0x1000, PREFIX_AT = 0x1400, IR_AT = 0x2000;
+/** Readable bytes after the input, where reads past its end land. */
+const PADDING = 64;
 
 interface Instance {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   encode(n: number, ops: number, imm: number, extra: number, out: number): number;
+  decode(pos: number, end: number, ops: number, imm: number, extra: number, extraCap: number): number;
+  extraLength(): number;
 }
 
 let core: EncodeCore | null | undefined;
@@ -41,17 +52,21 @@ export class EncodeCore {
   private immAt = 0;
   private extraAt = 0;
   private outAt = 0;
+  private inAt = 0;
   private views: [Uint16Array, Int32Array, Int32Array] | null = null;
 
   private constructor(private readonly core: Instance) {
-    const desc = new Uint8Array(core.memory.buffer, 0, IR_AT);
+    const mem = new Uint8Array(core.memory.buffer, 0, IR_AT);
     for (const op of OPS) {
       if (op.imm === Imm.Prefix || op.imm === Imm.Invalid) continue;
-      desc[op.id * 4] = KIND[op.imm] ?? K.Bail;
-      desc[op.id * 4 + 1] = op.prefix;
-      desc[op.id * 4 + 2] = op.code & 0xff;
-      desc[op.id * 4 + 3] = op.code >> 8;
+      mem[op.id * 4] = KIND[op.imm] ?? K.Bail;
+      mem[op.id * 4 + 1] = op.prefix;
+      mem[op.id * 4 + 2] = op.code & 0xff;
+      mem[op.id * 4 + 3] = op.code >> 8;
+      mem[KIND_AT + op.id] = DECODE_KIND[op.imm] ?? K.Bail;
     }
+    const prefixed = new Uint16Array(core.memory.buffer, PREFIX_AT, 4 * PREFIX_TABLE_SIZE);
+    PREFIX_TABLES.forEach((table, p) => prefixed.set(table, p * PREFIX_TABLE_SIZE));
   }
 
   /** The process's core; null when there is no WebAssembly (the JS encoder does all). */
@@ -84,12 +99,35 @@ export class EncodeCore {
     this.immAt = align8(this.opsAt + capacity * 2);
     this.extraAt = this.immAt + capacity * 16;
     this.outAt = this.extraAt + capacity * 4;
-    // The output: at most 32 bytes an instruction, and 5 a br_table label.
-    const need = this.outAt + capacity * (32 + 5) + 64;
+    // The output: at most 32 bytes an instruction, and 5 a br_table label. Then the input.
+    this.inAt = this.outAt + capacity * (32 + 5) + 64;
+    const need = this.inAt + capacity + PADDING;
     const memory = this.core.memory;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     const buf = memory.buffer;
     this.views = [new Uint16Array(buf, this.opsAt, capacity), new Int32Array(buf, this.immAt, capacity * 4), new Int32Array(buf, this.extraAt, capacity)];
+  }
+
+  /**
+   * Decodes function `f` of `m` into the core's memory (its instructions by the core, the
+   * JS decoder for the shapes it leaves) and returns the body, valid until the next call.
+   */
+  decode(m: Module, f: Func): Body {
+    const raw = f.raw!;
+    const body = this.scratch(raw.length);
+    const buf = bodySource(m, raw);
+    const start = raw.byteOffset - buf.byteOffset;
+    const c = startBody(buf, start, start + raw.length, body);
+    const len = start + raw.length - c.pos;
+    const bytes = new Uint8Array(this.core.memory.buffer);
+    bytes.set(buf.subarray(c.pos, c.pos + len), this.inAt);
+    bytes.fill(0, this.inAt + len, this.inAt + len + PADDING);
+    const n = this.core.decode(this.inAt, this.inAt + len, this.opsAt, this.immAt, this.extraAt, this.capacity);
+    if (n === 0) return decodeFunc(m, f, body);
+    body.length = n;
+    body.extraLength = this.core.extraLength();
+    body.nonCanonical = c.nonCanonical;
+    return body;
   }
 
   /**

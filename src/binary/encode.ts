@@ -259,7 +259,7 @@ export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink
     const mark = out.beginSized(f.raw?.length);
     if (f.body) encodeBody(f.body, out);
     else if (fast) {
-      const b = decodeFunc(m, f, fast.scratch(f.raw!.length));
+      const b = fast.decode(m, f);
       writeLocals(b, out);
       const code = fast.encode(b);
       if (code) out.bytes(code);
