@@ -54,8 +54,11 @@ export class EncodeCore {
   private outAt = 0;
   private inAt = 0;
   private views: [Uint16Array, Int32Array, Int32Array] | null = null;
+  /** All of the core's memory (replaced when it grows). */
+  private mem8: Uint8Array;
 
   private constructor(private readonly core: Instance) {
+    this.mem8 = new Uint8Array(core.memory.buffer);
     const mem = new Uint8Array(core.memory.buffer, 0, IR_AT);
     for (const op of OPS) {
       if (op.imm === Imm.Prefix || op.imm === Imm.Invalid) continue;
@@ -105,6 +108,7 @@ export class EncodeCore {
     const memory = this.core.memory;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     const buf = memory.buffer;
+    this.mem8 = new Uint8Array(buf);
     this.views = [new Uint16Array(buf, this.opsAt, capacity), new Int32Array(buf, this.immAt, capacity * 4), new Int32Array(buf, this.extraAt, capacity)];
   }
 
@@ -119,9 +123,8 @@ export class EncodeCore {
     const start = raw.byteOffset - buf.byteOffset;
     const c = startBody(buf, start, start + raw.length, body);
     const len = start + raw.length - c.pos;
-    const bytes = new Uint8Array(this.core.memory.buffer);
-    bytes.set(buf.subarray(c.pos, c.pos + len), this.inAt);
-    bytes.fill(0, this.inAt + len, this.inAt + len + PADDING);
+    this.mem8.set(buf.subarray(c.pos, c.pos + len), this.inAt);
+    this.mem8.fill(0, this.inAt + len, this.inAt + len + PADDING);
     const n = this.core.decode(this.inAt, this.inAt + len, this.opsAt, this.immAt, this.extraAt, this.capacity);
     if (n === 0) return decodeFunc(m, f, body);
     body.length = n;
@@ -138,7 +141,7 @@ export class EncodeCore {
     const [ops, imm, extra] = this.views!;
     if (b !== this.body || b.ops !== ops || b.imm !== imm || b.extra !== extra) return null;
     const end = this.core.encode(b.length, this.opsAt, this.immAt, this.extraAt, this.outAt);
-    return end === 0 ? null : new Uint8Array(this.core.memory.buffer, this.outAt, end - this.outAt);
+    return end === 0 ? null : this.mem8.subarray(this.outAt, end);
   }
 }
 
