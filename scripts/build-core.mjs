@@ -1,4 +1,4 @@
-// After tsc: assembles the wasm cores (src/validate/core.wat, src/binary/encode-core.wat) with
+// After tsc: assembles the wasm cores (src/validate/core.wat, src/binary/body-core.wat) with
 // weft's own text parser and writes each into dist as a module exporting its bytes (a
 // .d.ts beside the .wat types it), so the
 // package needs no file reads or fetches to load it, in Node and in browsers alike.
@@ -7,15 +7,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-// The writer itself loads the encoder's core: until it is assembled, an empty one, which
+// The writer itself loads the body core: until it is assembled, an empty one, which
 // fails to compile, so the writer encodes in JS meanwhile.
-const ENCODE_CORE = join(root, 'dist/src/binary/encode-core-wasm.js');
+const ENCODE_CORE = join(root, 'dist/src/binary/body-core-wasm.js');
 writeFileSync(ENCODE_CORE, '// Placeholder, replaced by scripts/build-core.mjs.\nexport default new Uint8Array(0);\n');
 const { parseModule } = await import(join(root, 'dist/src/text/parser.js'));
 const { writeModule } = await import(join(root, 'dist/src/binary/encode.js'));
 
 // The validator's core and the encoder's, each next to its host module.
-for (const [wat, out] of [['src/validate/core.wat', 'dist/src/validate/core-wasm.js'], ['src/binary/encode-core.wat', 'dist/src/binary/encode-core-wasm.js']]) {
+for (const [wat, out] of [['src/validate/core.wat', 'dist/src/validate/core-wasm.js'], ['src/binary/body-core.wat', 'dist/src/binary/body-core-wasm.js']]) {
   const source = join(root, wat);
   const core = parseModule(readFileSync(source, 'utf8'), source);
   // Without its name section: hosts compile small modules synchronously (Chrome: up to 4 KB).

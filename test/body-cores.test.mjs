@@ -1,4 +1,4 @@
-// The writer's body core (src/binary/encode-core.wat) against the JS decoder and encoder:
+// The writer's body core (src/binary/body-core.wat) against the JS decoder and encoder:
 // on every function of the suite's modules and of sql-wasm, and on mutants of sql-wasm's,
 // its decoded IR equals decodeFunc's (bodyDiff), its encoding equals encodeBody's byte
 // for byte, and where it declines or the body is malformed, the JS decoder decides.
@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeFunc, readModule, WasmDecodeError } from '../dist/src/index.js';
-import { EncodeCore } from '../dist/src/binary/encode-core.js';
+import { BodyCore } from '../dist/src/binary/body-core.js';
 import { encodeBody, writeLocals } from '../dist/src/binary/encode-body.js';
 import { Sink } from '../dist/src/binary/sink.js';
 import { bodyDiff } from '../dist/src/ir/equal.js';
 import { corpusFile } from '../scripts/corpus.mjs';
 import { DECODES, haveSuite, NO_SUITE, scripts } from './suite.mjs';
 
-const core = EncodeCore.get();
+const core = BodyCore.get();
 
 class Tally {
   bodies = 0;

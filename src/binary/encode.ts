@@ -11,7 +11,7 @@ import {
 import type { CompType, FieldType, Limits } from '../ir/types.js';
 import { decodeExpr, decodeFunc, NAME_SUBSECTIONS, SECTION_ORDER, SectionId } from './decode.js';
 import { encodeBody, encodeInstructions, writeLocals, writeValType } from './encode-body.js';
-import { EncodeCore } from './encode-core.js';
+import { BodyCore } from './body-core.js';
 import { lebLength, Sink } from './sink.js';
 
 export interface WriteOptions {
@@ -252,7 +252,7 @@ function writeCode(out: Sink, m: Module, scratch: Body | null): void {
 export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink, scratch: Body | null): void {
   let next = out.pos + FLUSH_BYTES;
   // Re-encoding: decoded into the encoder core's memory and encoded there (JS for what it leaves).
-  const fast = scratch ? EncodeCore.get() : null;
+  const fast = scratch ? BodyCore.get() : null;
   for (let i = from; i < to; i++) {
     const f = m.funcs[i];
     // Sized as read: a re-encoded body mostly keeps its size, and then its bytes need not move.

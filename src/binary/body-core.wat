@@ -1,6 +1,6 @@
-;; The encoder's fast core: encodes instructions [0, n) of a body whose IR arrays (ops,
-;; immediates, extra) the decoder wrote into this module's memory, with the same rules
-;; as encode-body.ts, byte for byte. It returns the end of what it wrote, or 0 on an op
+;; The body core, the writer's fast path for re-encoding. `encode` encodes instructions
+;; [0, n) of a body whose IR arrays (ops, immediates, extra) are in this module's memory,
+;; with the same rules as encode-body.ts, byte for byte. It returns the end of what it wrote, or 0 on an op
 ;; whose immediates it leaves to the JS encoder (heap types, typed select, try_table,
 ;; GC casts), which then encodes the whole body. Assembled by scripts/build-core.mjs.
 ;;
@@ -8,7 +8,7 @@
 ;; decode-body.ts: 0 on anything else, or on anything malformed or padded, and the JS
 ;; decoder then decodes the body (and reports what is wrong).
 ;;
-;; Memory (encode-core.ts fills the tables from the opcode table):
+;; Memory (body-core.ts fills the tables from the opcode table):
 ;;   0x0000 DESC   4 bytes per op id: +0 encoding kind, +1 prefix byte (0: none), +2 code (u16)
 ;;   0x1000 KIND   1 byte per op id: decoding kind
 ;;   0x1400 PREFIX op id (u16) per (prefix byte - 0xfb) * 288 + sub-opcode; 0xffff: none

@@ -1,18 +1,18 @@
 /**
- * The host side of the encoder's fast core (encode-core.wat), for re-encoding untouched
- * bodies (`writeModule`'s `reencode`, i.e. `weft convert`): a body is decoded straight
- * into the core's memory (the IR arrays of `scratch()` are views of it), and the core
- * encodes it there, byte for byte as encodeBody would. A body with an op the core leaves
- * to JS is encoded by encodeBody instead.
+ * The host side of the body core (body-core.wat), for re-encoding untouched bodies
+ * (`writeModule`'s `reencode`, i.e. `weft convert`): the core decodes a body into the IR
+ * in its own memory (the arrays of `scratch()` are views of it) and encodes it there,
+ * byte for byte as decodeFunc and encodeBody would; the JS decoder and encoder take what
+ * it leaves to them.
  */
 import { Body } from '../ir/body.js';
 import { Imm, OPS, PREFIX_TABLE_SIZE, PREFIX_TABLES } from '../ir/opcodes.js';
 import type { Func, Module } from '../ir/module.js';
 import { bodySource, decodeFunc } from './decode.js';
 import { startBody } from './decode-body.js';
-import CORE_WASM from './encode-core-wasm.js';
+import CORE_WASM from './body-core-wasm.js';
 
-// Kinds: the order of encode-core.wat's br_table.
+// Kinds: the order of body-core.wat's br_table.
 const enum K { Bail, Plain, Index, I32, Memarg, Block, Two, I64, Bytes4, Bytes8, Bytes16, Lane, MemargLane, Zero, BrTable }
 
 const KIND: Partial<Record<Imm, K>> = {
@@ -30,7 +30,7 @@ const KIND: Partial<Record<Imm, K>> = {
 // section) are left to JS.
 const DECODE_KIND: Partial<Record<Imm, K>> = { ...KIND, [Imm.Data]: K.Bail, [Imm.DataMem]: K.Bail, [Imm.TypeData]: K.Bail };
 
-/** Where the tables are (see encode-core.wat), and the IR arrays start. */
+/** Where the tables are (see body-core.wat), and the IR arrays start. */
 const KIND_AT = 0x1000, PREFIX_AT = 0x1400, IR_AT = 0x2000;
 /** Readable bytes after the input, where reads past its end land. */
 const PADDING = 64;
@@ -42,9 +42,9 @@ interface Instance {
   extraLength(): number;
 }
 
-let core: EncodeCore | null | undefined;
+let core: BodyCore | null | undefined;
 
-export class EncodeCore {
+export class BodyCore {
   private readonly body = new Body(0);
   /** Instructions the IR arrays have room for. */
   private capacity = 0;
@@ -73,11 +73,11 @@ export class EncodeCore {
   }
 
   /** The process's core; null when there is no WebAssembly (the JS encoder does all). */
-  static get(): EncodeCore | null {
+  static get(): BodyCore | null {
     if (core !== undefined) return core;
     try {
       const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object) => { exports: object } } }).WebAssembly;
-      core = new EncodeCore(new WA.Instance(new WA.Module(CORE_WASM)).exports as Instance);
+      core = new BodyCore(new WA.Instance(new WA.Module(CORE_WASM)).exports as Instance);
     } catch {
       core = null;
     }
