@@ -119,10 +119,21 @@
             (else (local.set $p (call $u32 (local.get $p) (local.get $v)))))
           (br $next))
           ;; i32.const
-          (local.set $p (call $s32 (local.get $p) (i32.load (local.get $k))))
+          (local.set $v (i32.load (local.get $k)))
+          (if (i32.lt_u (i32.add (local.get $v) (i32.const 64)) (i32.const 128))
+            (then
+              (i32.store8 (local.get $p) (i32.and (local.get $v) (i32.const 0x7f)))
+              (local.set $p (i32.add (local.get $p) (i32.const 1))))
+            (else (local.set $p (call $s32 (local.get $p) (local.get $v)))))
           (br $next))
-          ;; memarg
-          (local.set $p (call $memarg (local.get $p) (local.get $k)))
+          ;; memarg; inline: memory 0 and an offset below 128
+          (if (i32.and (i32.lt_u (i32.load (local.get $k)) (i32.const 0x40))
+                       (i32.and (i32.lt_u (i32.load offset=8 (local.get $k)) (i32.const 0x80)) (i32.eqz (i32.load offset=12 (local.get $k)))))
+            (then
+              (i32.store8 (local.get $p) (i32.load (local.get $k)))
+              (i32.store8 offset=1 (local.get $p) (i32.load offset=8 (local.get $k)))
+              (local.set $p (i32.add (local.get $p) (i32.const 2))))
+            (else (local.set $p (call $memarg (local.get $p) (local.get $k)))))
           (br $next))
           ;; block type: a (ref ...) or (ref null ...) one is left to the JS encoder
           (local.set $v (i32.load (local.get $k)))
@@ -303,8 +314,17 @@
             (br_if $bail (i32.ne (global.get $hi) (i32.shr_s (local.get $v) (i32.const 31))))))
         (i32.store (local.get $k) (local.get $v))
         (br $checked))
-        ;; memarg
-        (local.set $pos (call $rmemarg (local.get $pos) (local.get $k) (i32.const 0)))
+        ;; memarg; inline: one byte of flags for memory 0, and one of offset
+        (local.set $v (i32.load8_u (local.get $pos)))
+        (local.set $c (i32.load8_u offset=1 (local.get $pos)))
+        (if (i32.and (i32.lt_u (local.get $v) (i32.const 0x40)) (i32.lt_u (local.get $c) (i32.const 0x80)))
+          (then
+            (i32.store (local.get $k) (local.get $v))
+            (i32.store offset=4 (local.get $k) (i32.const 0))
+            (i32.store offset=8 (local.get $k) (local.get $c))
+            (i32.store offset=12 (local.get $k) (i32.const 0))
+            (local.set $pos (i32.add (local.get $pos) (i32.const 2))))
+          (else (local.set $pos (call $rmemarg (local.get $pos) (local.get $k) (i32.const 0)))))
         (br $checked))
         ;; block type: empty or one numeric or vector type (others left to JS)
         (local.set $v (i32.load8_u (local.get $pos)))
