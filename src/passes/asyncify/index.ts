@@ -31,6 +31,7 @@
  * call), `try_table`, `return_call*` and `call_indirect`/`call_ref` narrowing are handled,
  * and multi-value, v128 and memory64 work.
  */
+import { BodyCore } from '../../binary/body-core.js';
 import { decodeExpr, decodeFunc } from '../../binary/decode.js';
 import { BRANCH_HINTS, encodeBranchHintSection, encodeFuncHints, splitBranchHintSection } from '../../binary/branch-hints.js';
 import { encodeBody, encodeBodyAt, encodeInstructions } from '../../binary/encode-body.js';
@@ -536,6 +537,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   };
   const frames: (FrameHoles & { d: number })[] = [];
   const asserted = new Body();
+  const bodyCore = BodyCore.get();
   for (let d = 0; d < nDefined; d++) {
     options.progress?.(d, nDefined);
     const f = nFuncImports + d;
@@ -558,7 +560,8 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     if (fn.results.some((t) => ((t & 0xff) === 0x64))) {
       throw new AsyncifyError(`func ${f}: results of non-nullable reference type are not supported yet`);
     }
-    let src = decodeFunc(m, m.funcs[d], scratch);
+    // Decoded by the body core where it can (into its memory; the rewrite only reads it).
+    let src = bodyCore !== null && m.funcs[d].raw && !m.funcs[d].body ? bodyCore.decode(m, m.funcs[d]) : decodeFunc(m, m.funcs[d], scratch);
     if (redirect.size) redirectCalls(src);
     if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
