@@ -4,7 +4,6 @@
 // for byte, and where it declines or the body is malformed, the JS decoder decides.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeFunc, readModule, WasmDecodeError } from '../dist/src/index.js';
 import { BodyCore } from '../dist/src/binary/body-core.js';
@@ -12,7 +11,8 @@ import { encodeBody, writeLocals } from '../dist/src/binary/encode-body.js';
 import { Sink } from '../dist/src/binary/sink.js';
 import { bodyDiff } from '../dist/src/ir/equal.js';
 import { corpusFile } from '../scripts/corpus.mjs';
-import { DECODES, haveSuite, NO_SUITE, scripts } from './suite.mjs';
+import { random, withMutant } from './mutants.mjs';
+import { haveSuite, NO_SUITE, suiteBinaries } from './suite.mjs';
 
 const core = BodyCore.get();
 
@@ -72,18 +72,7 @@ class Tally {
 
 test('the body core decodes and encodes as the JS decoder and encoder: the suite', { skip: !core ? 'no WebAssembly' : !haveSuite && NO_SUITE }, () => {
   const t = new Tally();
-  for (const s of scripts()) {
-    for (const cmd of s.commands) {
-      if (!DECODES.has(cmd.type) || !cmd.filename?.endsWith('.wasm')) continue;
-      let m;
-      try {
-        m = readModule(readFileSync(join(s.dir, cmd.filename)));
-      } catch {
-        continue;
-      }
-      for (let i = 0; i < m.funcs.length; i++) t.compare(m, i, `${s.name}/${cmd.filename}`);
-    }
-  }
+  for (const { m, name } of suiteBinaries(readModule)) for (let i = 0; i < m.funcs.length; i++) t.compare(m, i, name);
   console.log(`# suite: ${t}`);
   assert.deepEqual(t.wrong, []);
   assert.ok(t.encodedByCore > 1000);
@@ -99,16 +88,11 @@ test('the body core decodes and encodes as the JS decoder and encoder: sql-wasm 
   assert.deepEqual(whole.wrong, []);
   assert.equal(whole.encodedByCore, whole.bodies);
 
-  let seed = 5;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff) / 0x80000000);
+  const rand = random(5);
   const mutants = new Tally();
   for (let k = 0; k < 20000; k++) {
     const i = Math.floor(rand() * m.funcs.length);
-    const raw = m.funcs[i].raw;
-    const saved = Uint8Array.from(raw);
-    for (let j = 1 + Math.floor(rand() * 3); j > 0; j--) raw[Math.floor(rand() * raw.length)] = Math.floor(rand() * 256);
-    mutants.compare(m, i, `sql-wasm mutant ${k}`);
-    raw.set(saved);
+    withMutant(m, i, rand, () => mutants.compare(m, i, `sql-wasm mutant ${k}`));
   }
   console.log(`# sql-wasm mutants: ${mutants}`);
   assert.deepEqual(mutants.wrong, []);

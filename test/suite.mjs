@@ -24,6 +24,22 @@ export function scripts() {
 /** Commands whose binary module the script expects to decode. */
 export const DECODES = new Set(['module', 'assert_invalid', 'assert_unlinkable', 'assert_uninstantiable']);
 
+/** Every binary a script expects to decode and `read` (readModule) does, as { m, name }. */
+export function* suiteBinaries(read) {
+  for (const s of scripts()) {
+    for (const cmd of s.commands) {
+      if (!DECODES.has(cmd.type) || !cmd.filename?.endsWith('.wasm')) continue;
+      let m;
+      try {
+        m = read(readFileSync(join(s.dir, cmd.filename)));
+      } catch {
+        continue;
+      }
+      yield { m, name: `${s.name}/${cmd.filename}` };
+    }
+  }
+}
+
 /**
  * The Node 26 binary the execution tests run under, or why there is none (no suite, or
  * Node 26 could not be installed): `{ node, why }`, one of them null.

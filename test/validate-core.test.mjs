@@ -11,14 +11,8 @@ import { ExternKind, importCount } from '../dist/src/ir/module.js';
 import { FastCore } from '../dist/src/validate/core.js';
 import { checkModule, validateFunc } from '../dist/src/validate/module.js';
 import { corpusFile } from '../scripts/corpus.mjs';
-import { DECODES, haveSuite, NO_SUITE, scripts } from './suite.mjs';
-
-function random(seed) {
-  return () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return seed / 0x80000000;
-  };
-}
+import { random, withMutant } from './mutants.mjs';
+import { haveSuite, NO_SUITE, suiteBinaries } from './suite.mjs';
 
 const CALLS_OR_TABLE_WRITES = new Set(['return_call', 'return_call_indirect', 'call_ref', 'return_call_ref',
   'table.set', 'table.fill', 'table.grow', 'table.copy', 'table.init']);
@@ -63,29 +57,9 @@ class Tally {
 
 /** The suite's modules that pass the module-level checks, with their context. */
 function* suiteModules() {
-  for (const s of scripts()) {
-    for (const cmd of s.commands) {
-      if (!DECODES.has(cmd.type) || !cmd.filename?.endsWith('.wasm')) continue;
-      let m;
-      try {
-        m = readModule(readFileSync(join(s.dir, cmd.filename)));
-      } catch {
-        continue;
-      }
-      const checked = checkModule(m);
-      if ('ctx' in checked && m.funcs.length) yield { m, ctx: checked.ctx, name: `${s.name}/${cmd.filename}` };
-    }
-  }
-}
-
-/** Replaces 1-3 bytes of `entry` (a body's code entry) in place: random ones, or opcodes. */
-function mutate(entry, rand) {
-  const OPCODES = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x1a, 0x1b, 0x1c,
-    0x20, 0x21, 0x22, 0x23, 0x24, 0x28, 0x36, 0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x50, 0x6a, 0x7c, 0x7f, 0xa7, 0xfc, 0xfd, 0x7b, 0x7e];
-  const n = 1 + Math.floor(rand() * 3);
-  for (let j = 0; j < n; j++) {
-    const at = Math.floor(rand() * entry.length);
-    entry[at] = rand() < 0.5 ? Math.floor(rand() * 256) : OPCODES[Math.floor(rand() * OPCODES.length)];
+  for (const { m, name } of suiteBinaries(readModule)) {
+    const checked = checkModule(m);
+    if ('ctx' in checked && m.funcs.length) yield { m, ctx: checked.ctx, name };
   }
 }
 
@@ -109,14 +83,12 @@ test('the fast core only accepts bodies the validator accepts: mutated suite bod
   for (let k = 0; k < 20000; k++) {
     const { m, ctx, name } = modules[Math.floor(rand() * modules.length)];
     const i = Math.floor(rand() * m.funcs.length);
-    const f = m.funcs[i];
-    if (!f.raw || f.raw.length === 0) continue;
-    const saved = Uint8Array.from(f.raw);
-    mutate(f.raw, rand);
-    const before = t.valid;
-    t.compare(m, ctx, FastCore.for(ctx), i, `${name} mutant ${k}`);
-    if (t.valid === before) rejected++;
-    f.raw.set(saved);
+    if (!m.funcs[i].raw?.length) continue;
+    withMutant(m, i, rand, () => {
+      const before = t.valid;
+      t.compare(m, ctx, FastCore.for(ctx), i, `${name} mutant ${k}`);
+      if (t.valid === before) rejected++;
+    });
   }
   console.log(`# suite mutants: ${t} (${rejected} invalid)`);
   assert.deepEqual(t.unsound, []);
@@ -141,11 +113,7 @@ test('the fast core only accepts bodies the validator accepts: sql-wasm, whole a
   const mutants = new Tally();
   for (let k = 0; k < 20000; k++) {
     const i = Math.floor(rand() * m.funcs.length);
-    const raw = m.funcs[i].raw;
-    const saved = Uint8Array.from(raw);
-    mutate(raw, rand);
-    mutants.compare(m, ctx, core, i, `sql-wasm mutant ${k}`);
-    raw.set(saved);
+    withMutant(m, i, rand, () => mutants.compare(m, ctx, core, i, `sql-wasm mutant ${k}`));
   }
   console.log(`# sql-wasm mutants: ${mutants}`);
   assert.deepEqual(mutants.unsound, []);

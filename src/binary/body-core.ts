@@ -11,6 +11,7 @@ import type { Func, Module } from '../ir/module.js';
 import { bodySource, decodeFunc } from './decode.js';
 import { startBody } from './decode-body.js';
 import CORE_WASM from './body-core-wasm.js';
+import { growCore, instantiateCore, type CoreMemory } from './wasm-core.js';
 
 // Kinds: the order of body-core.wat's br_table.
 const enum K { Bail, Plain, Index, I32, Memarg, Block, Two, I64, Bytes4, Bytes8, Bytes16, Lane, MemargLane, Zero, BrTable }
@@ -36,7 +37,7 @@ const KIND_AT = 0x1000, PREFIX_AT = 0x1400, IR_AT = 0x2000;
 const PADDING = 64;
 
 interface Instance {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: CoreMemory;
   encode(n: number, ops: number, imm: number, extra: number, out: number): number;
   decode(pos: number, end: number, ops: number, imm: number, extra: number, extraCap: number): number;
   extraLength(): number;
@@ -72,14 +73,11 @@ export class BodyCore {
     PREFIX_TABLES.forEach((table, p) => prefixed.set(table, p * PREFIX_TABLE_SIZE));
   }
 
-  /** The process's core; null when there is no WebAssembly (the JS encoder does all). */
+  /** The process's core; null when there is no WebAssembly (the JS decoder and encoder do all). */
   static get(): BodyCore | null {
-    if (core !== undefined) return core;
-    try {
-      const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object) => { exports: object } } }).WebAssembly;
-      core = new BodyCore(new WA.Instance(new WA.Module(CORE_WASM)).exports as Instance);
-    } catch {
-      core = null;
+    if (core === undefined) {
+      const exports = instantiateCore<Instance>(CORE_WASM);
+      core = exports && new BodyCore(exports);
     }
     return core;
   }
@@ -105,9 +103,8 @@ export class BodyCore {
     // The output: at most 32 bytes an instruction, and 5 a br_table label. Then the input.
     this.inAt = this.outAt + capacity * (32 + 5) + 64;
     const need = this.inAt + capacity + PADDING;
-    const memory = this.core.memory;
-    if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
-    const buf = memory.buffer;
+    growCore(this.core.memory, need);
+    const buf = this.core.memory.buffer;
     this.mem8 = new Uint8Array(buf);
     this.views = [new Uint16Array(buf, this.opsAt, capacity), new Int32Array(buf, this.immAt, capacity * 4), new Int32Array(buf, this.extraAt, capacity)];
   }

@@ -370,7 +370,6 @@ function readExpr(s: Cursor, scratch: Body): Expr {
   return { bytes: s.buf.subarray(start, s.pos), offset: start, canonical };
 }
 
-/** Decodes a constant expression to find (and check) its extent. */
 /** Checks a constant expression's structure; true when it is the common `i32.const N end`. */
 function skipExpr(s: Cursor, scratch: Body): boolean {
   const start = s.pos;
@@ -419,10 +418,12 @@ function readElem(s: Cursor, scratch: Body): Elem {
   return { flags, table, offset, type, funcs, exprs: null };
 }
 
-/** Checks one data segment's structure without building it. */
 const PASSIVE = 0, PLAIN = 1, OTHER = 2;
 
-/** Checks one data segment's structure: PASSIVE, PLAIN (active in memory 0 at `i32.const N`) or OTHER. */
+/**
+ * Checks one data segment's structure without building it: PASSIVE, PLAIN (active in
+ * memory 0 at `i32.const N`) or OTHER.
+ */
 function skipData(s: Cursor, scratch: Body): number {
   const at = s.pos;
   const flags = s.u32();

@@ -251,7 +251,7 @@ function writeCode(out: Sink, m: Module, scratch: Body | null): void {
  */
 export function encodeCodeEntries(m: Module, from: number, to: number, out: Sink, scratch: Body | null): void {
   let next = out.pos + FLUSH_BYTES;
-  // Re-encoding: decoded into the encoder core's memory and encoded there (JS for what it leaves).
+  // Re-encoding: decoded and encoded by the body core, in its memory (JS for what it leaves).
   const fast = scratch ? BodyCore.get() : null;
   for (let i = from; i < to; i++) {
     const f = m.funcs[i];

@@ -3,8 +3,7 @@ import { readModule } from '../binary/decode.js';
 import { writeModule } from '../binary/encode.js';
 import { Sink } from '../binary/sink.js';
 import { asyncify, AsyncifyError, type AsyncifyOptions } from '../passes/asyncify/index.js';
-import { validate } from '../validate/module.js';
-import { formatValidationError } from './validate.js';
+import { outputError } from './validate.js';
 import { DrainedOutput, fail, note, progress, readInput, reportErrors, UsageError, type Command } from './common.js';
 
 const HELP = `usage: weft asyncify IN.wasm -o OUT.wasm [options]
@@ -189,13 +188,10 @@ export const asyncifyCommand: Command = (args) => {
     let bytes: Uint8Array;
     try {
       bytes = writeModule(m, { out: sink });
-      if (options.has('--validate')) {
-        const check = readModule(bytes);
-        const errors = validate(check, { firstOnly: true });
-        if (errors.length) {
-          file.abort();
-          return fail(`output of ${formatValidationError(input, check, errors[0])}`);
-        }
+      const error = options.has('--validate') ? outputError(input, bytes) : null;
+      if (error) {
+        file.abort();
+        return fail(error);
       }
       await file.commit(bytes);
     } catch (e) {

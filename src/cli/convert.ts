@@ -37,15 +37,11 @@ export const convertCommand: Command = (args) => {
       const result = parallel
         ? await parallel.convertParallel(bytes, { threads, out: sink })
         : writeModule(readModule(bytes), { reencode: true, out: sink });
-      if (options.has('--validate')) {
-        // Loaded only when asked for: start-up time counts on every convert.
-        const [{ validate }, { formatValidationError }] = await Promise.all([import('../validate/module.js'), import('./validate.js')]);
-        const m = readModule(result);
-        const errors = validate(m, { firstOnly: true });
-        if (errors.length) {
-          file.abort();
-          return fail(`output of ${formatValidationError(input, m, errors[0])}`);
-        }
+      // The validator is loaded only when asked for: start-up time counts on every convert.
+      const error = options.has('--validate') ? (await import('./validate.js')).outputError(input, result) : null;
+      if (error) {
+        file.abort();
+        return fail(error);
       }
       await file.commit(result);
       note(`weft: ${input} → ${out}: ${bytes.length} → ${result.length} bytes in ${Math.round(performance.now() - start)} ms`);

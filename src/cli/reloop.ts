@@ -3,7 +3,7 @@ import { writeModule } from '../binary/encode.js';
 import { reloopModule } from '../passes/reloop.js';
 import { validate } from '../validate/module.js';
 import { splitBudgetOption } from './structurize.js';
-import { formatValidationError } from './validate.js';
+import { formatValidationError, outputError } from './validate.js';
 import { fail, note, parseArgs, readInput, reportErrors, UsageError, writeOutput, type Command } from './common.js';
 
 const HELP = `usage: weft reloop IN.wasm -o OUT.wasm [--keep-smaller] [--split-budget X] [--validate] [--stats]
@@ -37,11 +37,8 @@ export const reloopCommand: Command = (args) => {
     if (invalid.length) return fail(`input is not valid: ${formatValidationError(input, m, invalid[0])}`);
     const stats = reloopModule(m, { keepSmaller: options.has('--keep-smaller'), splitBudget });
     const result = writeModule(m);
-    if (options.has('--validate')) {
-      const check = readModule(result);
-      const errors = validate(check, { firstOnly: true });
-      if (errors.length) return fail(`output of ${formatValidationError(input, check, errors[0])}`);
-    }
+    const error = options.has('--validate') ? outputError(input, result) : null;
+    if (error) return fail(error);
     writeOutput(out, result);
     if (options.has('--stats')) {
       const left = [...stats.skipped].map(([why, n]) => `${n} ${why}`).join(', ');

@@ -20,6 +20,13 @@ export function formatValidationError(file: string, m: Module, e: ValidationErro
   return `${file}: func ${e.func}${name === undefined ? '' : ` ${name}`} at ${at}: ${e.message}`;
 }
 
+/** The first validation error of `bytes`, an output made from `input`, as the CLI words it; null when valid. */
+export function outputError(input: string, bytes: Uint8Array): string | null {
+  const m = readModule(bytes);
+  const errors = validate(m, { firstOnly: true });
+  return errors.length ? `output of ${formatValidationError(input, m, errors[0])}` : null;
+}
+
 export const validateCommand: Command = (args) => {
   const { positional, options } = parseArgs(args, []);
   if (options.has('--help')) {

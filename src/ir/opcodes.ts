@@ -686,6 +686,13 @@ for (const line of TABLE.split('\n')) {
 }
 for (let byte = 0xfb; byte <= 0xfe; byte++) OP_IMM[byte] = Imm.Prefix;
 
+/** Lanes of each lane op (i8x16.extract_lane_s: 16, v128.load32_lane: 4), by op id; 0 for others. */
+export const OP_LANES = Uint8Array.from(OPS, (op) => {
+  if (op.imm !== Imm.Lane && op.imm !== Imm.MemargLane) return 0;
+  const bits = /^[if](\d+)x/.exec(op.name) ?? /(\d+)_lane$/.exec(op.name);
+  return 128 / Number(bits![1]);
+});
+
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
 /** Op ids the structure-aware code refers to by name. */
 export const Op = {

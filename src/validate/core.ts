@@ -5,9 +5,10 @@
  * "not sure"; `validate` checks the not-sure ones with the complete validator, so the
  * core only ever makes validation faster, never different.
  */
-import { Imm, OPS, PREFIX_ATOMIC, PREFIX_TABLE_SIZE, type OpInfo } from '../ir/opcodes.js';
+import { Imm, OP_LANES, OPS, PREFIX_ATOMIC, PREFIX_TABLE_SIZE, type OpInfo } from '../ir/opcodes.js';
 import { F32, F64, I32, I64, V128, heapFromCode, HeapCode, refType, type ValType } from '../ir/types.js';
 import type { ModuleContext } from './context.js';
+import { growCore, instantiateCore, type CoreMemory } from '../binary/wasm-core.js';
 import CORE_WASM from './core-wasm.js';
 
 // Descriptor kinds: the order of core.wat's br_table.
@@ -60,7 +61,7 @@ function descriptors(mem32: boolean): Uint8Array {
     for (let j = 0; j < params.length; j++) desc[at + 2 + j] = LETTER[params[j]];
     desc[at + 5] = results.length ? LETTER[results] : 0;
     desc[at + 6] = op.align < 0 ? 0 : op.align;
-    desc[at + 7] = laneCount(op);
+    desc[at + 7] = OP_LANES[op.id];
   };
   for (const op of OPS) {
     if (op.prefix === 0 && op.imm === Imm.Prefix) desc[op.code * 8] = K.Prefix;
@@ -70,18 +71,11 @@ function descriptors(mem32: boolean): Uint8Array {
   return desc;
 }
 
-/** Lanes of a lane op, from its name (i8x16.extract_lane_s: 16; v128.load32_lane: 4). */
-function laneCount(op: OpInfo): number {
-  if (op.imm === Imm.Lane) return 128 / Number(/^[if](\d+)x/.exec(op.name)![1]);
-  if (op.imm === Imm.MemargLane) return 128 / Number(/(\d+)_lane$/.exec(op.name)![1]);
-  return 0;
-}
-
 const isCoreType = (t: ValType): boolean => t >= V128 && t <= I32;
 const FUNCREF = refType(true, heapFromCode(HeapCode.func));
 
 interface Instance {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: CoreMemory;
   init(...args: number[]): void;
   validate(pos: number, end: number, type: number, records: number): number;
   recorded(): number;
@@ -93,15 +87,7 @@ let installed: FastCore | null = null;
 const descCache: (Uint8Array | undefined)[] = [];
 
 function load(): Instance | null {
-  if (instance !== undefined) return instance;
-  try {
-    // The project's TS lib has no DOM types, hence the cast; a host without WebAssembly throws here.
-    const WA = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object) => { exports: object } } }).WebAssembly;
-    instance = new WA.Instance(new WA.Module(CORE_WASM)).exports as Instance;
-  } catch {
-    // No WebAssembly, or a host that refuses to compile synchronously: the complete validator does all.
-    instance = null;
-  }
+  if (instance === undefined) instance = instantiateCore<Instance>(CORE_WASM);
   return instance;
 }
 
@@ -168,7 +154,7 @@ export class FastCore {
    * another one was used since, its tables are there.
    */
   private install(): void {
-    ensure(this.core, this.codeAt + PADDING);
+    growCore(this.core.memory, this.codeAt + PADDING);
     const bytes = (this.bytes = new Uint8Array(this.core.memory.buffer));
     bytes.set((descCache[this.mem32 ? 1 : 0] ??= descriptors(this.mem32)), 0);
     for (let t = 0x7b; t <= 0x7f; t++) bytes[SINGLE + t] = t;
@@ -202,7 +188,7 @@ export class FastCore {
     const recAt = record ? align4(end + PADDING) : 0;
     const need = record ? recAt + entry.length * 6 + 16 : end + PADDING;
     if (this.bytes.length < need) {
-      ensure(this.core, need);
+      growCore(this.core.memory, need);
       this.bytes = new Uint8Array(this.core.memory.buffer);
     }
     this.bytes.set(entry, at);
@@ -217,11 +203,5 @@ export class FastCore {
 }
 
 const NONE = new Int32Array(0);
-
-/** Grows the core's memory to at least `size` bytes. */
-function ensure(core: Instance, size: number): void {
-  const have = core.memory.buffer.byteLength;
-  if (have < size) core.memory.grow(Math.ceil((size - have) / 65536));
-}
 
 const align4 = (n: number): number => (n + 3) & ~3;

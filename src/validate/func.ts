@@ -11,7 +11,7 @@
 import { decodeFast, decodeOne, LEB_SIGNED, LEB_UNSIGNED, leb14, memarg14, startBody } from '../binary/decode-body.js';
 import { WasmDecodeError, type Cursor } from '../binary/cursor.js';
 import { CatchKind, type Body } from '../ir/body.js';
-import { Imm, OP_BY_NAME, OP_IMM, OPS, Op, PREFIX_ATOMIC } from '../ir/opcodes.js';
+import { Imm, OP_BY_NAME, OP_IMM, OP_LANES, OPS, Op, PREFIX_ATOMIC } from '../ir/opcodes.js';
 import {
   exactHeap, F32, F64, HeapCode, heapFromCode, heapIndex, heapTypeName, I32, I64, isExactHeap, PACKED_I16, PACKED_I8,
   refHeap, refNullable, refType, V128, valTypeName, isRefType, type FieldType, type FuncType, type HeapType, type ValType,
@@ -76,14 +76,6 @@ for (const op of OPS) {
 }
 const NATURAL = Int8Array.from(OPS, (op) => op.align);
 
-/** Lanes of a SIMD lane op, from its name (i8x16.extract_lane_s → 16, v128.load32_lane → 4). */
-function laneCount(name: string): number {
-  const shape = /^(?:i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)/.exec(name);
-  if (shape) return 128 / Number(shape[0].slice(1, shape[0].indexOf('x')));
-  const bits = /(\d+)_lane/.exec(name);
-  return bits ? 128 / Number(bits[1]) : 0;
-}
-const LANES = Uint8Array.from(OPS, (op) => (op.imm === Imm.Lane || op.imm === Imm.MemargLane ? laneCount(op.name) : 0));
 const ATOMIC = Uint8Array.from(OPS, (op) => (op.prefix === 0xfe ? 1 : 0));
 
 const EXNREF = refType(true, heapFromCode(HeapCode.exn));
@@ -730,7 +722,7 @@ class FuncValidator {
     else if (kind === Imm.Mem) addr = this.memory(imm[k]);
     if (kind === Imm.Lane || kind === Imm.MemargLane) {
       const lane = kind === Imm.Lane ? imm[k] : imm[k] >>> 8;
-      if (lane >= LANES[op]) this.fail('invalid lane index');
+      if (lane >= OP_LANES[op]) this.fail('invalid lane index');
     } else if (kind === Imm.Shuffle) {
       for (let j = 0; j < 4; j++) if ((imm[k + j] & 0xe0e0e0e0) !== 0) this.fail('invalid lane index');
     } else if (kind === Imm.Data) {

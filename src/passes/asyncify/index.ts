@@ -213,9 +213,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   // The fast core takes nearly every body straight from its bytes, validating it and
   // listing its calls for the analysis; the others are decoded and validated in full.
   const core = FastCore.for(ctx);
-  const definedFrom = importCount(m, ExternKind.Func);
+  const nFuncImports = importCount(m, ExternKind.Func);
   const fastCalls = (f: number): Int32Array | null => {
-    const fn = m.funcs[f - definedFrom];
+    const fn = m.funcs[f - nFuncImports];
     return core !== null && fn.raw !== null && !fn.body ? core.calls(f, fn.raw) : null;
   };
   const check = (f: number, body: Body): void => {
@@ -449,7 +449,6 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals,
     scratch: [new Body(1024), new Body(1024)],
   };
-  const nFuncImports = importCount(m, ExternKind.Func);
   let instrumented = 0;
   let sites = 0;
   let maxFrame = 0;
@@ -690,7 +689,6 @@ function chunkSizes(counts: Map<number, number>, pairBytes: (n: number) => numbe
     return r;
   };
 }
-
 
 /**
  * The branch-hint section with `unlikely` hints at the given offsets of the rewritten
