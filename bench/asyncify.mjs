@@ -42,6 +42,7 @@ import {
   MB, Notes, TIME, WASM_OPT, childMain, firstLine, fmt, lastLine, measure, measureCorpus, median, now, parseOptions, printTable, progress,
   ratio, secs, wasmOptVersion, weftBin, withTempDir,
 } from './lib.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const BIG_INPUT = 10 * MB;
@@ -132,14 +133,18 @@ await childMain(import.meta.url, {
 // ---------------------------------------------------------------------------
 // Tools
 
-function weftAsyncifyTool(flags = []) {
+/** weft's CLI under the node running the bench, or (`node26`) under Node 26 from the npm registry. */
+function weftAsyncifyTool(flags = [], node26 = false) {
   const { bin, shown, unavailable } = weftBin();
+  const n26 = node26 ? tryNode26() : null;
+  const node = n26 ? n26.node : process.execPath;
+  const engine = n26 ? ' (Node 26)' : '';
   return {
-    key: flags.length ? `weft ${flags.join(' ')}` : 'weft',
-    label: flags.length ? `weft ${flags.join(' ')}` : 'weft',
-    about: `node ${shown} asyncify IN -o OUT ${flags.length ? flags.join(' ') : '(default options)'}`,
-    unavailable,
-    command: (input, output) => [process.execPath, [bin, 'asyncify', input, '-o', output, ...flags]],
+    key: (flags.length ? `weft ${flags.join(' ')}` : 'weft') + engine,
+    label: (flags.length ? `weft ${flags.join(' ')}` : 'weft') + engine,
+    about: `${n26 ? node ?? 'Node 26' : `node ${process.version}`} ${shown} asyncify IN -o OUT ${flags.length ? flags.join(' ') : '(default options)'}`,
+    unavailable: unavailable ?? n26?.why ?? null,
+    command: (input, output) => [node, [bin, 'asyncify', input, '-o', output, ...flags]],
     writes: true,
     keep: true,
     timeoutMs: WEFT_TIMEOUT_S * 1000,
@@ -159,7 +164,7 @@ function wasmOptTool(key, passes) {
   };
 }
 
-const asyncifyTools = () => [weftAsyncifyTool(), wasmOptTool('wasm-opt', ['--asyncify']), wasmOptTool('wasm-opt -O', ['-O', '--asyncify'])];
+const asyncifyTools = () => [weftAsyncifyTool(), weftAsyncifyTool([], true), wasmOptTool('wasm-opt', ['--asyncify']), wasmOptTool('wasm-opt -O', ['-O', '--asyncify'])];
 
 function quickjsRunner(node) {
   let unavailable = null;
@@ -428,15 +433,16 @@ function reportSpeed(s, opts) {
       else row.push(secs(res.seconds) + (res.runs < opts.transformRuns ? '*' : ''), fmt(res.rssMB, 0), fmt(res.outSize / MB, 2), ratio(res.outSize, r.size));
     }
     const w = r.tools.weft;
+    const w26 = r.tools['weft (Node 26)'];
     const ok = (res) => !res.error && res.seconds != null;
     const wa = r.tools['wasm-opt'];
     const wo = r.tools['wasm-opt -O'];
-    row.push(ok(w) && ok(wa) ? ratio(wa.seconds, w.seconds) : '—', ok(w) && ok(wo) ? ratio(w.outSize, wo.outSize) : '—', ok(w) && ok(wa) ? ratio(w.outSize, wa.outSize) : '—');
+    row.push(ok(w) && ok(wa) ? ratio(wa.seconds, w.seconds) : '—', ok(w26) && ok(wa) ? ratio(wa.seconds, w26.seconds) : '—', ok(w) && ok(wo) ? ratio(w.outSize, wo.outSize) : '—', ok(w) && ok(wa) ? ratio(w.outSize, wa.outSize) : '—');
     rows.push(row);
   }
   printTable(
     ['input', 'MB'],
-    [...s.tools.map((t) => ({ label: t.label, heads: ['s', 'RSS MB', 'out MB', 'out x'] })), { label: 'ratios', heads: ['time wasm-opt/weft', 'out weft/-O', 'out weft/wasm-opt'] }],
+    [...s.tools.map((t) => ({ label: t.label, heads: ['s', 'RSS MB', 'out MB', 'out x'] })), { label: 'ratios', heads: ['time wasm-opt/weft', 'on Node 26', 'out weft/-O', 'out weft/wasm-opt'] }],
     rows,
   );
   console.log('');
@@ -459,6 +465,8 @@ function reportSpeed(s, opts) {
     if (!wa.error) parts.push(`${(wa.seconds / w.seconds).toFixed(1)}x faster than wasm-opt --asyncify (>= ${TARGET.speedup}x): ${check(wa.seconds / w.seconds >= TARGET.speedup)}`);
     if (!wo.error) parts.push(`output ${ratio(w.outSize, wo.outSize)} of wasm-opt -O --asyncify's (<= 1): ${check(w.outSize <= wo.outSize)}`);
     else if (!wa.error) parts.push(`output ${ratio(w.outSize, wa.outSize)} of wasm-opt --asyncify's (no -O run)`);
+    const w26 = r.tools['weft (Node 26)'];
+    if (!wa.error && !w26.error) parts.push(`on Node 26 ${(wa.seconds / w26.seconds).toFixed(1)}x: ${check(wa.seconds / w26.seconds >= TARGET.speedup)}`);
     console.log(`targets on ${r.name}: weft ${parts.join('; ')}`);
   }
   notes.print();
