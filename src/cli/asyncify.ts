@@ -5,7 +5,7 @@ import { writeModule } from '../binary/encode.js';
 import { Sink } from '../binary/sink.js';
 import { asyncify, AsyncifyError, type AsyncifyOptions } from '../passes/asyncify/index.js';
 import { outputError } from './validate.js';
-import { DrainedOutput, fail, note, progress, readInput, reportErrors, UsageError, type Command } from './common.js';
+import { DrainedOutput, fail, note, progress, readInput, reportErrors, threadsOption, UsageError, type Command } from './common.js';
 
 const HELP = `usage: weft asyncify IN.wasm -o OUT.wasm [options]
 
@@ -32,6 +32,9 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
   --branch-hints        hint the rewind paths unlikely (a branch-hint section, ~4% larger)
   --verbose             say why each function is instrumented
   --validate            validate the output; on an error, report it and write nothing
+  --threads N           threads to rewrite on (default 1; the output is the same for any
+                        N). Each worker reads the module and runs the analysis again, and
+                        on 2 cores --threads 2 was slower (ffmpeg-core 2.34 -> 2.53 s)
 
 wasm-opt spellings are accepted too: --pass-arg=asyncify-imports@env.sleep,
 --pass-arg=asyncify-ignore-indirect, asyncify-addlist@..., asyncify-removelist@...,
@@ -45,7 +48,7 @@ const FLAGS = new Set([
 ]);
 /** Flags that may carry a value (`--in-secondary-memory=PAGES`). */
 const OPTIONAL = new Set(['--in-secondary-memory', '--secondary-memory-size']);
-const VALUED = new Set(['-o', '--imports', '--add-list', '--remove-list', '--only-list', '--memory']);
+const VALUED = new Set(['-o', '--threads', '--imports', '--add-list', '--remove-list', '--only-list', '--memory']);
 /** wasm-opt's pass-arg keys → our flags. */
 const PASS_ARGS: Record<string, string> = {
   'asyncify-imports': '--imports', 'asyncify-ignore-imports': '--ignore-imports',
@@ -170,9 +173,12 @@ export const asyncifyCommand: Command = (args) => {
       return typeof v === 'string' ? splitList(v) : undefined;
     };
     const start = performance.now();
+    const threads = threadsOption(options) ?? 1;
+    // The workers start while this thread reads the input (loaded only when used).
+    const parallel = threads > 1 ? await import('../parallel/index.js') : null;
+    parallel?.sharedPool(threads)?.warm();
     const source = readInput(input);
     tuneJit(source.length);
-    const m = readModule(source);
     const opts: AsyncifyOptions = {
       imports: list('--imports'),
       ignoreImports: options.has('--ignore-imports'),
@@ -195,8 +201,10 @@ export const asyncifyCommand: Command = (args) => {
     const shown = opts.verbose ? null : progress('asyncify: functions');
     if (shown) opts.progress = shown.step;
     let report;
+    let m;
     try {
-      report = asyncify(m, opts);
+      if (parallel) ({ m, report } = parallel.asyncifyParallel(source, opts, { threads }));
+      else report = asyncify((m = readModule(source)), opts);
     } catch (e) {
       if (e instanceof AsyncifyError) return fail(`${input}: ${e.message}`);
       throw e;

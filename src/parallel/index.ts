@@ -7,6 +7,7 @@ import { PARALLEL_MIN_BYTES, planFromBytes, ReencodeJob, toShared } from './reen
 
 export { WorkerPool, sharedPool, defaultThreads } from './pool.js';
 export { reencodeBodies } from './reencode.js';
+export { asyncifyParallel } from './asyncify.js';
 
 export interface ConvertOptions {
   /** Threads to use, the calling one included (default: WEFT_THREADS, else all cores). */

@@ -5,7 +5,7 @@
  * process alive. Node-only: the browser build does not import this folder.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type TransferListItem } from 'node:worker_threads';
 
 /** A message from a worker; `job` routes it to the job that is waiting for it. */
 export interface WorkerReply {
@@ -46,6 +46,22 @@ export class WorkerPool {
     this.listeners.set(job, onReply);
     if (this.active++ === 0) for (const w of this.workers) w.ref();
     for (const w of this.workers) w.postMessage({ ...message, job });
+    return {
+      job,
+      end: () => {
+        this.listeners.delete(job);
+        if (--this.active === 0) for (const w of this.workers) w.unref();
+      },
+    };
+  }
+
+  /** As `start`, with a message of its own for each worker (some may get none), and what to transfer with it. */
+  startEach(messages: { message: Record<string, unknown>; transfer: TransferListItem[] }[], onReply: Listener): { job: number; end: () => void } {
+    this.warm();
+    const job = this.nextJob++;
+    this.listeners.set(job, onReply);
+    if (this.active++ === 0) for (const w of this.workers) w.ref();
+    messages.forEach((x, i) => this.workers[i].postMessage({ ...x.message, job }, x.transfer));
     return {
       job,
       end: () => {

@@ -3,11 +3,13 @@
  * claims chunks from the back of the shared counter, re-encodes their bodies from the
  * shared input and posts each chunk back as a transferred buffer, then posts `done`.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { WasmDecodeError } from '../binary/cursor.js';
 import { warmUp } from '../binary/warmup.js';
 import { Body } from '../ir/body.js';
 import { emptyModule, type Func } from '../ir/module.js';
+import type { AsyncifyOptions } from '../passes/asyncify/index.js';
+import type { AsyncifyReply } from './asyncify.js';
 import { claim, encodeChunk } from './reencode.js';
 
 interface ReencodeJob {
@@ -50,6 +52,42 @@ function reencode(msg: ReencodeJob): void {
   parentPort!.postMessage({ job: msg.job, done: true });
 }
 
-parentPort!.on('message', (msg: ReencodeJob) => {
+interface AsyncifyJob {
+  job: number;
+  type: 'asyncify';
+  src: Uint8Array;
+  options: AsyncifyOptions;
+  from: number;
+  to: number;
+  port: MessagePort;
+  signal: Int32Array;
+  slot: number;
+}
+
+/** Rewrites functions [from, to) and posts each changed one (see parallel/asyncify.ts). */
+async function asyncifyRange(msg: AsyncifyJob): Promise<void> {
+  // Loaded on the first such job: a worker that only re-encodes never needs it.
+  const [{ readModule }, { asyncify }] = await Promise.all([import('../binary/decode.js'), import('../passes/asyncify/index.js')]);
+  const post = (reply: AsyncifyReply, transfer: ArrayBuffer[] = []): void => {
+    msg.port.postMessage(reply, transfer);
+    Atomics.add(msg.signal, msg.slot, 1);
+    Atomics.notify(msg.signal, msg.slot);
+  };
+  let at = msg.from;
+  try {
+    const m = readModule(msg.src);
+    asyncify(m, { ...msg.options, progress: (d) => (at = d) }, {
+      range: { from: msg.from, to: msg.to, emit: (r) => post(r, [r.raw.buffer as ArrayBuffer]), stop: (d) => post({ stop: d }) },
+    });
+    post({ done: true });
+  } catch {
+    // The calling thread does the rest, and meets the same error there if it is one.
+    post({ stop: at });
+  }
+  msg.port.close();
+}
+
+parentPort!.on('message', (msg: ReencodeJob | AsyncifyJob) => {
   if (msg.type === 'reencode') reencode(msg);
+  else if (msg.type === 'asyncify') void asyncifyRange(msg);
 });

@@ -198,8 +198,41 @@ function reorderLocals(b: Body, nParams: number, names: Map<number, string> | un
   }
 }
 
+/** One function's rewrite as stored: what a worker thread hands back (parallel/asyncify.ts). */
+export interface StoredFunc {
+  d: number;
+  /** The code entry. */
+  raw: Uint8Array;
+  /** Byte offsets of its unlikely branches. */
+  hints: number[];
+  /** The frame's helper holes, as byte offsets. */
+  frame: { groups: number[]; restoreAt: number; saveAt: number } | null;
+  /** Instrumented (else only its calls were redirected or asserted). */
+  instrumented: boolean;
+  sites: number;
+  frameBytes: number;
+  /** Its local names after -O renumbered them (worker threads only). */
+  localNames: [number, string][] | null;
+}
+
+/**
+ * How the defined functions are shared with worker threads (parallel/asyncify.ts): every
+ * thread runs the same deterministic analysis, so a function's rewrite is the same
+ * wherever it is made, unless it adds to the module (a type, a reference table); a worker
+ * then stops and leaves the rest of its range to the main thread, which works in order.
+ */
+export interface AsyncifySplit {
+  /** Worker side: rewrite only [from, to), hand each changed function to `emit`, and stop there. */
+  range?: { from: number; to: number; emit: (r: StoredFunc) => void; stop: (at: number) => void };
+  /** Main side: a function rewritten elsewhere ('unchanged' if it needed nothing), or null to do it here. */
+  external?: (d: number) => StoredFunc | 'unchanged' | null;
+}
+
+/** A worker's rewrite would add to the module: the main thread makes it instead. */
+class AddsToModule extends Error {}
+
 /** Transforms `m` in place. */
-export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyReport {
+export function asyncify(m: Module, options: AsyncifyOptions = {}, split: AsyncifySplit = {}): AsyncifyReport {
   // The rewrite relies on valid input (it types the operand stack with the validator):
   // module-level checks here, each body during the analysis's scan.
   const invalid = (e: ValidationError): AsyncifyError => {
@@ -289,6 +322,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     ctx = again.ctx;
   }
 
+  let rewriting = false; // in the per-function loop (a worker must not add types there)
   const funcTypeIndex = (params: ValType[], results: ValType[]): number => {
     const same = (a: ValType[], b: ValType[]) => a.length === b.length && a.every((t, i) => t === b[i]);
     for (const g of m.recGroups) {
@@ -296,6 +330,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
       const t = m.types[g.start];
       if (t.comp.kind === 'func' && t.final && t.supers.length === 0 && same(t.comp.params, params) && same(t.comp.results, results)) return g.start;
     }
+    if (rewriting && split.range) throw new AddsToModule();
     const index = m.types.length;
     m.types.push({ final: true, supers: [], comp: { kind: 'func', params, results }, explicit: false });
     m.recGroups.push({ start: index, count: 1, explicit: false });
@@ -308,6 +343,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   const refTable = (heap: HeapType): { table: number; heap: HeapType } => {
     let table = refTables.get(heap);
     if (table === undefined) {
+      if (split.range) throw new AddsToModule();
       table = nTableImports + m.tables.length;
       // The shorthand (funcref, externref, ...) so engines without typed references read it.
       m.tables.push({ type: heap + 0x80, limits: { min: 0n, max: null, addr64: false, shared: false, pageSizeLog2: null }, init: null });
@@ -318,6 +354,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   let refGlobalIndices: { top: number; live: number } | null = null;
   const refGlobals = (): { top: number; live: number } => {
     if (!refGlobalIndices) {
+      if (split.range) throw new AddsToModule();
       const top = nGlobalImports + m.globals.length;
       m.globals.push({ type: I32, mutable: true, init: { bytes: Uint8Array.of(0x41, 0, 0x0b), offset: 0 } });
       m.globals.push({ type: I32, mutable: true, init: { bytes: Uint8Array.of(0x41, 0, 0x0b), offset: 0 } });
@@ -515,45 +552,59 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
   // Branch hints (byte offsets, per rewritten function; see branchHints). The input's hints
   // for rewritten functions no longer point at their instructions: they are dropped.
   const hints = new Map<number, number[]>();
-  const store = (d: number, b: Body, unlikely: number[] | null = null, frame: FrameHoles | null = null): void => {
-    // Encoded at once, so the scratch bodies are reused and no IR piles up.
+  /** Encodes a rewritten body at once, so the scratch bodies are reused and no IR piles up. */
+  const stored = (d: number, b: Body, unlikely: number[] | null, frame: FrameHoles | null, sitesIn = 0, frameBytes = 0): StoredFunc => {
     sink.pos = 0;
     let offsets: number[] = [];
+    let holes: StoredFunc['frame'] = null;
     if (frame) {
       // The frame's holes are byte offsets from here on (the hint offsets stay ascending).
       const at = [...(unlikely ?? []), frame.restoreAt, frame.saveAt].sort((x, y) => x - y);
       const byteAt = encodeBodyAt(b, sink, at);
       const byteOf = new Map(at.map((i, j) => [i, byteAt[j]]));
       const off = (i: number): number => byteOf.get(i)!;
-      frames.push({ d, groups: frame.groups, restoreAt: off(frame.restoreAt), saveAt: off(frame.saveAt) });
+      holes = { groups: frame.groups, restoreAt: off(frame.restoreAt), saveAt: off(frame.saveAt) };
       if (unlikely) offsets = unlikely.map(off);
     } else if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
     else encodeBody(b, sink);
-    m.funcs[d].raw = sink.buf.slice(0, sink.pos);
-    m.funcs[d].body = null;
-    m.funcs[d].offset = 0;
-    hints.set(nFuncImports + d, offsets);
+    return { d, raw: sink.buf.slice(0, sink.pos), hints: offsets, frame: holes, instrumented: frame !== null || sitesIn > 0, sites: sitesIn, frameBytes, localNames: null };
+  };
+  const commit = (r: StoredFunc): void => {
+    const fn = m.funcs[r.d];
+    fn.raw = r.raw;
+    fn.body = null;
+    fn.offset = 0;
+    if (r.frame) frames.push({ d: r.d, ...r.frame });
+    hints.set(nFuncImports + r.d, r.hints);
+    if (r.localNames && m.names) m.names.locals.set(nFuncImports + r.d, new Map(r.localNames));
+    if (!r.instrumented) return;
+    instrumented++;
+    sites += r.sites;
+    maxFrame = Math.max(maxFrame, r.frameBytes);
+    if (options.verbose) {
+      const f = nFuncImports + r.d;
+      const name = m.names?.functions.get(f) ?? `${f}`;
+      options.verbose(`[asyncify] ${name} is instrumented: ${analysis.reasons.get(f) ?? 'it may unwind'} (${r.sites} site(s), frame ${r.frameBytes} B)`);
+    }
   };
   const frames: (FrameHoles & { d: number })[] = [];
   const asserted = new Body();
   const bodyCore = BodyCore.get();
-  for (let d = 0; d < nDefined; d++) {
-    options.progress?.(d, nDefined);
+  /** Function d rewritten, or null if nothing in it changes. */
+  const rewrite = (d: number): StoredFunc | null => {
     const f = nFuncImports + d;
     if (!analysis.instrument[f]) {
       // The runtime's own functions change the state on purpose: no asserts there.
       const runtimeFn = analysis.unwinds[f] === 1;
-      if (redirect.size || (options.asserts && !runtimeFn)) {
-        let b = decodeFunc(m, m.funcs[d], scratch);
-        let changed = redirect.size ? redirectCalls(b) : false;
-        if (options.asserts && !runtimeFn) {
-          const checked = assertCalls(env, f, b, asserted, false);
-          changed ||= checked !== b;
-          b = checked;
-        }
-        if (changed) store(d, b);
+      if (!redirect.size && !(options.asserts && !runtimeFn)) return null;
+      let b = decodeFunc(m, m.funcs[d], scratch);
+      let changed = redirect.size ? redirectCalls(b) : false;
+      if (options.asserts && !runtimeFn) {
+        const checked = assertCalls(env, f, b, asserted, false);
+        changed ||= checked !== b;
+        b = checked;
       }
-      continue;
+      return changed ? stored(d, b, null, null) : null;
     }
     const fn = ctx.types.func(ctx.funcs[f])!;
     if (fn.results.some((t) => ((t & 0xff) === 0x64))) {
@@ -564,16 +615,37 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}): AsyncifyRepo
     if (redirect.size) redirectCalls(src);
     if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
-    if (options.optimize) reorderLocals(r.body, fn.params.length, m.names?.locals.get(f));
-    store(d, r.body, options.branchHints ? r.unlikely : null, r.frame);
-    instrumented++;
-    sites += r.sites;
-    maxFrame = Math.max(maxFrame, r.frameBytes);
-    if (options.verbose) {
-      const name = m.names?.functions.get(f) ?? `${f}`;
-      options.verbose(`[asyncify] ${name} is instrumented: ${analysis.reasons.get(f) ?? 'it may unwind'} (${r.sites} site(s), frame ${r.frameBytes} B)`);
+    const names = options.optimize ? m.names?.locals.get(f) : undefined;
+    if (options.optimize) reorderLocals(r.body, fn.params.length, names);
+    const out = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, r.sites, r.frameBytes);
+    out.instrumented = true;
+    if (names && split.range) out.localNames = [...names];
+    return out;
+  };
+  rewriting = true;
+  const range = split.range;
+  for (let d = range ? range.from : 0; d < (range ? range.to : nDefined); d++) {
+    options.progress?.(d, nDefined);
+    const done = split.external?.(d) ?? null;
+    if (done === 'unchanged') continue;
+    if (done) {
+      commit(done);
+      continue;
     }
+    let r: StoredFunc | null;
+    try {
+      r = rewrite(d);
+    } catch (e) {
+      if (!(range && e instanceof AddsToModule)) throw e;
+      range.stop(d);
+      return { instrumented, sites, maxFrame };
+    }
+    if (!r) continue;
+    if (range) range.emit(r);
+    else commit(r);
   }
+  rewriting = false;
+  if (range) return { instrumented, sites, maxFrame };
 
   fillFrameHoles(m, frames, hints, nFuncImports, frameHelpers);
 
