@@ -42,17 +42,7 @@ export class WorkerPool {
    */
   start(message: Record<string, unknown>, onReply: Listener): { job: number; end: () => void } {
     this.warm();
-    const job = this.nextJob++;
-    this.listeners.set(job, onReply);
-    if (this.active++ === 0) for (const w of this.workers) w.ref();
-    for (const w of this.workers) w.postMessage({ ...message, job });
-    return {
-      job,
-      end: () => {
-        this.listeners.delete(job);
-        if (--this.active === 0) for (const w of this.workers) w.unref();
-      },
-    };
+    return this.startEach(this.workers.map(() => ({ message, transfer: [] })), onReply);
   }
 
   /** As `start`, with a message of its own for each worker (some may get none), and what to transfer with it. */
