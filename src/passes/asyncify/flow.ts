@@ -49,15 +49,12 @@
  * Where the run time goes (QuickJS, Node 20, warm; measured 2026-12-02 by making parts of
  * the output constant-false, which V8 folds away): the original runs 0.15 s, this output
  * 0.30 s. Without the unwind edges (site checks) 0.25 s; without the rewind dispatch (level
- * checks) 0.17 s, in loops or outside them alike; without both, 0.15 s. What makes the
- * dispatch costly is that each level re-reads the state global: testing one local written
- * only by the prologue instead gives 0.17 s, as V8 then folds every nested level's test on
- * the normal path. But that local must be cleared once a rewind has ended inside the
- * invocation (a later level, or the next loop iteration, would dispatch again), and every
- * form of that measured so far lost the gain (0.29-0.35 s): clearing it after each call,
- * in the then arm with a loop back to the level, a stale check falling through into the
- * level, a per-level range test of the site index, or a diamond giving the state. Node 26
- * runs this output at about 1.4x.
+ * checks and their edges into the landings) 0.17 s, in loops or outside them alike; without
+ * both, 0.15 s. Testing a local instead of the state global at the levels does not help
+ * while the rewind stays reachable: a local set from the state after each call, set in
+ * the prologue and cleared (looping back to the level) once a rewind has ended, a range test
+ * of the site index, or a diamond yielding the state all ran 0.29-0.35 s. Node 26 runs this
+ * output at about 1.4x.
  */
 import { hasLocal, liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';
