@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readModule, writeModule } from '../dist/src/index.js';
 import { asyncify, AsyncifyError } from '../dist/src/passes/asyncify/index.js';
 import { asyncifyParallel } from '../dist/src/parallel/index.js';
+import { cutRanges } from '../dist/src/parallel/asyncify.js';
 import { CASES } from './asyncify/cases.mjs';
 import { assemble, haveWat2wasm } from './asyncify/run-cases.mjs';
 import { corpusOrSkip } from './realworld-lib.mjs';
@@ -53,9 +54,10 @@ test('an error in a worker\'s range is the serial one', () => {
     (type $v (func))
     (import "env" "sleep" (func $sleep))
     (elem declare func $a)
-    (func $a (export "a") (call $sleep) (call $sleep))
+    (func $a (export "a") (call $sleep) (call $sleep) (call $sleep) (call $sleep))
     (func (export "b") (result (ref $v)) (call $sleep) (ref.func $a)))`;
   const bytes = assemble(wat, 'weft');
+  assert.deepEqual(cutRanges(readModule(bytes), 2), [0, 1], 'the second function is the worker\'s');
   let serialError = null;
   try {
     serial(bytes, {});

@@ -553,7 +553,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   // for rewritten functions no longer point at their instructions: they are dropped.
   const hints = new Map<number, number[]>();
   /** Encodes a rewritten body at once, so the scratch bodies are reused and no IR piles up. */
-  const stored = (d: number, b: Body, unlikely: number[] | null, frame: FrameHoles | null, sitesIn = 0, frameBytes = 0): StoredFunc => {
+  const stored = (d: number, b: Body, unlikely: number[] | null, frame: FrameHoles | null, stats: { sites: number; frameBytes: number } | null): StoredFunc => {
     sink.pos = 0;
     let offsets: number[] = [];
     let holes: StoredFunc['frame'] = null;
@@ -567,7 +567,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
       if (unlikely) offsets = unlikely.map(off);
     } else if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
     else encodeBody(b, sink);
-    return { d, raw: sink.buf.slice(0, sink.pos), hints: offsets, frame: holes, instrumented: frame !== null || sitesIn > 0, sites: sitesIn, frameBytes, localNames: null };
+    return { d, raw: sink.buf.slice(0, sink.pos), hints: offsets, frame: holes, instrumented: stats !== null, sites: stats?.sites ?? 0, frameBytes: stats?.frameBytes ?? 0, localNames: null };
   };
   const commit = (r: StoredFunc): void => {
     const fn = m.funcs[r.d];
@@ -604,7 +604,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
         changed ||= checked !== b;
         b = checked;
       }
-      return changed ? stored(d, b, null, null) : null;
+      return changed ? stored(d, b, null, null, null) : null;
     }
     const fn = ctx.types.func(ctx.funcs[f])!;
     if (fn.results.some((t) => ((t & 0xff) === 0x64))) {
@@ -617,8 +617,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     const r = asyncifyBody(env, f, fn, src);
     const names = options.optimize ? m.names?.locals.get(f) : undefined;
     if (options.optimize) reorderLocals(r.body, fn.params.length, names);
-    const out = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, r.sites, r.frameBytes);
-    out.instrumented = true;
+    const out = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, r);
     if (names && split.range) out.localNames = [...names];
     return out;
   };
