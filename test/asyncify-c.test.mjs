@@ -86,6 +86,12 @@ describe('asyncify: C programs (clang-19, wasm32-wasi, Node WASI)', { skip: clan
         const report = asyncify(m, { imports: IMPORTS });
         const out = writeModule(m);
         const a = await differential(plain, out, `${prog}${opt} (weft API)`);
+        // Every loop with a site peeled: suspensions inside the rewound iterations of libc's loops.
+        const mp = readModule(bytes);
+        asyncify(mp, { imports: IMPORTS, peelSites: 1 });
+        const peeled = writeModule(mp);
+        assert.notEqual(peeled.length, out.length, `${prog}${opt}: peeling every hot loop changed nothing`);
+        await differential(plain, peeled, `${prog}${opt} (weft, every hot loop peeled)`);
 
         line = `${report.instrumented} functions instrumented, ${report.sites} sites; ${a.suspensions} suspensions, `
           + `deepest stack ${a.maxFrameBytes} B; size ${bytes.length} → ${out.length}${line}`;

@@ -29,6 +29,9 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
   --asserts             trap when a call the analysis deems safe changes the state anyway
   -O                    optimize what the transform emitted (shortest indices for the
                         most used locals of each instrumented function)
+  --peel N              emit loops with at least N sites that may unwind (an interpreter's
+                        dispatch loop) twice, so that their iterations skip the rewind
+                        dispatch; costs their size again (default 400; 0: never)
   --branch-hints        hint the rewind paths unlikely (a branch-hint section, ~4% larger)
   --verbose             say why each function is instrumented
   --validate            validate the output; on an error, report it and write nothing
@@ -48,7 +51,7 @@ const FLAGS = new Set([
 ]);
 /** Flags that may carry a value (`--in-secondary-memory=PAGES`). */
 const OPTIONAL = new Set(['--in-secondary-memory', '--secondary-memory-size']);
-const VALUED = new Set(['-o', '--threads', '--imports', '--add-list', '--remove-list', '--only-list', '--memory']);
+const VALUED = new Set(['-o', '--threads', '--peel', '--imports', '--add-list', '--remove-list', '--only-list', '--memory']);
 /** wasm-opt's pass-arg keys → our flags. */
 const PASS_ARGS: Record<string, string> = {
   'asyncify-imports': '--imports', 'asyncify-ignore-imports': '--ignore-imports',
@@ -103,6 +106,14 @@ export function splitList(value: string): string[] {
   }
   if (cur.trim()) out.push(cur.trim());
   return out.filter(Boolean);
+}
+
+/** --peel N, or undefined. */
+function peelOption(options: Map<string, string | true>): number | undefined {
+  const v = options.get('--peel');
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--peel expects a site count, got ${String(v)}`);
+  return Number(v);
 }
 
 /** --in-secondary-memory[=PAGES] (or wasm-opt's separate size argument), or undefined. */
@@ -193,6 +204,7 @@ export const asyncifyCommand: Command = (args) => {
       asserts: options.has('--asserts'),
       optimize: options.has('-O'),
       branchHints: options.has('--branch-hints'),
+      peelSites: peelOption(options),
       secondaryMemoryPages: secondaryPages(options),
       verbose: options.has('--verbose') ? (line) => process.stderr.write(`${line}\n`) : undefined,
       warn: (line) => process.stderr.write(`warning: ${line}\n`),

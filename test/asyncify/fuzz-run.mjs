@@ -220,10 +220,12 @@ export async function run(bytes, calls, { suspendSeed = 1, p = 0.5, mem64: mainM
 
 /** The weft options a seed uses. */
 export function optionsFor(seed, v3 = false) {
-  // -O (optimize) on every other group of six seeds
-  // and --asserts (a call deemed safe that changes the state traps) on every other twelve
+  // -O (optimize) on every other group of six seeds,
+  // --asserts (a call deemed safe that changes the state traps) on every other twelve
   const o = optionsFor1(seed, v3);
   if (Math.floor(seed / 12) % 2) o.asserts = true;
+  // and every loop with a site peeled on every other three
+  if (Math.floor(seed / 3) % 2) o.peelSites = 1;
   return Math.floor(seed / 6) % 2 ? { ...o, optimize: true } : o;
 }
 function optionsFor1(seed, v3) {
@@ -240,7 +242,8 @@ function optionsFor1(seed, v3) {
 
 export function cliFlags(options) {
   return [...(options.imports ? ['--imports', options.imports.join(',')] : []), ...(options.exportGlobals ? ['--export-globals'] : []),
-    ...(options.importGlobals ? ['--import-globals'] : []), ...(options.secondaryMemoryPages ? [`--in-secondary-memory=${options.secondaryMemoryPages}`] : []), ...(options.optimize ? ['-O'] : []), ...(options.asserts ? ['--asserts'] : [])];
+    ...(options.importGlobals ? ['--import-globals'] : []), ...(options.secondaryMemoryPages ? [`--in-secondary-memory=${options.secondaryMemoryPages}`] : []), ...(options.optimize ? ['-O'] : []), ...(options.asserts ? ['--asserts'] : []),
+    ...(options.peelSites ? ['--peel', String(options.peelSites)] : [])];
 }
 
 /**

@@ -81,14 +81,15 @@ async function runAll(bytes, c) {
 
 async function main() {
 const report = [];
-// Every case runs as transformed plainly and with -O.
-for (const c of CASES) for (const optimized of [false, true]) {
+// Every case runs as transformed plainly, with -O, and with every loop that has a site peeled.
+const VARIANTS = [['', {}], [' (-O)', { optimize: true }], [' (--peel 1)', { peelSites: 1 }]];
+for (const c of CASES) for (const [suffix, variant] of VARIANTS) {
   if (c.node === 26 && !all) continue;
-  const entry = { name: `${c.name}${optimized ? ' (-O)' : ''}`, ok: false };
+  const entry = { name: `${c.name}${suffix}`, ok: false };
   report.push(entry);
   try {
     const bytes = assemble(c.wat, c.assembler);
-    const { out, report: r } = weftAsyncify(bytes, { ...c.options, optimize: optimized });
+    const { out, report: r } = weftAsyncify(bytes, { ...c.options, ...variant });
     entry.instrumented = r.instrumented;
     entry.sites = r.sites;
     if (!WebAssembly.validate(out)) throw new Error('V8 rejects the output');

@@ -155,6 +155,8 @@ export interface FlowEnv {
   exported(func: number): boolean;
   /** How many site indices a function has reserved from its base. */
   siteReserve(func: number): number;
+  /** Loops with at least this many sites are peeled (Infinity: none). */
+  peelSites: number;
   /** Two bodies to build into, reused from function to function (the result is one of them). */
   scratch: [Body, Body];
 }
@@ -704,6 +706,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   };
 
   const levelStack: Level[] = [];
+  // A peeled loop (see peelLoop) being emitted, and whether its copy that never rewinds is.
+  let peeled: { loop: number; params: ValType[]; exit: boolean } | null = null;
+  let clean = false;
   const startLevel = (key: number, params: ValType[]): void => {
     const elements = levels.get(key) ?? null;
     const parent = levelStack[levelStack.length - 1];
@@ -716,6 +721,15 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const level: Level = { elements, next: 0, depth, inherit: null };
     levelStack.push(level);
     if (!elements) return;
+    if (clean) {
+      // A peeled loop's copy that never rewinds: no blocks, no dispatch (see peelLoop). A
+      // lone if that only has its condition on the stack then needs no spill either.
+      const e = elements[0];
+      e.inline = false;
+      e.carried = elements.length === 1 && ops[e.instr] === Op.if && e.landing === e.instr && e.height === 1
+        && stackLen[e.instr] === 1 && hotArm(e.instr) !== 0;
+      return;
+    }
     // Typed, as every other stack spill() sees (one array kind keeps V8's code for it monomorphic).
     const typedParams = params.length ? Int32Array.from(params) : null;
     const px = typedParams ? spill(typedParams, depth, true) : null;
@@ -801,8 +815,10 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         const all = stackAt(e.instr);
         let types: ArrayLike<ValType> = all.subarray(0, e.height);
         if (e.carried) {
-          out.push(Op.end);
-          eDepth--;
+          if (!clean) {
+            out.push(Op.end);
+            eDepth--;
+          }
         } else {
           // An if with sites in one arm only needs no saved condition: its spill is zero when
           // rewinding, whether the frame restored it (it held the value spilled on the way to
@@ -839,7 +855,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
             return (!isArg || !defaultable(spilled[p])) && !(arm && p === spilled.length - 1);
           };
           const xs = spill(types, level.depth, false, neededAt);
-          if (!e.inline) {
+          if (!e.inline && !clean) {
             out.push(Op.end);
             eDepth--;
           }
@@ -864,13 +880,17 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         pending[i] = 0;
         continue;
       }
+      if (op === Op.loop && !clean && !peeled && peelLoop(i)) {
+        openPeel(i);
+        continue;
+      }
       switch (op) {
         case Op.block:
         case Op.loop:
         case Op.if:
         case Op.try:
         case Op.try_table: {
-          if (orState[i]) {
+          if (orState[i] && !clean) {
             out.push(Op.global_get, env.stateGlobal);
             out.push(I32_OR);
           }
@@ -896,6 +916,22 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           levelStack.pop();
           if (i === last) {
             if (!DIVERGES[out.ops[out.length - 1]]) out.push(Op.return);
+            continue;
+          }
+          if (peeled && peeled.loop === match[i]) {
+            if (!clean) {
+              i = rewoundEnd();
+              continue;
+            }
+            out.push(Op.end);
+            frames.pop();
+            eDepth--;
+            if (peeled.exit) {
+              out.push(Op.end);
+              eDepth--;
+            }
+            clean = false;
+            peeled = null;
             continue;
           }
           out.push(Op.end);
@@ -927,6 +963,53 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
+
+  /**
+   * Whether a hot loop is peeled: emitted once with its dispatch, entered only when
+   * rewinding, whose continue branches fall into a second copy without dispatch or
+   * landing blocks, so that the loop's iterations pay nothing for the rewind paths.
+   */
+  function peelLoop(i: number): boolean {
+    const body = levels.get(i);
+    if (!body) return false;
+    return body[body.length - 1].last - body[0].first + 1 >= env.peelSites;
+  }
+  /**
+   * Opens a peeled loop's rewound iteration:
+   *     block $exit (P → R)   global.get $state  if (P → P)  [the body with dispatch]  br $exit  end
+   *     loop (P → R)  [the body]  end  end
+   * ($exit is left out when the body ends in a branch.)
+   */
+  function openPeel(i: number): void {
+    const bt = blockTypeAt(src, i);
+    const params = bt.kind === 'func' ? ctx.types.func(bt.typeIndex)!.params : [];
+    const exit = !DIVERGES[ops[match[i] - 1]];
+    if (exit) {
+      copyRelabeled(src, i, out, tr);
+      out.ops[out.length - 1] = Op.block;
+      eDepth++;
+    }
+    out.push(Op.global_get, env.stateGlobal);
+    unlikely.push(out.length);
+    const [a, b] = blockImm(params, params);
+    out.push(Op.if, a, b);
+    frames.push(eDepth++);
+    peeled = { loop: i, params, exit };
+    startLevel(i, params);
+  }
+  /** Closes a peeled loop's rewound iteration and opens its loop; returns where it starts. */
+  function rewoundEnd(): number {
+    const p = peeled!;
+    if (p.exit && !DIVERGES[out.ops[out.length - 1]]) out.push(Op.br, 1);
+    out.push(Op.end);
+    eDepth--;
+    frames.pop();
+    clean = true;
+    copyRelabeled(src, p.loop, out, tr);
+    frames.push(eDepth++);
+    startLevel(p.loop, p.params);
+    return p.loop;
+  }
 
   function emitSite(i: number, k: number): void {
     const op = ops[i];
