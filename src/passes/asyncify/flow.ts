@@ -57,6 +57,13 @@
  * dispatch cost is in one function, QuickJS's interpreter loop (func 221: 486 sites, about
  * 130 levels, entered per bytecode): without its dispatch alone, 0.19 s; without everyone
  * else's, 0.28 s. Node 26 runs this output at about 1.4x.
+ *
+ * So a loop with many sites (FlowEnv.peelSites) is peeled: its first copy has the dispatch
+ * and is entered only when rewinding (one state check per entry of the loop); its continue
+ * branches fall into the loop proper, whose levels have no dispatch and no landing blocks
+ * but the same sites, spills and slots. Measured 2026-12-02 (a slower day: the original
+ * 0.15 s, the unpeeled output 0.43 s warm): peeling QuickJS's interpreter loop, 0.27 s, for
+ * 33 KB; its site checks are most of what remains there (0.05 s).
  */
 import { hasLocal, liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';

@@ -107,9 +107,10 @@ export interface AsyncifyReport {
 
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
 /**
- * The default of `peelSites`. QuickJS's interpreter loop has 482 sites, and peeling it took a
- * workload from 2.8x to 1.8x the original's time on Node 20 for 6% more size; the loops of
- * a few hundred sites below that (parsers, mostly) gained nothing measurable.
+ * The default of `peelSites`. QuickJS's interpreter loop has 482 sites: peeling it took the
+ * bench's workload from 2.8x to 1.8x the original's warm time on Node 20 (no change on
+ * Node 26) for 6% more size, and peeling its next loops too (132 and 271 sites) gained
+ * nothing measurable. A loop of hundreds of sites is an interpreter's or Go's dispatch loop.
  */
 const PEEL_SITES = 400;
 const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load');
