@@ -18,7 +18,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readModule, writeModule, validate } from '../dist/src/index.js';
 import { asyncify } from '../dist/src/passes/asyncify/index.js';
-import { runWasi } from './asyncify/wasi-host.mjs';
+import { runWasiBounded as runWasi } from './asyncify/wasi-host.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'test/asyncify/c');

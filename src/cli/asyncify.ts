@@ -31,7 +31,9 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
                         most used locals of each instrumented function)
   --peel N              emit loops with at least N sites that may unwind (an interpreter's
                         dispatch loop) twice, so that their iterations skip the rewind
-                        dispatch; costs their size again (default 400; 0: never)
+                        dispatch, costing their size again; their functions also get
+                        unwind pads, which free each site's dead locals (default 400;
+                        0: neither)
   --branch-hints        hint the rewind paths unlikely (a branch-hint section, ~4% larger)
   --verbose             say why each function is instrumented
   --validate            validate the output; on an error, report it and write nothing

@@ -17,6 +17,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 process.removeAllListeners('warning');
 process.on('warning', (w) => {
@@ -127,4 +128,36 @@ export async function runWasi(bytes, { input = '', args = ['prog'], stackBytes =
     } catch {}
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * runWasi on a worker, terminated after `timeoutMs`: a miscompiled program that loops
+ * forever fails its test instead of hanging the run (a loop in wasm blocks its thread).
+ * Options as runWasi's, without `suspend` (a function does not cross to the worker).
+ */
+export function runWasiBounded(bytes, { timeoutMs = 20_000, ...options } = {}) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { weftRunWasi: true, bytes, options } });
+    const timer = setTimeout(() => {
+      worker.terminate();
+      reject(new Error(`the program did not finish within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    worker.once('message', (m) => {
+      clearTimeout(timer);
+      worker.terminate();
+      if (m.error) reject(new Error(m.error));
+      else resolve(m.result);
+    });
+    worker.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+if (!isMainThread && workerData?.weftRunWasi) {
+  runWasi(workerData.bytes, workerData.options).then(
+    (result) => parentPort.postMessage({ result }),
+    (err) => parentPort.postMessage({ error: String(err?.stack ?? err) }),
+  );
 }

@@ -63,7 +63,9 @@
  * branches fall into the loop proper, whose levels have no dispatch and no landing blocks
  * but the same sites, spills and slots. Measured 2026-12-02 (a slower day: the original
  * 0.15 s, the unpeeled output 0.43 s warm): peeling QuickJS's interpreter loop, 0.27 s, for
- * 33 KB; its site checks are most of what remains there (0.05 s).
+ * 33 KB; its site checks are most of what remains there (0.05 s). Part of that was the
+ * unwind edges keeping every saved local alive at every site: a function with a peeled
+ * loop gets unwind pads (pads.ts), which zero what each site's rewind does not read.
  */
 import { hasLocal, liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';
@@ -76,6 +78,7 @@ import type { ModuleContext } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { AsyncifyError, classKey, type Analysis } from './analysis.js';
 import { hoistCatches } from './catches.js';
+import { choosePads, type Pads } from './pads.js';
 import { copyRelabeled } from './relabel.js';
 
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
@@ -162,7 +165,7 @@ export interface FlowEnv {
   exported(func: number): boolean;
   /** How many site indices a function has reserved from its base. */
   siteReserve(func: number): number;
-  /** Loops with at least this many sites are peeled (Infinity: none). */
+  /** Loops with at least this many sites are peeled, and functions with as many get unwind pads (see pads.ts); Infinity: none. */
   peelSites: number;
   /** Two bodies to build into, reused from function to function (the result is one of them). */
   scratch: [Body, Body];
@@ -575,6 +578,32 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
+
+  // The unwind pads (see pads.ts): what each site's rewind reads is what is live after it
+  // and what the landings on its way read.
+  const pads = withPads() ? sitePads() : null;
+  function withPads(): boolean {
+    if (sites.length < Math.max(2, env.peelSites)) return false;
+    for (const key of levels.keys()) if (key >= 0 && ops[key] === Op.loop && peelLoop(key)) return true;
+    return false;
+  }
+  function sitePads(): Pads | null {
+    const W = (nOrig + 31) >>> 5;
+    const need = new Uint32Array(W * sites.length);
+    for (let k = 0; k < sites.length; k++) need.set(live.get(sites[k])!, k * W);
+    for (const list of levels.values()) {
+      for (const e of list) {
+        for (let q = e.landing; q < e.instr; q++) {
+          if (ops[q] !== Op.local_get) continue;
+          const x = imm[q * 4];
+          for (let k = e.first; k <= e.last; k++) need[k * W + (x >>> 5)] |= 1 << (x & 31);
+        }
+      }
+    }
+    const candidates = [...saved].filter((x) => !isRefType(localTypes[x])).sort((a, b) => a - b);
+    return choosePads(need, W, sites.length, candidates);
+  }
+
   // 4. Emit.
   const out = env.scratch[0];
   out.reset();
@@ -780,8 +809,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // Prologue placeholder: emitted into `body` separately and joined at the end. The body's
   // own label is the function's (frame -1): its branches stay returns.
-  out.push(Op.block, withIdx ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
-  eDepth = 1;
+  const nPads = pads ? pads.zero.length : 0;
+  for (let p = 0; p <= nPads; p++) out.push(Op.block, withIdx ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
+  eDepth = 1 + nPads;
   frames.push(-1);
   startLevel(-1, []);
 
@@ -790,7 +820,15 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const slotUses = new Map<number, number[]>();
   const pending = zeroedI32(2, n); // site index + 1 at a site whose landing was before it
   emitInstructions();
-  // Close $unwind: the site index (if any) is on the stack.
+  // Close the pads and $unwind: the site index (if any) is on the stack.
+  for (let p = 0; p < nPads; p++) {
+    out.push(Op.end);
+    for (const x of pads!.zero[p]) {
+      pushZero(out, localTypes[x]);
+      out.push(Op.local_set, x);
+    }
+    if (pads!.next[p] !== p + 1) out.push(Op.br, pads!.next[p] - p - 1);
+  }
   out.push(Op.end);
 
   /** The body's instructions, rewritten. */
@@ -1025,7 +1063,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
     if (withIdx) out.push(Op.i32_const, base + k);
     out.push(Op.global_get, env.stateGlobal);
-    out.push(Op.br_if, eDepth - 1 - UNWIND);
+    const pad = pads ? pads.padOf[k] : -1;
+    out.push(Op.br_if, eDepth - 1 - (pad < 0 ? UNWIND : nPads - pad));
     if (withIdx) out.push(Op.drop);
     if (tail) out.push(Op.return);
   }

@@ -87,7 +87,8 @@ export interface AsyncifyOptions {
    * Loops with at least this many call sites that may unwind (an interpreter's dispatch
    * loop, say) are emitted twice: once with the rewind dispatch, entered only when
    * rewinding, and once without, so that their iterations do not pay for it. It costs the
-   * loop's size again. Default 400; 0 peels none.
+   * loop's size again. Functions with such a loop get unwind pads (see pads.ts): each
+   * site's check keeps only the locals its rewind needs alive. Default 400; 0: neither.
    */
   peelSites?: number;
   /** Receives why each function is instrumented. */
