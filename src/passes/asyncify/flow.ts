@@ -61,11 +61,18 @@
  * So a loop with many sites (FlowEnv.peelSites) is peeled: its first copy has the dispatch
  * and is entered only when rewinding (one state check per entry of the loop); its continue
  * branches fall into the loop proper, whose levels have no dispatch and no landing blocks
- * but the same sites, spills and slots. Measured 2026-12-02 (a slower day: the original
+ * but the same sites, spills and slots; code that no rewind reaches is left out of the first
+ * copy (rewindDead: sql-wasm 7.6 KB smaller). Measured 2026-12-02 (a slower day: the original
  * 0.15 s, the unpeeled output 0.43 s warm): peeling QuickJS's interpreter loop, 0.27 s, for
  * 33 KB; its site checks are most of what remains there (0.05 s). Part of that was the
  * unwind edges keeping every saved local alive at every site: a function with a peeled
  * loop gets unwind pads (pads.ts), which zero what each site's rewind does not read.
+ * What else remains (same day, warm, original 0.32 s): the first copy's mere presence. With
+ * its entry constant-false, 0.467 -> 0.393 s; with it reachable but a few bytes long, or
+ * looping back with every local changed, 0.44-0.45 s; with the loop proper laid out first,
+ * no change. QuickJS's interpreter is two nested dispatch loops, so the first copy of the
+ * outer one holds the whole inner one, all of it live; peeling the inner one instead made
+ * the output 11 KB smaller but the workload 10% slower.
  */
 import { hasLocal, liveAfter } from '../../analysis/liveness.js';
 import { isOpener, structureOf } from '../../analysis/structure.js';
@@ -745,6 +752,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // A peeled loop (see peelLoop) being emitted, and whether its copy that never rewinds is.
   let peeled: { loop: number; params: ValType[]; exit: boolean } | null = null;
   let clean = false;
+  // In a peeled loop's rewound copy: the code no rewind reaches (see rewindDead).
+  let dead: Uint8Array | null = null;
   const startLevel = (key: number, params: ValType[]): void => {
     const elements = levels.get(key) ?? null;
     const parent = levelStack[levelStack.length - 1];
@@ -848,7 +857,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         continue;
       }
       if (run >= 0) {
-        copyInstructions(src, run, i, out);
+        if (dead && !clean && dead[run]) out.push(Op.unreachable);
+        else copyInstructions(src, run, i, out);
         run = -1;
       }
       const op = ops[i];
@@ -977,6 +987,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
             }
             clean = false;
             peeled = null;
+            dead = null;
             continue;
           }
           out.push(Op.end);
@@ -1040,7 +1051,111 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     out.push(Op.if, a, b);
     frames.push(eDepth++);
     peeled = { loop: i, params, exit };
+    dead = rewindDead(i);
     startLevel(i, params);
+  }
+  /**
+   * The instructions of a peeled loop that its rewound copy never runs: that copy is entered
+   * only when rewinding, where each level's dispatch jumps to an element, and left by its
+   * continue branches. So its code runs from a landing or a site on, up to a branch; what
+   * only the loop's start or a level's start leads to is dead there, and emitted as
+   * `unreachable` (an interpreter's cases that have no site). Inner loops and exception
+   * handlers are taken as live throughout.
+   */
+  function rewindDead(loop: number): Uint8Array | null {
+    const end = match[loop];
+    const isDead = zeroedU8(6, n);
+    const landing = zeroedU8(7, n); // 1: a site's landing; 2: a construct's; 3: where a construct's landing code ends
+    const endReached = zeroedU8(8, n); // per block or if: a live branch goes to its end; per loop: to its start
+    const entered = zeroedU8(9, n); // per if: 1 if live at its start; 2 once its else is seen
+    const restarted = zeroedU8(10, n); // per inner loop: walked again from a live start
+    for (const list of levels.values()) {
+      for (const e of list) {
+        if (e.instr <= loop || e.instr >= end) continue;
+        if (isCall(ops[e.instr])) landing[e.landing] = 1;
+        else if (e.landing !== e.instr) {
+          landing[e.landing] = 2;
+          landing[e.instr] = 3;
+        }
+      }
+    }
+    const open: number[] = [];
+    let live = false;
+    let beforeLanding = false;
+    let handlers = 0; // open try and try_table: taken as live throughout
+    const reach = (d: number, always = false): void => {
+      if ((live || always) && d < open.length) endReached[open[open.length - 1 - d]] = 1;
+    };
+    for (let i = loop + 1; i < end; i++) {
+      const op = ops[i];
+      const k = i * 4;
+      if (landing[i] === 1) live = true;
+      else if (landing[i] === 2) {
+        beforeLanding = live;
+        live = true;
+      } else if (landing[i] === 3) live = beforeLanding;
+      if (handlers > 0) live = true;
+      isDead[i] = live ? 0 : 1;
+      if (isOpener(op)) {
+        if (op === Op.try_table) {
+          const start = imm[k + 2];
+          for (let j = 0; j < imm[k + 3]; j++) reach(src.extra[start + j * 3 + 2], true);
+        }
+        open.push(i);
+        if (op === Op.try || op === Op.try_table) handlers++;
+        if (op === Op.if) entered[i] = live ? 1 : 0;
+        if (op === Op.loop && restarted[i]) live = true;
+        continue;
+      }
+      switch (op) {
+        case Op.else: {
+          const o = open[open.length - 1];
+          if (live) endReached[o] = 1;
+          live = entered[o] === 1;
+          entered[o] = 2;
+          continue;
+        }
+        case Op.end:
+        case Op.delegate: {
+          const o = open[open.length - 1];
+          const oo = ops[o];
+          if (oo === Op.loop && endReached[o] && !restarted[o]) {
+            // A live branch back to its start: walk the loop again, live from there.
+            restarted[o] = 1;
+            live = true;
+            i = o;
+            continue;
+          }
+          open.pop();
+          if (oo === Op.try || oo === Op.try_table) handlers--;
+          live = live || (oo !== Op.loop && endReached[o] === 1) || (oo === Op.if && entered[o] === 1);
+          continue;
+        }
+        case Op.catch:
+        case Op.catch_all:
+          live = true;
+          continue;
+        default:
+      }
+      switch (OP_IMM[op]) {
+        case Imm.Label:
+          reach(imm[k]);
+          if (op === Op.br) live = false;
+          continue;
+        case Imm.BrOnCast:
+          reach(imm[k + 1]);
+          continue;
+        case Imm.BrTable:
+          for (let j = 0; j <= imm[k + 1]; j++) reach(src.extra[imm[k] + j]);
+          live = false;
+          continue;
+        default:
+          if (DIVERGES[op]) live = false;
+      }
+    }
+    let any = false;
+    for (let i = loop + 1; i < end && !any; i++) any = isDead[i] === 1;
+    return any ? isDead : null;
   }
   /** Closes a peeled loop's rewound iteration and opens its loop; returns where it starts. */
   function rewoundEnd(): number {
