@@ -251,3 +251,68 @@ test('weft asyncify: wasm-opt spellings, lists, warnings and clear errors', () =
   assert.match(r.stderr, /already exports asyncify_/);
   execFileSync('rm', ['-rf', dir]);
 });
+
+// A loop around 20,000 nested blocks, sleeping at the innermost and after them: the rewrite's
+// walkers (sites, levels, peeling, the rewound copy's dead code, pads) must be iterative.
+test('deep nesting: 20,000 blocks in a loop, with and without peeling', async () => {
+  const N = 20000;
+  const leb = (v) => {
+    const out = [];
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v) b |= 0x80;
+      out.push(b);
+    } while (v);
+    return out;
+  };
+  const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
+  const name = (s) => [s.length, ...Buffer.from(s)];
+  const code = [
+    0x03, 0x40, // loop
+    ...Array(N).fill([0x02, 0x40]).flat(),
+    0x10, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x21, 0x00, // call $sleep, i += 1
+    ...Array(N).fill(0x0b),
+    0x10, 0x00, // call $sleep
+    0x20, 0x00, 0x41, 0x03, 0x49, 0x0d, 0x00, // br_if 0 (i < 3)
+    0x0b, 0x20, 0x00, 0x0b, // end loop, i, end
+  ];
+  const body = [0x01, 0x01, 0x7f, ...code];
+  const bytes = Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [0x02, 0x60, 0x00, 0x00, 0x60, 0x00, 0x01, 0x7f]),
+    ...section(2, [0x01, ...name('env'), ...name('sleep'), 0x00, 0x00]),
+    ...section(3, [0x01, 0x01]),
+    ...section(5, [0x01, 0x00, 0x01]),
+    ...section(7, [0x02, ...name('run'), 0x00, 0x01, ...name('memory'), 0x02, 0x00]),
+    ...section(10, [0x01, ...leb(body.length), ...body]),
+  ]);
+  assert.ok(WebAssembly.validate(bytes), 'the generated module is valid');
+  for (const peelSites of [undefined, 1]) {
+    const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], peelSites });
+    let e;
+    let sleeps = 0;
+    const { instance } = await WebAssembly.instantiate(out, {
+      env: {
+        sleep: () => {
+          if (e.asyncify_get_state() === 2) {
+            e.asyncify_stop_rewind();
+            return;
+          }
+          sleeps++;
+          e.asyncify_start_unwind(16);
+        },
+      },
+    });
+    e = instance.exports;
+    new Int32Array(e.memory.buffer, 16, 2).set([24, 1024]);
+    let result = e.run();
+    while (e.asyncify_get_state() === 1) {
+      e.asyncify_stop_unwind();
+      e.asyncify_start_rewind(16);
+      result = e.run();
+    }
+    assert.equal(result, 3, `peelSites ${peelSites}: the loop ran three times`);
+    assert.equal(sleeps, 6, `peelSites ${peelSites}: every call suspended`);
+  }
+});
