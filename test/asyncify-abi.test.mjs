@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { parseModule, writeModule } from '../dist/src/index.js';
 import { assemble, weftAsyncify } from './asyncify/run-cases.mjs';
 
 const CLI = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
@@ -254,40 +255,23 @@ test('weft asyncify: wasm-opt spellings, lists, warnings and clear errors', () =
 
 // A loop around 20,000 nested blocks, sleeping at the innermost and after them: the rewrite's
 // walkers (sites, levels, peeling, the rewound copy's dead code, pads) must be iterative.
+// weft's own parser assembles it (WABT's recurses per nesting level).
 test('deep nesting: 20,000 blocks in a loop, with and without peeling', async () => {
   const N = 20000;
-  const leb = (v) => {
-    const out = [];
-    do {
-      let b = v & 0x7f;
-      v >>>= 7;
-      if (v) b |= 0x80;
-      out.push(b);
-    } while (v);
-    return out;
-  };
-  const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
-  const name = (s) => [s.length, ...Buffer.from(s)];
-  const code = [
-    0x03, 0x40, // loop
-    ...Array(N).fill([0x02, 0x40]).flat(),
-    0x10, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a, 0x21, 0x00, // call $sleep, i += 1
-    ...Array(N).fill(0x0b),
-    0x10, 0x00, // call $sleep
-    0x20, 0x00, 0x41, 0x03, 0x49, 0x0d, 0x00, // br_if 0 (i < 3)
-    0x0b, 0x20, 0x00, 0x0b, // end loop, i, end
-  ];
-  const body = [0x01, 0x01, 0x7f, ...code];
-  const bytes = Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [0x02, 0x60, 0x00, 0x00, 0x60, 0x00, 0x01, 0x7f]),
-    ...section(2, [0x01, ...name('env'), ...name('sleep'), 0x00, 0x00]),
-    ...section(3, [0x01, 0x01]),
-    ...section(5, [0x01, 0x00, 0x01]),
-    ...section(7, [0x02, ...name('run'), 0x00, 0x01, ...name('memory'), 0x02, 0x00]),
-    ...section(10, [0x01, ...leb(body.length), ...body]),
-  ]);
-  assert.ok(WebAssembly.validate(bytes), 'the generated module is valid');
+  const bytes = writeModule(parseModule(`(module
+    (import "env" "sleep" (func $sleep))
+    (memory (export "memory") 1)
+    (func (export "run") (result i32) (local $i i32)
+      loop $l
+        ${'block '.repeat(N)}
+          call $sleep
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        ${'end '.repeat(N)}
+        call $sleep
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 3)))
+      end
+      local.get $i))`));
+  assert.ok(WebAssembly.validate(bytes), 'the assembled module is valid');
   for (const peelSites of [undefined, 1]) {
     const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], peelSites });
     let e;

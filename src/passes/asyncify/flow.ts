@@ -172,7 +172,7 @@ export interface FlowEnv {
   exported(func: number): boolean;
   /** How many site indices a function has reserved from its base. */
   siteReserve(func: number): number;
-  /** Loops with at least this many sites are peeled, and functions with as many get unwind pads (see pads.ts); Infinity: none. */
+  /** Loops with at least this many sites are peeled, and their functions get unwind pads (see pads.ts); Infinity: neither. */
   peelSites: number;
   /** Two bodies to build into, reused from function to function (the result is one of them). */
   scratch: [Body, Body];
@@ -585,12 +585,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
-
   // The unwind pads (see pads.ts): what each site's rewind reads is what is live after it
   // and what the landings on its way read.
   const pads = withPads() ? sitePads() : null;
   function withPads(): boolean {
-    if (sites.length < Math.max(2, env.peelSites)) return false;
+    if (sites.length < env.peelSites) return false;
     for (const key of levels.keys()) if (key >= 0 && ops[key] === Op.loop && peelLoop(key)) return true;
     return false;
   }
@@ -752,7 +751,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // A peeled loop (see peelLoop) being emitted, and whether its copy that never rewinds is.
   let peeled: { loop: number; params: ValType[]; exit: boolean } | null = null;
   let clean = false;
-  // In a peeled loop's rewound copy: the code no rewind reaches (see rewindDead).
+  // While a peeled loop's rewound copy is emitted: the code no rewind reaches (see rewindDead).
   let dead: Uint8Array | null = null;
   const startLevel = (key: number, params: ValType[]): void => {
     const elements = levels.get(key) ?? null;
@@ -857,7 +856,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         continue;
       }
       if (run >= 0) {
-        if (dead && !clean && dead[run]) out.push(Op.unreachable);
+        if (dead && dead[run]) out.push(Op.unreachable);
         else copyInstructions(src, run, i, out);
         run = -1;
       }
@@ -987,7 +986,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
             }
             clean = false;
             peeled = null;
-            dead = null;
             continue;
           }
           out.push(Op.end);
@@ -1165,6 +1163,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     eDepth--;
     frames.pop();
     clean = true;
+    dead = null;
     copyRelabeled(src, p.loop, out, tr);
     frames.push(eDepth++);
     startLevel(p.loop, p.params);
