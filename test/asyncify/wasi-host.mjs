@@ -31,7 +31,7 @@ process.on('warning', (w) => {
 export async function runWasi(bytes, { input = '', args = ['prog'], stackBytes = 1 << 20, suspend = () => true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'weft-wasi-'));
   const outPath = join(dir, 'stdout');
-  const fd = openSync(outPath, 'w');
+  let fd = openSync(outPath, 'w');
   try {
     const wasi = new WASI({ version: 'preview1', args, env: {}, stdout: fd, stderr: fd, returnOnExit: true });
     const module = await WebAssembly.compile(bytes);
@@ -121,11 +121,10 @@ export async function runWasi(bytes, { input = '', args = ['prog'], stackBytes =
       if (e.asyncify_get_state() !== 0) throw new Error(`state ${e.asyncify_get_state()} at exit`);
     }
     closeSync(fd);
+    fd = -1;
     return { exitCode: exitCode ?? 0, stdout: readFileSync(outPath, 'utf8'), suspensions, calls, maxFrameBytes: maxUsed };
   } finally {
-    try {
-      closeSync(fd);
-    } catch {}
+    if (fd >= 0) closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   }
 }
