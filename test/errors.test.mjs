@@ -8,37 +8,15 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Body, WasmDecodeError, decodeFunc, readModule, writeModule } from '../dist/src/index.js';
+import { oneFunctionModule } from './wasm-bytes.mjs';
 
 const CLI = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
 const HELLO = readFileSync(new URL('../examples/hello.wasm', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'weft-errors-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const uleb = (n) => {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const section = (id, bytes) => [id, ...uleb(bytes.length), ...bytes];
-
 /** A module with one function `() -> ()` whose body (after the locals) is `code`. */
-function moduleWithBody(code) {
-  const body = [0, ...code];
-  const header = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
-  const types = section(1, [1, 0x60, 0, 0]);
-  const funcs = section(3, [1, 0]);
-  const sizes = [1, ...uleb(body.length)];
-  const codeSec = [10, ...uleb(sizes.length + body.length), ...sizes];
-  const out = new Uint8Array(header.length + types.length + funcs.length + codeSec.length + body.length);
-  out.set([...header, ...types, ...funcs, ...codeSec]);
-  out.set(body, out.length - body.length);
-  return out;
-}
+const moduleWithBody = (code) => oneFunctionModule([0, ...code]);
 
 /** Decodes the module and all bodies; returns the error thrown, or null. */
 function decodeAll(bytes) {

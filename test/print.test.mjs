@@ -19,6 +19,7 @@ import { Body, decodeFunc, emptyModule, emptyNames, OPS, readModule, refType, wr
 import { moduleDiff } from '../dist/src/ir/equal.js';
 import { parseModule } from '../dist/src/text/parser.js';
 import { printModule } from '../dist/src/text/printer.js';
+import { oneFunctionModule } from './wasm-bytes.mjs';
 import { validate } from '../dist/src/validate/module.js';
 import { node26 } from '../scripts/node26.mjs';
 import { DECODES, haveSuite, NO_SUITE, scripts, SUITE_WAST } from './suite.mjs';
@@ -246,28 +247,13 @@ test('spec suite text modules (GC, exceptions, ...): printed text reassembles wi
 
 // ---- (b) deep nesting -------------------------------------------------------------------
 
-const uleb = (n) => {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-
 test('1,000,000 nested blocks print, flat and folded, and reassemble', () => {
   const depth = 1_000_000;
   const code = new Uint8Array(depth * 3 + 2);
   code[0] = 0; // no locals
   for (let i = 0; i < depth; i++) code.set([0x02, 0x40], 1 + 2 * i);
   code.fill(0x0b, 1 + depth * 2);
-  const bytes = Uint8Array.from([
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0,
-    10, ...uleb(code.length + 1 + uleb(code.length).length), 1, ...uleb(code.length), ...code,
-  ]);
-  const m = readModule(bytes);
+  const m = readModule(oneFunctionModule(code));
   for (const folded of [false, true]) {
     const text = printModule(m, { folded });
     const lines = text.split('\n');

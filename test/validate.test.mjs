@@ -11,6 +11,7 @@ import { validate } from '../dist/src/validate/module.js';
 import { corpusFile } from '../scripts/corpus.mjs';
 import { tryNode26 } from '../scripts/node26.mjs';
 import { haveSuite, NO_SUITE, scripts } from './suite.mjs';
+import { oneFunctionModule } from './wasm-bytes.mjs';
 
 function verdict(bytes) {
   try {
@@ -135,19 +136,11 @@ test('weft validate: the first error, with function index, name and byte offset'
 
 test('1,000,000 nested blocks validate', () => {
   const depth = 1_000_000;
-  const head = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0];
   const code = new Uint8Array(depth * 3 + 2);
   code[0] = 0; // no locals
   for (let i = 0; i < depth; i++) code.set([0x02, 0x40], 1 + 2 * i);
   code.fill(0x0b, 1 + depth * 2);
-  const uleb = (n) => { const o = []; do { let b = n & 0x7f; n >>>= 7; if (n) b |= 0x80; o.push(b); } while (n); return o; };
-  const entry = [...uleb(code.length)];
-  const section = [10, ...uleb(1 + entry.length + code.length), 1, ...entry];
-  const bytes = new Uint8Array(head.length + section.length + code.length);
-  bytes.set(head);
-  bytes.set(section, head.length);
-  bytes.set(code, head.length + section.length);
-  assert.deepEqual(validate(readModule(bytes)), []);
+  assert.deepEqual(validate(readModule(oneFunctionModule(code))), []);
 });
 
 test('errors in constant expressions point at the instruction: global, element and data offsets', async () => {

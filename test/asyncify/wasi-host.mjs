@@ -151,6 +151,12 @@ export function runWasiBounded(bytes, { timeoutMs = 20_000, ...options } = {}) {
       clearTimeout(timer);
       reject(err);
     });
+    // A worker that ends without a message or an error (process.exit in the program's
+    // host, an abort) fails at once rather than at the deadline; after a settle, a no-op.
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the worker exited (code ${code}) without reporting a result`));
+    });
   });
 }
 
