@@ -68,20 +68,16 @@ const PASS_ARGS: Record<string, string> = {
 
 /**
  * Below this input size the transform is over before TurboFan's code pays for its compile
- * time (measured on sql-wasm, QuickJS: 10-20% faster without it; on esbuild, swc and
- * ffmpeg-core, 14-32 MB, 2-10% slower), so the CLI does without that tier.
+ * time, and its compiles compete with the job for the cores: the rewrite's big closures are
+ * compiled several times over (on-stack replacement beside the regular compile, again after
+ * each deopt) on up to four of V8's worker threads. Where Maglev is on (V8 11.7 and later)
+ * the CLI does without TurboFan (sql-wasm, QuickJS: 10-20% faster; on esbuild, swc and
+ * ffmpeg-core, 14-32 MB, 2-10% slower). Before, with no Maglev to fall back to, it turns off
+ * TurboFan's costliest parts instead (sql-wasm on Node 20 and 2 cores: 1.50 -> 1.09 s;
+ * QuickJS 0.97 -> 0.85 s; esbuild 3.47 -> 3.70 s with them, so large inputs keep the defaults).
  */
 const SHORT_JOB_BYTES = 4 << 20;
 
-/**
- * On a short job TurboFan's compiles compete with the job for the cores: the big closures of
- * the rewrite are compiled several times over (on-stack replacement beside the regular
- * compile, again after each deopt) on up to four of V8's worker threads. Where Maglev is on
- * (V8 11.7 and later) TurboFan is left out. Before, with no Maglev to fall back to, its most
- * costly parts are: inlining, on-stack replacement, loop peeling, load elimination and escape
- * analysis (sql-wasm on Node 20 and 2 cores: 1.50 -> 1.09 s; QuickJS 0.97 -> 0.85 s; on
- * esbuild, 14 MB, 3.47 -> 3.70 s, so large inputs keep the defaults).
- */
 const OLD_V8_SHORT_JOB_FLAGS = '--no-turbo-inlining --no-use-osr --no-turbo-loop-peeling --no-turbo-load-elimination --no-turbo-escape';
 
 function tuneJit(inputBytes: number): void {

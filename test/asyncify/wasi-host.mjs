@@ -142,17 +142,13 @@ export function runWasiBounded(bytes, { timeoutMs = 20_000, ...options } = {}) {
       reject(new Error(`the program did not finish within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     worker.once('message', (m) => {
-      clearTimeout(timer);
       worker.terminate();
       if (m.error) reject(new Error(m.error));
       else resolve(m.result);
     });
-    worker.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    // A worker that ends without a message or an error (process.exit in the program's
-    // host, an abort) fails at once rather than at the deadline; after a settle, a no-op.
+    worker.once('error', reject);
+    // Every way out ends here. A worker that ends without a message or an error (an abort)
+    // fails at once rather than at the deadline; after a settle, the reject is a no-op.
     worker.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the worker exited (code ${code}) without reporting a result`));

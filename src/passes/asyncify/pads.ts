@@ -12,7 +12,7 @@
  * function of QuickJS costs 43 KB and gains nothing more, so only functions with a peeled
  * loop get pads: there the sites are hot (FlowEnv.peelSites).
  */
-import { type LocalSet } from '../../analysis/liveness.js';
+import { hasLocal, type LocalSet } from '../../analysis/liveness.js';
 
 export interface Pads {
   /** Each site's pad, or -1: it branches to the save code directly. */
@@ -79,7 +79,7 @@ export function choosePads(need: Uint32Array, W: number, nSites: number, candida
     const set = sets[order[p]];
     const q = firstSubset(order, sets, p + 1, set, W);
     const rest = q < order.length ? set.map((w, i) => w & ~sets[order[q]][i]) : set;
-    zero.push(candidates.filter((x) => (rest[x >>> 5] & (1 << (x & 31))) !== 0));
+    zero.push(candidates.filter((x) => hasLocal(rest, x)));
     next.push(q);
   }
   return { padOf, zero, next };
