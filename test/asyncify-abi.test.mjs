@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseModule, writeModule } from '../dist/src/index.js';
+import { parseModule, readModule, writeModule } from '../dist/src/index.js';
 import { assemble, weftAsyncify } from './asyncify/run-cases.mjs';
 
 const CLI = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
@@ -24,6 +24,40 @@ const COROUTINE = `(module
       (local.set $x (i32.add (local.get $x) (local.get $step)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br_if $l (i32.lt_u (local.get $i) (i32.const 5))))))`;
+
+/**
+ * Instantiates an asyncified module whose `env.sleep(i)` suspends when `suspends(i)` says
+ * so (buffer at 16..1024); `drive(call)` runs an export call through every suspension.
+ */
+async function sleeper(out, suspends = () => true) {
+  let e;
+  let sleeps = 0;
+  const { instance } = await WebAssembly.instantiate(out, {
+    env: {
+      sleep: (i) => {
+        if (e.asyncify_get_state() === 2) {
+          e.asyncify_stop_rewind();
+          return;
+        }
+        if (!suspends(i)) return;
+        sleeps++;
+        e.asyncify_start_unwind(16);
+      },
+    },
+  });
+  e = instance.exports;
+  const drive = (call) => {
+    new Int32Array(e.memory.buffer, 16, 2).set([24, 1024]);
+    let result = call();
+    while (e.asyncify_get_state() === 1) {
+      e.asyncify_stop_unwind();
+      e.asyncify_start_rewind(16);
+      result = call();
+    }
+    return result;
+  };
+  return { e, drive, sleeps: () => sleeps };
+}
 
 test('coroutines with their own buffers, interleaved', async () => {
   const { out } = weftAsyncify(assemble(COROUTINE), { imports: ['env.yield'] });
@@ -274,29 +308,41 @@ test('deep nesting: 20,000 blocks in a loop, with and without peeling', async ()
   assert.ok(WebAssembly.validate(bytes), 'the assembled module is valid');
   for (const peelSites of [undefined, 1]) {
     const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], peelSites });
-    let e;
-    let sleeps = 0;
-    const { instance } = await WebAssembly.instantiate(out, {
-      env: {
-        sleep: () => {
-          if (e.asyncify_get_state() === 2) {
-            e.asyncify_stop_rewind();
-            return;
-          }
-          sleeps++;
-          e.asyncify_start_unwind(16);
-        },
-      },
-    });
-    e = instance.exports;
-    new Int32Array(e.memory.buffer, 16, 2).set([24, 1024]);
-    let result = e.run();
-    while (e.asyncify_get_state() === 1) {
-      e.asyncify_stop_unwind();
-      e.asyncify_start_rewind(16);
-      result = e.run();
-    }
-    assert.equal(result, 3, `peelSites ${peelSites}: the loop ran three times`);
-    assert.equal(sleeps, 6, `peelSites ${peelSites}: every call suspended`);
+    const { e, drive, sleeps } = await sleeper(out);
+    assert.equal(drive(() => e.run()), 3, `peelSites ${peelSites}: the loop ran three times`);
+    assert.equal(sleeps(), 6, `peelSites ${peelSites}: every call suspended`);
+  }
+});
+
+// A function with a peeled loop is split: the twin, the whole rewrite, is called only to
+// rewind (see flow.ts, SPLIT); the function's own index keeps a body without the rewound copy.
+test('a function with a peeled loop is split into a copy that never rewinds and its twin', async () => {
+  const bytes = assemble(`(module
+    (import "env" "sleep" (func $sleep (param i32)))
+    (memory (export "memory") 1)
+    (func $run (export "run") (param $n i32) (result i32) (local $i i32) (local $s i32)
+      loop $l
+        (call $sleep (local.get $i))
+        (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $n))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 5)))
+      end
+      local.get $s))`);
+  const whole = weftAsyncify(bytes, { imports: ['env.sleep'], peelSites: 1, splitRewind: false }).out;
+  const split = weftAsyncify(bytes, { imports: ['env.sleep'], peelSites: 1 }).out;
+  const mw = readModule(whole);
+  const ms = readModule(split);
+  assert.equal(ms.funcs.length, mw.funcs.length + 1, 'one function more');
+  const run = 1; // after the import
+  const twin = [...ms.names.functions].find(([, name]) => name === 'run$rewind')?.[0];
+  assert.ok(twin !== undefined, 'the twin is named run$rewind');
+  // (Its bytes differ only in the frame helpers' indices, one higher after the twin.)
+  assert.equal(ms.funcs[twin - 1].raw.length, mw.funcs[run - 1].raw.length, 'the twin is the whole rewrite');
+  assert.ok(ms.funcs[run - 1].raw.length < mw.funcs[run - 1].raw.length, 'the copy that keeps the index is smaller');
+  for (const [label, out] of [['whole', whole], ['split', split]]) {
+    // Every other call suspends, the others return at once.
+    const { e, drive, sleeps } = await sleeper(out, (i) => i % 2 === 0);
+    for (const n of [3, 7]) assert.equal(drive(() => e.run(n)), 10 * n, `${label}: run(${n})`);
+    assert.equal(sleeps(), 6, `${label}: three suspensions per call`);
   }
 });

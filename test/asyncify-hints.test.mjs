@@ -45,13 +45,13 @@ function hintsOf(m) {
   return out;
 }
 
-for (const branchHints of [false, true]) {
-  test(`asyncify keeps untouched functions' branch hints, drops rewritten ones'${branchHints ? ', hints its rewind paths' : ''}`, () => {
+for (const [branchHints, peelSites] of [[false, undefined], [true, undefined], [true, 1]]) {
+  test(`asyncify keeps untouched functions' branch hints, drops rewritten ones'${branchHints ? ', hints its rewind paths' : ''}${peelSites ? ', in a split function and its twin' : ''}`, () => {
     const input = writeModule(parseModule(WAT));
     const before = hintsOf(readModule(input));
     assert.deepEqual([...before.keys()], [1, 2]);
     const m = readModule(input);
-    asyncify(m, { branchHints });
+    asyncify(m, { branchHints, peelSites });
     const bytes = writeModule(m);
     assert.deepEqual(validate(readModule(bytes)), []);
     assert.ok(WebAssembly.validate(bytes));
@@ -61,22 +61,32 @@ for (const branchHints of [false, true]) {
       assert.equal(after.has(2), false);
       return;
     }
-    const hints = after.get(2);
-    assert.ok(hints.length >= 2, 'prologue and dispatch hints');
-    assert.ok(hints.every(([, v]) => v === 0));
-    // Every offset must be where an if or br_if starts (offsets count from the locals).
+    // The rewritten function, and with peeling the twin it was split from (see flow.ts, SPLIT).
     const out = readModule(bytes);
-    const f = out.funcs[2 - 1];
-    const body = decodeFunc(out, f, new Body().trackOffsets());
-    const base = f.raw.byteOffset - out.source.byteOffset;
+    const twin = [...out.names.functions].find(([, name]) => name === 'sleepy$rewind')?.[0];
+    assert.equal(twin !== undefined, peelSites === 1, 'a twin exactly when the loop is peeled');
+    const rewritten = twin === undefined ? [2] : [2, twin];
+    assert.deepEqual([...after.keys()].sort(), [1, ...rewritten]);
     const IF = OP_BY_NAME.get('if').id, BR_IF = OP_BY_NAME.get('br_if').id;
-    for (const [offset] of hints) {
-      const j = Array.prototype.indexOf.call(body.offsets.subarray(0, body.length), base + offset);
-      assert.ok(j >= 0 && (body.ops[j] === IF || body.ops[j] === BR_IF), `hint at ${offset} is not on an if/br_if`);
+    let total = 1;
+    for (const fi of rewritten) {
+      const hints = after.get(fi);
+      assert.ok(hints.length >= 2, `func ${fi}: prologue and dispatch hints`);
+      assert.ok(hints.every(([, v]) => v === 0));
+      total += hints.length;
+      // Every offset must be where an if or br_if starts (offsets count from the locals).
+      const f = out.funcs[fi - 1];
+      const body = decodeFunc(out, f, new Body().trackOffsets());
+      const base = f.raw.byteOffset - out.source.byteOffset;
+      for (const [offset] of hints) {
+        const j = Array.prototype.indexOf.call(body.offsets.subarray(0, body.length), base + offset);
+        assert.ok(j >= 0 && (body.ops[j] === IF || body.ops[j] === BR_IF), `func ${fi}: hint at ${offset} is not on an if/br_if`);
+      }
     }
     // And the printer shows them as annotations on their instructions, which parse back.
     const text = printModule(out);
-    assert.equal(text.split('(@metadata.code.branch_hint "\\00")').length - 1, hints.length);
-    assert.deepEqual(hintsOf(parseModule(text)).get(2), hints);
+    assert.equal(text.split('(@metadata.code.branch_hint "\\0').length - 1, total);
+    const parsed = hintsOf(parseModule(text));
+    for (const fi of rewritten) assert.deepEqual(parsed.get(fi), after.get(fi));
   });
 }

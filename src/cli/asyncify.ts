@@ -33,7 +33,9 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
                         dispatch loop) twice, so that their iterations skip the rewind
                         dispatch, costing their size again; their functions also get
                         unwind pads, which free each site's dead locals (default 400;
-                        0: neither)
+                        0: neither). Such a function is split: a copy without the
+                        rewound loop runs, and calls its twin only to rewind
+  --no-split            keep functions with peeled loops whole (smaller, slower)
   --branch-hints        hint the rewind paths unlikely (a branch-hint section, ~4% larger)
   --verbose             say why each function is instrumented
   --validate            validate the output; on an error, report it and write nothing
@@ -49,7 +51,7 @@ asyncify-in-secondary-memory, asyncify-secondary-memory-size@N, asyncify-verbose
 
 const FLAGS = new Set([
   '--ignore-imports', '--ignore-indirect', '--propagate-addlist', '--export-globals', '--import-globals', '--relocatable',
-  '--verbose', '--validate', '--help', '--asserts', '-O', '--branch-hints',
+  '--verbose', '--validate', '--help', '--asserts', '-O', '--branch-hints', '--no-split',
 ]);
 /** Flags that may carry a value (`--in-secondary-memory=PAGES`). */
 const OPTIONAL = new Set(['--in-secondary-memory', '--secondary-memory-size']);
@@ -209,6 +211,7 @@ export const asyncifyCommand: Command = (args) => {
       optimize: options.has('-O'),
       branchHints: options.has('--branch-hints'),
       peelSites: peelOption(options),
+      splitRewind: !options.has('--no-split'),
       secondaryMemoryPages: secondaryPages(options),
       verbose: options.has('--verbose') ? (line) => process.stderr.write(`${line}\n`) : undefined,
       warn: (line) => process.stderr.write(`warning: ${line}\n`),

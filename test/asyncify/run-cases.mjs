@@ -81,8 +81,11 @@ async function runAll(bytes, c) {
 
 async function main() {
 const report = [];
-// Every case runs as transformed plainly, with -O, and with every loop that has a site peeled.
-const VARIANTS = [['', {}], [' (-O)', { optimize: true }], [' (--peel 1)', { peelSites: 1 }]];
+// Every case runs as transformed plainly, with -O, and with every loop that has a site
+// peeled: its function split in two (with -O and branch hints too), or not.
+const VARIANTS = [['', {}], [' (-O)', { optimize: true }], [' (--peel 1)', { peelSites: 1 }],
+  [' (-O --peel 1 --branch-hints)', { optimize: true, peelSites: 1, branchHints: true }],
+  [' (--peel 1, not split)', { peelSites: 1, splitRewind: false }]];
 for (const c of CASES) for (const [suffix, variant] of VARIANTS) {
   if (c.node === 26 && !all) continue;
   const entry = { name: `${c.name}${suffix}`, ok: false };

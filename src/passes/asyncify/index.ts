@@ -91,6 +91,12 @@ export interface AsyncifyOptions {
    * site's check keeps only the locals its rewind needs alive. Default 400; 0: neither.
    */
   peelSites?: number;
+  /**
+   * A function with a peeled loop becomes two: one that never rewinds, keeping its index,
+   * and a twin that does, called from its prologue when rewinding (see flow.ts, SPLIT).
+   * Default true; no effect when a tail call that may unwind stays one.
+   */
+  splitRewind?: boolean;
   /** Receives why each function is instrumented. */
   verbose?: (line: string) => void;
   /** Receives warnings (list entries that match nothing). */
@@ -221,13 +227,18 @@ export interface StoredFunc {
   /** Byte offsets of its unlikely branches. */
   hints: number[];
   /** The frame's helper holes, as byte offsets. */
-  frame: { groups: number[]; restoreAt: number; saveAt: number } | null;
+  frame: { groups: number[]; restoreAt: number; saveAt: number; twinAt: number } | null;
   /** Instrumented (else only its calls were redirected or asserted). */
   instrumented: boolean;
   sites: number;
   frameBytes: number;
   /** Its local names after -O renumbered them (worker threads only). */
   localNames: [number, string][] | null;
+  /**
+   * The twin that rewinds it (see flow.ts, SPLIT), added to the module at commit; `frame`
+   * then also says where the call to the twin goes.
+   */
+  twin: StoredFunc | null;
 }
 
 /**
@@ -500,7 +511,8 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     siteReserve: (f) => siteReserves.get(f) ?? 0,
     ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals,
     peelSites: options.peelSites === 0 ? Infinity : options.peelSites ?? PEEL_SITES,
-    scratch: [new Body(1024), new Body(1024)],
+    split: !analysis.anyTail && options.splitRewind !== false,
+    scratch: [new Body(1024), new Body(1024), new Body(1024)],
   };
   let instrumented = 0;
   let sites = 0;
@@ -569,28 +581,43 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   // for rewritten functions no longer point at their instructions: they are dropped.
   const hints = new Map<number, number[]>();
   /** Encodes a rewritten body at once, so the scratch bodies are reused and no IR piles up. */
-  const stored = (d: number, b: Body, unlikely: number[] | null, frame: FrameHoles | null, stats: { sites: number; frameBytes: number } | null): StoredFunc => {
+  const stored = (d: number, b: Body, unlikely: number[] | null, frame: FrameHoles | null, stats: { sites: number; frameBytes: number } | null, twinAt = -1): StoredFunc => {
     sink.pos = 0;
     let offsets: number[] = [];
     let holes: StoredFunc['frame'] = null;
     if (frame) {
       // The frame's holes are byte offsets from here on (the hint offsets stay ascending).
-      const at = [...(unlikely ?? []), frame.restoreAt, frame.saveAt].sort((x, y) => x - y);
+      const at = [...(unlikely ?? []), frame.restoreAt, frame.saveAt, twinAt].filter((i) => i >= 0).sort((x, y) => x - y);
       const byteAt = encodeBodyAt(b, sink, at);
       const byteOf = new Map(at.map((i, j) => [i, byteAt[j]]));
-      const off = (i: number): number => byteOf.get(i)!;
-      holes = { groups: frame.groups, restoreAt: off(frame.restoreAt), saveAt: off(frame.saveAt) };
+      const off = (i: number): number => (i < 0 ? -1 : byteOf.get(i)!);
+      holes = { groups: frame.groups, restoreAt: off(frame.restoreAt), saveAt: off(frame.saveAt), twinAt: off(twinAt) };
       if (unlikely) offsets = unlikely.map(off);
     } else if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
     else encodeBody(b, sink);
-    return { d, raw: sink.buf.slice(0, sink.pos), hints: offsets, frame: holes, instrumented: stats !== null, sites: stats?.sites ?? 0, frameBytes: stats?.frameBytes ?? 0, localNames: null };
+    return { d, raw: sink.buf.slice(0, sink.pos), hints: offsets, frame: holes, instrumented: stats !== null, sites: stats?.sites ?? 0, frameBytes: stats?.frameBytes ?? 0, localNames: null, twin: null };
   };
   const commit = (r: StoredFunc): void => {
     const fn = m.funcs[r.d];
     fn.raw = r.raw;
     fn.body = null;
     fn.offset = 0;
-    if (r.frame) frames.push({ d: r.d, ...r.frame });
+    let twin = -1;
+    if (r.twin) {
+      // Appended: nothing is renumbered (the frame helpers come after).
+      twin = nFuncs();
+      const t = r.twin;
+      m.funcs.push({ type: fn.type, body: null, raw: t.raw, offset: 0 });
+      if (m.names) {
+        const name = m.names.functions.get(nFuncImports + r.d);
+        m.names.functions.set(twin, `${name ?? nFuncImports + r.d}$rewind`);
+        const locals = t.localNames ?? [...(m.names.locals.get(nFuncImports + r.d) ?? [])];
+        if (locals.length) m.names.locals.set(twin, new Map(locals));
+      }
+      if (t.frame) frames.push({ d: twin - nFuncImports, ...t.frame });
+      hints.set(twin, t.hints);
+    }
+    if (r.frame) frames.push({ d: r.d, ...r.frame, twin });
     hints.set(nFuncImports + r.d, r.hints);
     if (r.localNames && m.names) m.names.locals.set(nFuncImports + r.d, new Map(r.localNames));
     if (!r.instrumented) return;
@@ -603,7 +630,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
       options.verbose(`[asyncify] ${name} is instrumented: ${analysis.reasons.get(f) ?? 'it may unwind'} (${r.sites} site(s), frame ${r.frameBytes} B)`);
     }
   };
-  const frames: (FrameHoles & { d: number })[] = [];
+  const frames: FilledFrame[] = [];
   const asserted = new Body();
   const bodyCore = BodyCore.get();
   /** Function d rewritten, or null if nothing in it changes. */
@@ -632,6 +659,19 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
     const names = options.optimize ? m.names?.locals.get(f) : undefined;
+    if (r.forward) {
+      // The twin first: it is the rewrite the forwarding body was cut from.
+      const twinNames = names && new Map(names);
+      if (options.optimize) reorderLocals(r.body, fn.params.length, twinNames);
+      const twin = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, null);
+      twin.localNames = twinNames ? [...twinNames] : null;
+      const fw = r.forward;
+      if (options.optimize) reorderLocals(fw.body, fn.params.length, names);
+      const out = stored(d, fw.body, options.branchHints ? fw.unlikely : null, fw.frame, r, fw.twinAt);
+      if (names && split.range) out.localNames = [...names];
+      out.twin = twin;
+      return out;
+    }
     if (options.optimize) reorderLocals(r.body, fn.params.length, names);
     const out = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, r);
     if (names && split.range) out.localNames = [...names];
@@ -679,8 +719,11 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
  * Calls the frame helpers from the holes left for them (FrameHoles, byte offsets now). Each
  * group's chunk sizes are chosen for the module: a few helper pairs, few calls per frame.
  */
+/** A committed function's holes, as byte offsets (-1: none), and the index of its twin (-1: none). */
+type FilledFrame = FrameHoles & { d: number; twinAt?: number; twin?: number };
+
 function fillFrameHoles(
-  m: Module, frames: (FrameHoles & { d: number })[], hints: Map<number, number[]>, nFuncImports: number,
+  m: Module, frames: FilledFrame[], hints: Map<number, number[]>, nFuncImports: number,
   frameHelpers: (types: ValType[]) => { save: number; restore: number },
 ): void {
   // Roughly what a call costs (both sides) and what a helper pair of n values does.
@@ -703,21 +746,30 @@ function fillFrameHoles(
     f.groups.forEach((n, g) => {
       for (const size of n ? parts[g](n) : []) chunks.push(new Array<ValType>(size).fill(FRAME_GROUPS[g]));
     });
-    const restore = calls(chunks.map((c) => frameHelpers(c).restore));
-    const save = calls(chunks.map((c) => frameHelpers(c).save).reverse());
+    // What goes in at each hole, in byte order.
+    const inserts: [number, Uint8Array][] = [];
+    if (f.twin !== undefined && f.twin >= 0) inserts.push([f.twinAt!, calls([f.twin])]);
+    if (f.restoreAt >= 0) inserts.push([f.restoreAt, calls(chunks.map((c) => frameHelpers(c).restore))]);
+    inserts.push([f.saveAt, calls(chunks.map((c) => frameHelpers(c).save).reverse())]);
+    inserts.sort((a, b) => a[0] - b[0]);
     const raw = m.funcs[f.d].raw!;
-    const out = new Uint8Array(raw.length + restore.length + save.length);
-    out.set(raw.subarray(0, f.restoreAt), 0);
-    out.set(restore, f.restoreAt);
-    out.set(raw.subarray(f.restoreAt, f.saveAt), f.restoreAt + restore.length);
-    out.set(save, f.saveAt + restore.length);
-    out.set(raw.subarray(f.saveAt), f.saveAt + restore.length + save.length);
+    const out = new Uint8Array(raw.length + inserts.reduce((n, [, bytes]) => n + bytes.length, 0));
+    let from = 0;
+    let to = 0;
+    for (const [at, bytes] of inserts) {
+      out.set(raw.subarray(from, at), to);
+      to += at - from;
+      out.set(bytes, to);
+      to += bytes.length;
+      from = at;
+    }
+    out.set(raw.subarray(from), to);
     m.funcs[f.d].raw = out;
     const offsets = hints.get(nFuncImports + f.d);
     if (offsets) {
       for (let j = 0; j < offsets.length; j++) {
-        if (offsets[j] >= f.saveAt) offsets[j] += restore.length + save.length;
-        else if (offsets[j] >= f.restoreAt) offsets[j] += restore.length;
+        const o = offsets[j];
+        for (const [at, bytes] of inserts) if (o >= at) offsets[j] += bytes.length;
       }
     }
   }
