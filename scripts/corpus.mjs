@@ -13,6 +13,8 @@ export const CORPUS = {
   swc: { pkg: '@swc/wasm@1.16.18', file: 'wasm_bg.wasm' },
   'ffmpeg-core': { pkg: '@ffmpeg/core@0.12.10', file: 'dist/umd/ffmpeg-core.wasm' },
   quickjs: { pkg: '@jitl/quickjs-wasmfile-release-sync@0.32.0', file: 'dist/emscripten-module.wasm' },
+  // CRuby 3.3 for WASI, asyncified by Binaryen already (16 MB; the package is 33 MB).
+  ruby: { pkg: '@ruby/3.3-wasm-wasi@2.10.1', file: 'dist/ruby.wasm' },
 };
 
 export const cacheDir = () => process.env.WEFT_CACHE || join(homedir(), '.cache', 'weft');

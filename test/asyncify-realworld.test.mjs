@@ -2,13 +2,15 @@
 // unwind) must still work exactly as before when nothing suspends: sql.js answers its
 // SQL suite, esbuild transforms and bundles, identically. This checks the normal path
 // of every instrumented function on large compiler-generated code.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readModule, validate, writeModule } from '../dist/src/index.js';
-import { asyncify } from '../dist/src/passes/asyncify/index.js';
+import { AsyncifyError, asyncify } from '../dist/src/passes/asyncify/index.js';
 import { checkEsbuild, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
 
 function asyncified(path, t) {
@@ -39,6 +41,25 @@ test('esbuild-wasm: asyncified esbuild.wasm transforms and builds identically', 
     const out = join(tmp, 'esbuild.wasm');
     writeFileSync(out, asyncified(path, t));
     await checkEsbuild(t, out, tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('ruby.wasm, asyncified by Binaryen already: a clear error, and the CLI writes nothing', async (t) => {
+  const path = corpusOrSkip(t, 'ruby');
+  if (!path) return;
+  assert.throws(() => asyncify(readModule(readFileSync(path))), (e) => e instanceof AsyncifyError
+    && e.message === 'the module already exports asyncify_start_unwind: is it asyncified already?');
+  const tmp = mkdtempSync(join(tmpdir(), 'weft-asyncify-ruby-'));
+  try {
+    const out = join(tmp, 'ruby.wasm');
+    const cli = fileURLToPath(new URL('../dist/src/cli/main.js', import.meta.url));
+    const r = spawnSync(process.execPath, [cli, 'asyncify', path, '-o', out], { encoding: 'utf8' });
+    assert.equal(r.status, 1, 'the CLI fails');
+    assert.match(r.stderr, /ruby\.wasm: the module already exports asyncify_start_unwind: is it asyncified already\?/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal(existsSync(out), false, 'no output file');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

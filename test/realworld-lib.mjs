@@ -5,7 +5,7 @@
 // gives known answers (so the comparison means something).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { corpusFile, packageDir } from '../scripts/corpus.mjs';
@@ -475,4 +475,89 @@ export async function checkEsbuild(t, convertedPath, tmp) {
     assert.deepStrictEqual(actual[i], expected[i], `converted esbuild differs on "${expected[i].name}"`);
   }
   t.diagnostic(`esbuild: ${expected.length} transforms/builds, all identical`);
+}
+
+// ---------------------------------------------------------------------------
+// ruby.wasm (@ruby/3.3-wasm-wasi): CRuby as a WASI reactor with a canonical-ABI interface
+
+const RUBY_PROGRAM = `
+h = Hash.new(0)
+%w[pear fig apple fig kiwi pear fig].each { |w| h[w] += 1 }
+puts h.sort_by { |w, n| [-n, w] }.map { |w, n| "#{w}=#{n}" }.join(",")
+puts (1..20).reduce(:*)
+puts (1..30).map { |i| i * i % 17 }.sort.uniq.inspect
+begin
+  raise ArgumentError, "boom"
+rescue => e
+  puts "#{e.class}: #{e.message}"
+end
+Point = Struct.new(:x, :y) { def norm2 = x * x + y * y }
+puts [Point.new(3, 4), Point.new(1, 1)].map(&:norm2).sum
+puts "weft".each_char.map(&:ord).sum.to_s(16)
+$stdout.flush
+`;
+/** What RUBY_PROGRAM prints, computed here. */
+const RUBY_EXPECTED = [
+  'fig=3,pear=2,apple=1,kiwi=1',
+  String([...Array(20)].reduce((a, _, i) => a * BigInt(i + 1), 1n)),
+  `[${[...new Set([...Array(30)].map((_, i) => ((i + 1) ** 2) % 17))].sort((a, b) => a - b).join(', ')}]`,
+  'ArgumentError: boom',
+  '27',
+  [...'weft'].reduce((a, c) => a + c.charCodeAt(0), 0).toString(16),
+].join('\n') + '\n';
+
+/**
+ * Runs RUBY_PROGRAM in a ruby.wasm module (its bytes) through Node's WASI, as the package's
+ * glue does (`ruby-init` with NUL-terminated arguments, then `rb-eval-string-protect`);
+ * returns what it printed. The JS-interop imports are not needed by the program: they throw.
+ */
+export async function runRuby(bytes, dir) {
+  const { WASI } = await import('node:wasi');
+  const outPath = join(dir, `ruby-${process.pid}-${Math.random().toString(36).slice(2)}.out`);
+  const fd = openSync(outPath, 'w');
+  try {
+    const wasi = new WASI({ version: 'preview1', stdout: fd, stderr: fd, args: ['ruby'], env: {}, returnOnExit: true });
+    const mod = await WebAssembly.compile(bytes);
+    const imports = { wasi_snapshot_preview1: wasi.wasiImport };
+    let handles = 0;
+    for (const i of WebAssembly.Module.imports(mod)) {
+      if (i.module === 'wasi_snapshot_preview1') continue;
+      (imports[i.module] ??= {})[i.name] = i.name.startsWith('resource_new') ? () => ++handles
+        : i.name.startsWith('resource_drop') ? () => {}
+        : () => { throw new Error(`ruby.wasm called ${i.module}.${i.name}`); };
+    }
+    const instance = await WebAssembly.instantiate(mod, imports);
+    wasi.initialize(instance);
+    const x = instance.exports;
+    const view = () => new DataView(x.memory.buffer);
+    const string = (s) => {
+      const b = new TextEncoder().encode(s);
+      const p = x.cabi_realloc(0, 0, 1, b.length);
+      new Uint8Array(x.memory.buffer, p, b.length).set(b);
+      return [p, b.length];
+    };
+    const args = ['ruby', '--disable-gems', '-EUTF-8', '-e_=0'].map((a) => string(`${a}\0`));
+    const list = x.cabi_realloc(0, 0, 4, args.length * 8);
+    args.forEach(([p, n], i) => {
+      view().setUint32(list + i * 8, p, true);
+      view().setUint32(list + i * 8 + 4, n, true);
+    });
+    x['ruby-init: func(args: list<string>) -> ()'](list, args.length);
+    const [p, n] = string(RUBY_PROGRAM);
+    const ret = x['rb-eval-string-protect: func(str: string) -> tuple<handle<rb-abi-value>, s32>'](p, n);
+    assert.equal(view().getInt32(ret + 4, true), 0, 'the Ruby program raised nothing');
+  } finally {
+    closeSync(fd);
+  }
+  const printed = readFileSync(outPath, 'utf8');
+  rmSync(outPath);
+  return printed;
+}
+
+/** The original and the converted ruby.wasm print what RUBY_PROGRAM should. */
+export async function checkRuby(t, original, converted, dir) {
+  const want = await runRuby(original, dir);
+  assert.equal(want, RUBY_EXPECTED, 'the original ruby.wasm runs the program as expected');
+  assert.equal(await runRuby(converted, dir), want, 'the converted ruby.wasm prints what the original does');
+  t.diagnostic(`ruby.wasm: the program printed ${want.split('\n').length - 1} identical lines`);
 }

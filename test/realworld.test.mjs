@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkEsbuild, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
+import { checkEsbuild, checkRuby, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEFT_BIN = resolve(ROOT, process.env.WEFT_BIN || 'dist/src/cli/main.js');
@@ -104,4 +104,14 @@ test('esbuild-wasm: converted esbuild.wasm transforms and builds identically', a
   if (!input) return;
   const { convertedPath } = convertChecked(t, 'esbuild', input);
   await checkEsbuild(t, convertedPath, tmp);
+});
+
+// ---------------------------------------------------------------------------
+// ruby.wasm
+
+test('ruby.wasm: converted CRuby (Binaryen-asyncified, 16 MB) runs a Ruby program identically', async (t) => {
+  const input = corpusOrSkip(t, 'ruby');
+  if (!input) return;
+  const { original, converted } = convertChecked(t, 'ruby', input);
+  await checkRuby(t, original, converted, tmp);
 });
