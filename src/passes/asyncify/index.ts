@@ -25,6 +25,8 @@
  * 2. Each of them is rewritten (flow.ts) on the structured IR: no flattening, the
  *    operand stack is spilled only where a site needs it, and a rewind jumps straight
  *    to the saved site with one `br_table` per level. Only what is live is saved.
+ *    A function with a hot loop (an interpreter's) is split: its index keeps a body
+ *    without the rewind paths, which calls a twin, appended, to rewind (flow.ts, SPLIT).
  * 3. Every other function body is left untouched, so it is written back byte-for-byte.
  *
  * Unlike Binaryen, overflow is caught before a frame is written (not at the next control
@@ -627,7 +629,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     if (options.verbose) {
       const f = nFuncImports + r.d;
       const name = m.names?.functions.get(f) ?? `${f}`;
-      options.verbose(`[asyncify] ${name} is instrumented: ${analysis.reasons.get(f) ?? 'it may unwind'} (${r.sites} site(s), frame ${r.frameBytes} B)`);
+      options.verbose(`[asyncify] ${name} is instrumented: ${analysis.reasons.get(f) ?? 'it may unwind'} (${r.sites} site(s), frame ${r.frameBytes} B${twin >= 0 ? `; split: func ${twin} rewinds it` : ''})`);
     }
   };
   const frames: FilledFrame[] = [];
