@@ -77,7 +77,7 @@ async function asyncifyRange(msg: AsyncifyJob): Promise<void> {
   try {
     const m = readModule(msg.src);
     asyncify(m, { ...msg.options, progress: (d) => (at = d) }, {
-      range: { from: msg.from, to: msg.to, emit: (r) => post(r, r.twin ? [r.raw.buffer as ArrayBuffer, r.twin.raw.buffer as ArrayBuffer] : [r.raw.buffer as ArrayBuffer]), stop: (d) => post({ stop: d }) },
+      range: { from: msg.from, to: msg.to, emit: (r) => post(r, [r.raw, ...(r.twin ? [r.twin.raw] : [])].map((raw) => raw.buffer as ArrayBuffer)), stop: (d) => post({ stop: d }) },
     });
     post({ done: true });
   } catch {

@@ -1459,19 +1459,20 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const twinAt = fw.length;
     fw.push(Op.return);
     fw.push(Op.end);
-    // Each run of `out` between cuts, and the hints in it, moved by `by`.
+    // Each run of `out` between cuts, and the hints in it, moved by `by` (the last run's
+    // holds the save code).
     let u = 0;
     let from = 0;
+    let by = 0;
     for (let c = 0; c <= cuts.length; c += 2) {
       const to = c < cuts.length ? cuts[c] : out.length;
-      const by = fw.length - from;
+      by = fw.length - from;
       copyInstructions(out, from, to, fw);
       for (; u < unlikely.length && unlikely[u] < to; u++) if (unlikely[u] >= from) hints.push(unlikely[u] + by);
       from = cuts[c + 1];
     }
-    const removed = cuts.reduce((sum, x, j) => sum + (j & 1 ? x : -x), 0);
-    fw.locals = pro.locals.slice();
-    return { body: fw, unlikely: hints, frame: { groups, restoreAt: -1, saveAt: saveAt - removed + twinAt + 2 }, twinAt };
+    fw.locals = pro.locals;
+    return { body: fw, unlikely: hints, frame: { groups, restoreAt: -1, saveAt: saveAt + by }, twinAt };
   }
 }
 

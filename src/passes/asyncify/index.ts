@@ -228,8 +228,8 @@ export interface StoredFunc {
   raw: Uint8Array;
   /** Byte offsets of its unlikely branches. */
   hints: number[];
-  /** The frame's helper holes, as byte offsets. */
-  frame: { groups: number[]; restoreAt: number; saveAt: number; twinAt: number } | null;
+  /** The frame's helper holes, and the twin's call (-1: none), as byte offsets. */
+  frame: ByteHoles | null;
   /** Instrumented (else only its calls were redirected or asserted). */
   instrumented: boolean;
   sites: number;
@@ -616,7 +616,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
         const locals = t.localNames ?? [...(m.names.locals.get(nFuncImports + r.d) ?? [])];
         if (locals.length) m.names.locals.set(twin, new Map(locals));
       }
-      if (t.frame) frames.push({ d: twin - nFuncImports, ...t.frame });
+      if (t.frame) frames.push({ d: twin - nFuncImports, ...t.frame, twin: -1 });
       hints.set(twin, t.hints);
     }
     if (r.frame) frames.push({ d: r.d, ...r.frame, twin });
@@ -661,22 +661,19 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     if (options.asserts) src = assertCalls(env, f, src, asserted, true);
     const r = asyncifyBody(env, f, fn, src);
     const names = options.optimize ? m.names?.locals.get(f) : undefined;
+    let twin: StoredFunc | null = null;
     if (r.forward) {
-      // The twin first: it is the rewrite the forwarding body was cut from.
+      // The twin first (its own copy of the names, which -O renumbers): the whole rewrite.
       const twinNames = names && new Map(names);
       if (options.optimize) reorderLocals(r.body, fn.params.length, twinNames);
-      const twin = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, null);
+      twin = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, null);
       twin.localNames = twinNames ? [...twinNames] : null;
-      const fw = r.forward;
-      if (options.optimize) reorderLocals(fw.body, fn.params.length, names);
-      const out = stored(d, fw.body, options.branchHints ? fw.unlikely : null, fw.frame, r, fw.twinAt);
-      if (names && split.range) out.localNames = [...names];
-      out.twin = twin;
-      return out;
     }
-    if (options.optimize) reorderLocals(r.body, fn.params.length, names);
-    const out = stored(d, r.body, options.branchHints ? r.unlikely : null, r.frame, r);
+    const own = r.forward ?? r;
+    if (options.optimize) reorderLocals(own.body, fn.params.length, names);
+    const out = stored(d, own.body, options.branchHints ? own.unlikely : null, own.frame, r, r.forward?.twinAt);
     if (names && split.range) out.localNames = [...names];
+    out.twin = twin;
     return out;
   };
   rewriting = true;
@@ -717,13 +714,15 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   return { instrumented, sites, maxFrame };
 }
 
+/** FrameHoles as byte offsets (-1: none), and where the call to a split function's twin goes. */
+type ByteHoles = FrameHoles & { twinAt: number };
+/** A committed function's holes, and the index of its twin (-1: none). */
+type FilledFrame = ByteHoles & { d: number; twin: number };
+
 /**
  * Calls the frame helpers from the holes left for them (FrameHoles, byte offsets now). Each
  * group's chunk sizes are chosen for the module: a few helper pairs, few calls per frame.
  */
-/** A committed function's holes, as byte offsets (-1: none), and the index of its twin (-1: none). */
-type FilledFrame = FrameHoles & { d: number; twinAt?: number; twin?: number };
-
 function fillFrameHoles(
   m: Module, frames: FilledFrame[], hints: Map<number, number[]>, nFuncImports: number,
   frameHelpers: (types: ValType[]) => { save: number; restore: number },
@@ -750,7 +749,7 @@ function fillFrameHoles(
     });
     // What goes in at each hole, in byte order.
     const inserts: [number, Uint8Array][] = [];
-    if (f.twin !== undefined && f.twin >= 0) inserts.push([f.twinAt!, calls([f.twin])]);
+    if (f.twin >= 0) inserts.push([f.twinAt, calls([f.twin])]);
     if (f.restoreAt >= 0) inserts.push([f.restoreAt, calls(chunks.map((c) => frameHelpers(c).restore))]);
     inserts.push([f.saveAt, calls(chunks.map((c) => frameHelpers(c).save).reverse())]);
     inserts.sort((a, b) => a[0] - b[0]);
