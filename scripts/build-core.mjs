@@ -1,8 +1,8 @@
-// After tsc: assembles the wasm cores (src/validate/core.wat, src/binary/body-core.wat) with
+// After tsc: marks the bin executable and assembles the wasm cores (src/validate/core.wat, src/binary/body-core.wat) with
 // weft's own text parser and writes each into dist as a module exporting its bytes (a
 // .d.ts beside the .wat types it), so the
 // package needs no file reads or fetches to load it, in Node and in browsers alike.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,3 +29,6 @@ for (const [wat, out] of [['src/validate/core.wat', 'dist/src/validate/core-wasm
       `export default Uint8Array.from(atob('${base64}'), (c) => c.charCodeAt(0));\n`,
   );
 }
+
+// tsc writes files without the execute bit; `npx weft` in a fresh clone runs the bin directly.
+chmodSync(join(root, 'dist/src/cli/main.js'), 0o755);
