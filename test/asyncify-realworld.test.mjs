@@ -1,7 +1,10 @@
 // Real modules asyncified with default options (every import and indirect call may
 // unwind) must still work exactly as before when nothing suspends: sql.js answers its
-// SQL suite, esbuild transforms and bundles, identically. This checks the normal path
-// of every instrumented function on large compiler-generated code.
+// SQL suite, esbuild transforms and bundles, swc transforms, FFmpeg transcodes,
+// identically. This checks the normal path of every instrumented function on large
+// compiler-generated code. sql.js, swc and FFmpeg then run again suspending at every
+// import call (unwinding the whole stack and rewinding it at once, through their own JS
+// glue; see suspendingInstance), which checks the save and restore paths on real stacks.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readModule, validate, writeModule } from '../dist/src/index.js';
 import { AsyncifyError, asyncify } from '../dist/src/passes/asyncify/index.js';
-import { checkEsbuild, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
+import { checkEsbuild, checkFfmpeg, checkSqlJs, checkSwc, corpusOrSkip } from './realworld-lib.mjs';
 
 function asyncified(path, t) {
   const input = readFileSync(path);
@@ -27,10 +30,33 @@ function asyncified(path, t) {
   return out;
 }
 
-test('sql.js: asyncified sql-wasm.wasm runs SQLite identically', async (t) => {
+test('sql.js: asyncified sql-wasm.wasm runs SQLite identically, also suspending at every import call', async (t) => {
   const path = corpusOrSkip(t, 'sql-wasm');
   if (!path) return;
-  await checkSqlJs(t, readFileSync(path), asyncified(path, t));
+  const out = asyncified(path, t);
+  await checkSqlJs(t, readFileSync(path), out);
+  await checkSqlJs(t, readFileSync(path), out, { suspend: true });
+});
+
+test('@swc/wasm: asyncified swc runs identically, also suspending at every import call', (t) => {
+  const path = corpusOrSkip(t, 'swc');
+  if (!path) return;
+  const out = asyncified(path, t);
+  const tmp = mkdtempSync(join(tmpdir(), 'weft-asyncify-swc-'));
+  try {
+    checkSwc(t, out, tmp);
+    checkSwc(t, out, tmp, { suspend: true });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('@ffmpeg/core: asyncified FFmpeg transcodes identically, also suspending at every import call', async (t) => {
+  const path = corpusOrSkip(t, 'ffmpeg-core');
+  if (!path) return;
+  const out = asyncified(path, t);
+  await checkFfmpeg(t, readFileSync(path), out);
+  await checkFfmpeg(t, readFileSync(path), out, { suspend: true });
 });
 
 test('esbuild-wasm: asyncified esbuild.wasm transforms and builds identically', async (t) => {

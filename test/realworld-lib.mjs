@@ -23,6 +23,85 @@ export function corpusOrSkip(t, name) {
 }
 
 // ---------------------------------------------------------------------------
+// Suspending a real program at every import call
+
+/**
+ * Instantiates an asyncified `mod` with `imports` so that, once armed, every call of a
+ * function import that returns normally is followed by a full unwind of the wasm stack
+ * into a buffer (Binaryen's Asyncify ABI); the export JS called then rewinds it at once,
+ * and the import returns what it returned. It is synchronous, so a program's own JS glue
+ * drives it unchanged, and each suspension runs the save and restore paths of every frame
+ * on the stack. Imports that call back into wasm (Emscripten's invoke_*) nest: a
+ * rewinding call passes through every import but the one that suspended.
+ * Returns `{ exports }` for the glue, `arm(ptr, bytes)` to give it the buffer (from the
+ * program's own allocator, so before arming nothing suspends) and the counts in `stats`.
+ */
+export function suspendingInstance(mod, imports) {
+  const stats = { suspensions: 0, deepest: 0 };
+  let x = null;
+  let data = 0;
+  let depth = 0; // import calls in progress
+  let suspendedAt = 0; // the depth of the one that suspended
+  let result;
+  for (const { module, name, kind } of WebAssembly.Module.imports(mod)) {
+    if (kind !== 'function') continue;
+    const real = imports[module][name];
+    imports[module][name] = (...args) => {
+      depth++;
+      try {
+        if (data && x.asyncify_get_state() === 2 && depth === suspendedAt) {
+          x.asyncify_stop_rewind();
+          return result;
+        }
+        const r = real(...args);
+        if (data && x.asyncify_get_state() === 0) {
+          result = r;
+          suspendedAt = depth;
+          stats.suspensions++;
+          x.asyncify_start_unwind(data);
+        }
+        return r;
+      } finally {
+        depth--;
+      }
+    };
+  }
+  const instance = new WebAssembly.Instance(mod, imports);
+  x = instance.exports;
+  const memory = Object.values(x).find((v) => v instanceof WebAssembly.Memory);
+  const exports = {};
+  for (const [k, v] of Object.entries(x)) {
+    exports[k] = typeof v !== 'function' ? v : (...args) => {
+      let r = v(...args);
+      while (x.asyncify_get_state() === 1) {
+        const seen = stats.suspensions;
+        x.asyncify_stop_unwind();
+        stats.deepest = Math.max(stats.deepest, new DataView(memory.buffer).getUint32(data, true) - data - 8);
+        x.asyncify_start_rewind(data);
+        r = v(...args);
+        // Each unwind after the first must come from a new suspension, so a broken rewind cannot loop.
+        assert.notEqual(x.asyncify_get_state(), 2, `export ${k}: the rewind never reached the import that suspended`);
+        if (x.asyncify_get_state() === 1) assert.ok(stats.suspensions > seen, `export ${k}: unwinding again with no new suspension`);
+      }
+      return r;
+    };
+  }
+  const arm = (ptr, bytes) => {
+    const view = new DataView(memory.buffer);
+    view.setUint32(ptr, ptr + 8, true);
+    view.setUint32(ptr + 4, ptr + bytes, true);
+    data = ptr;
+  };
+  return { exports, arm, stats };
+}
+
+/** Reports a suspending run's counts; it must have suspended with frames on the stack. */
+function checkSuspended(t, name, stats) {
+  assert.ok(stats.suspensions > 0 && stats.deepest > 0, `${name}: never suspended with frames saved (${JSON.stringify(stats)})`);
+  t.diagnostic(`${name}: ${stats.suspensions} suspensions, each unwound and rewound at once; deepest saved stack ${stats.deepest} B`);
+}
+
+// ---------------------------------------------------------------------------
 // sql.js
 
 const SQL_STEPS = [
@@ -229,12 +308,25 @@ function runSqlSuite(SQL) {
 }
 
 /** A fresh sql.js instance (sql-wasm.js caches its module, so it is re-required each time). */
-async function loadSqlJs(wasmBinary) {
+/** sql.js on `wasmBinary`; with `suspending` (an object that receives the stats), suspending at every import call. */
+async function loadSqlJs(wasmBinary, suspending = null) {
   const script = join(packageDir('sql-wasm'), 'dist', 'sql-wasm.js');
   delete require.cache[require.resolve(script)];
   const initSqlJs = require(script);
   delete require.cache[require.resolve(script)];
-  return initSqlJs({ wasmBinary });
+  if (!suspending) return initSqlJs({ wasmBinary });
+  let s;
+  const SQL = await initSqlJs({
+    wasmBinary,
+    instantiateWasm(imports, receive) {
+      s = suspendingInstance(new WebAssembly.Module(wasmBinary), imports);
+      suspending.stats = s.stats;
+      receive(s);
+      return {};
+    },
+  });
+  s.arm(SQL._malloc(1 << 20), 1 << 20);
+  return SQL;
 }
 
 /** The transcript step whose SQL starts with `prefix`. */
@@ -250,11 +342,15 @@ const cell = (transcript, prefix, column = 0) => {
   return s.result[0].values[0][column];
 };
 
-/** Runs the SQL suite on the original and the transformed sql-wasm.wasm bytes; asserts identical transcripts. */
-export async function checkSqlJs(t, original, converted) {
-
+/**
+ * Runs the SQL suite on the original and the transformed sql-wasm.wasm bytes; asserts identical
+ * transcripts. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ */
+export async function checkSqlJs(t, original, converted, { suspend = false } = {}) {
+  const suspending = suspend ? {} : null;
   const expected = runSqlSuite(await loadSqlJs(original));
-  const actual = runSqlSuite(await loadSqlJs(converted));
+  const actual = runSqlSuite(await loadSqlJs(converted, suspending));
+  if (suspending) checkSuspended(t, 'sql-wasm', suspending.stats);
 
   // The original must give what SQLite is known to give, so the comparison means something.
   assert.equal(cell(expected, 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100)'), 5050);
@@ -560,4 +656,171 @@ export async function checkRuby(t, original, converted, dir) {
   assert.equal(want, RUBY_EXPECTED, 'the original ruby.wasm runs the program as expected');
   assert.equal(await runRuby(converted, dir), want, 'the converted ruby.wasm prints what the original does');
   t.diagnostic(`ruby.wasm: the program printed ${want.split('\n').length - 1} identical lines`);
+}
+
+// ---------------------------------------------------------------------------
+// @swc/wasm: swc (Rust) through its wasm-bindgen glue
+
+const SWC_TS = `
+enum Color { Red, Green = 'g', Blue = 4 }
+export class Queue<T> {
+  #items: T[] = [];
+  push(x: T): this { this.#items.push(x); return this; }
+  get size(): number { return this.#items.length; }
+}
+export const total = (xs: number[], f = (x: number) => x * 2) => xs.reduce((a, x) => a + f(x), 0);
+export async function* pairs<T>(xs: T[]) { for (const x of xs) yield [x, x] as const; }
+export const view = (items: string[]) => <ul className="list">{items.map((i) => <li key={i}>{i ?? '-'}</li>)}</ul>;
+`;
+const SWC_MINIFY = 'function add(first, second) { const unused = 1; if (false) { console.log("dead"); } return first + second; }\nconsole.log(add(1, 2));';
+
+/**
+ * The swc API on `wasmBytes`, through a private copy of the package's glue (its one
+ * instantiation line is redirected, so `suspend` can make every import call suspend).
+ */
+function loadSwc(wasmBytes, dir, suspending) {
+  const glue = readFileSync(join(packageDir('swc'), 'wasm.js'), 'utf8');
+  const line = 'const wasmInstance = new WebAssembly.Instance(wasmModule, imports);';
+  assert.ok(glue.includes(line), 'the @swc/wasm glue instantiates as expected');
+  const copy = join(dir, `swc-${Math.random().toString(36).slice(2)}`);
+  mkdirSync(copy);
+  const hook = `__weftInstantiate${copy.replace(/\W/g, '')}`;
+  writeFileSync(join(copy, 'wasm.js'), glue.replace(line, `const wasmInstance = globalThis.${hook}(wasmModule, imports);`));
+  writeFileSync(join(copy, 'wasm_bg.wasm'), wasmBytes);
+  globalThis[hook] = (mod, imports) => {
+    if (!suspending) return new WebAssembly.Instance(mod, imports);
+    const s = suspendingInstance(mod, imports);
+    suspending.stats = s.stats;
+    // wasm-bindgen's malloc(size, align), as its glue calls it.
+    s.arm(s.exports.__wbindgen_export_0(1 << 20, 8), 1 << 20);
+    return s;
+  };
+  try {
+    return require(join(copy, 'wasm.js'));
+  } finally {
+    delete globalThis[hook];
+  }
+}
+
+function runSwcSuite(swc) {
+  const out = [];
+  const run = (name, f) => {
+    try {
+      out.push({ name, result: f() });
+    } catch (e) {
+      out.push({ name, error: String(e) });
+    }
+  };
+  run('ts to es5', () => swc.transformSync(SWC_TS, { jsc: { parser: { syntax: 'typescript', tsx: true }, target: 'es5' }, module: { type: 'commonjs' }, sourceMaps: true }));
+  run('ts to es2022, minified', () => swc.transformSync(SWC_TS, { jsc: { parser: { syntax: 'typescript', tsx: true }, target: 'es2022', minify: { compress: true, mangle: true } }, minify: true }));
+  run('minify', () => swc.minifySync(SWC_MINIFY, { compress: true, mangle: true }));
+  run('parse', () => swc.parseSync('let x = 1 + 2 * y; export default x;', { syntax: 'ecmascript' }));
+  run('syntax error', () => swc.transformSync('let = ;', {}));
+  return out;
+}
+
+/**
+ * Runs the swc suite with the original wasm_bg.wasm and the transformed bytes; asserts
+ * identical results. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ */
+export function checkSwc(t, transformed, dir, { suspend = false } = {}) {
+  const suspending = suspend ? {} : null;
+  const expected = runSwcSuite(loadSwc(readFileSync(join(packageDir('swc'), 'wasm_bg.wasm')), dir, null));
+  const actual = runSwcSuite(loadSwc(transformed, dir, suspending));
+
+  // The original must do what swc does, so the comparison means something.
+  const byName = (name) => expected.find((s) => s.name === name);
+  const es5 = byName('ts to es5').result;
+  assert.doesNotMatch(es5.code, /\bclass Queue\b|=>|#items/, 'es5 output has no classes, arrows or private fields');
+  assert.match(es5.code, /Color\[Color\["Red"\] = 0\] = "Red"/);
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', es5.code)(mod, mod.exports, () => ({}));
+  assert.equal(mod.exports.total([1, 2, 3]), 12, 'the es5 output runs');
+  assert.equal(new mod.exports.Queue().push(1).push(2).size, 2);
+  assert.equal(JSON.parse(es5.map).version, 3);
+  assert.match(byName('minify').result.code, /^function add\((\w),(\w)\)\{return \1\+\2\}console\.log\(add\(1,2\)\);$/, 'minified: dead code gone, parameters renamed');
+  assert.equal(byName('parse').result.type, 'Module');
+  assert.match(byName('syntax error').error, /Expected|expected|cannot be used/);
+
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) assert.deepStrictEqual(actual[i], expected[i], `transformed swc differs on "${expected[i].name}"`);
+  if (suspending) checkSuspended(t, 'swc', suspending.stats);
+  t.diagnostic(`swc: ${expected.length} transforms, minifies and parses, all identical`);
+}
+
+// ---------------------------------------------------------------------------
+// @ffmpeg/core: FFmpeg (Emscripten, built for web workers) transcoding audio in memory
+
+/** A 0.5 s 8 kHz mono 16-bit WAV of a 440 Hz sine, and its samples. */
+function sineWav() {
+  const samples = new Int16Array(4000).map((_, i) => Math.round(12000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + samples.byteLength, 4);
+  h.write('WAVEfmt ', 8);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20); // PCM
+  h.writeUInt16LE(1, 22); // mono
+  h.writeUInt32LE(8000, 24);
+  h.writeUInt32LE(16000, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(samples.byteLength, 40);
+  return { wav: Buffer.concat([h, Buffer.from(samples.buffer)]), samples };
+}
+
+/**
+ * Runs FFmpeg on `wasmBytes` through the package's glue: the sine at half volume (fixed
+ * point) encoded to FLAC, then the FLAC decoded to raw samples. Returns both outputs.
+ */
+async function runFfmpeg(wasmBytes, suspending) {
+  globalThis.self ??= globalThis; // the glue is built for workers
+  globalThis.location ??= { href: 'file:///ffmpeg-core.js' };
+  const script = join(packageDir('ffmpeg-core'), 'dist', 'umd', 'ffmpeg-core.js');
+  delete require.cache[require.resolve(script)];
+  const createFFmpegCore = require(script);
+  delete require.cache[require.resolve(script)];
+  let s = null;
+  const log = [];
+  const core = await createFFmpegCore({
+    wasmBinary: wasmBytes,
+    print: (line) => log.push(line),
+    printErr: (line) => log.push(line),
+    instantiateWasm(imports, receive) {
+      const mod = new WebAssembly.Module(wasmBytes);
+      s = suspending ? suspendingInstance(mod, imports) : { exports: new WebAssembly.Instance(mod, imports).exports };
+      receive(s, mod);
+      return s.exports;
+    },
+  });
+  if (suspending) {
+    s.arm(core._malloc(1 << 20), 1 << 20);
+    suspending.stats = s.stats;
+  }
+  const { wav, samples } = sineWav();
+  core.FS.writeFile('in.wav', wav);
+  core.exec('-i', 'in.wav', '-af', 'volume=0.5:precision=fixed', '-c:a', 'flac', 'out.flac');
+  const flac = Buffer.from(core.FS.readFile('out.flac'));
+  core.exec('-i', 'out.flac', '-f', 's16le', '-c:a', 'pcm_s16le', 'out.raw');
+  const raw = Buffer.from(core.FS.readFile('out.raw'));
+  return { flac, raw, samples, log };
+}
+
+/**
+ * Runs the FFmpeg job on the original ffmpeg-core.wasm and the transformed bytes; asserts
+ * identical outputs. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ */
+export async function checkFfmpeg(t, original, transformed, { suspend = false } = {}) {
+  const expected = await runFfmpeg(original, null);
+  // Half volume in fixed point is (s * 128 + 128) >> 8 per sample, and FLAC is lossless.
+  const half = Buffer.from(expected.samples.map((v) => (v * 128 + 128) >> 8).buffer);
+  assert.ok(expected.raw.equals(half), `the original FFmpeg's output is not the sine at half volume:\n${expected.log.slice(-5).join('\n')}`);
+  assert.equal(expected.flac.subarray(0, 4).toString('latin1'), 'fLaC');
+  const suspending = suspend ? {} : null;
+  const actual = await runFfmpeg(transformed, suspending);
+  assert.ok(actual.flac.equals(expected.flac), `the FLAC files differ (${actual.flac.length} vs ${expected.flac.length} B):\n${actual.log.slice(-5).join('\n')}`);
+  assert.ok(actual.raw.equals(expected.raw), 'the decoded samples differ');
+  if (suspending) checkSuspended(t, 'ffmpeg-core', suspending.stats);
+  t.diagnostic(`ffmpeg-core: WAV -> volume -> FLAC (${expected.flac.length} B) -> PCM, identical`);
 }

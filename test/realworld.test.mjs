@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkEsbuild, checkRuby, checkSqlJs, corpusOrSkip } from './realworld-lib.mjs';
+import { checkEsbuild, checkFfmpeg, checkRuby, checkSqlJs, checkSwc, corpusOrSkip } from './realworld-lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WEFT_BIN = resolve(ROOT, process.env.WEFT_BIN || 'dist/src/cli/main.js');
@@ -114,4 +114,21 @@ test('ruby.wasm: converted CRuby (Binaryen-asyncified, 16 MB) runs a Ruby progra
   if (!input) return;
   const { original, converted } = convertChecked(t, 'ruby', input);
   await checkRuby(t, original, converted, tmp);
+});
+
+// ---------------------------------------------------------------------------
+// @swc/wasm, @ffmpeg/core
+
+test('@swc/wasm: converted swc (Rust, 18 MB) transforms, minifies and parses identically', (t) => {
+  const input = corpusOrSkip(t, 'swc');
+  if (!input) return;
+  const { converted } = convertChecked(t, 'swc', input);
+  checkSwc(t, converted, tmp);
+});
+
+test('@ffmpeg/core: converted FFmpeg (Emscripten, 32 MB) transcodes identically', async (t) => {
+  const input = corpusOrSkip(t, 'ffmpeg-core');
+  if (!input) return;
+  const { original, converted } = convertChecked(t, 'ffmpeg-core', input);
+  await checkFfmpeg(t, original, converted);
 });
