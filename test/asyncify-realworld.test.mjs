@@ -14,13 +14,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readModule, validate, writeModule } from '../dist/src/index.js';
 import { AsyncifyError, asyncify } from '../dist/src/passes/asyncify/index.js';
-import { checkEsbuild, checkFfmpeg, checkSqlJs, checkSwc, corpusOrSkip } from './realworld-lib.mjs';
+import { checkEsbuild, checkFfmpeg, checkQuickJS, checkSqlJs, checkSwc, corpusOrSkip } from './realworld-lib.mjs';
 
-function asyncified(path, t) {
+function asyncified(path, t, options = {}) {
   const input = readFileSync(path);
   const start = performance.now();
   const m = readModule(input);
-  const report = asyncify(m);
+  const report = asyncify(m, options);
   const out = writeModule(m);
   const ms = performance.now() - start;
   const errors = validate(readModule(out), { firstOnly: true });
@@ -57,6 +57,16 @@ test('@ffmpeg/core: asyncified FFmpeg transcodes identically, also suspending at
   const out = asyncified(path, t);
   await checkFfmpeg(t, readFileSync(path), out);
   await checkFfmpeg(t, readFileSync(path), out, { suspend: true });
+});
+
+test('QuickJS: asyncified (default, and -O with branch hints) runs a host-calling program as Node does, also suspending at every import call', async (t) => {
+  const path = corpusOrSkip(t, 'quickjs');
+  if (!path) return;
+  for (const options of [{}, { optimize: true, branchHints: true }]) {
+    const out = asyncified(path, t, options);
+    await checkQuickJS(t, readFileSync(path), out);
+    await checkQuickJS(t, readFileSync(path), out, { suspend: true });
+  }
 });
 
 test('esbuild-wasm: asyncified esbuild.wasm transforms and builds identically', async (t) => {

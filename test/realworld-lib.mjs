@@ -68,7 +68,8 @@ export function suspendingInstance(mod, imports) {
   }
   const instance = new WebAssembly.Instance(mod, imports);
   x = instance.exports;
-  const memory = Object.values(x).find((v) => v instanceof WebAssembly.Memory);
+  const isMemory = (v) => v instanceof WebAssembly.Memory;
+  const memory = Object.values(x).find(isMemory) ?? Object.values(imports).flatMap((ns) => Object.values(ns)).find(isMemory);
   const exports = {};
   for (const [k, v] of Object.entries(x)) {
     exports[k] = typeof v !== 'function' ? v : (...args) => {
@@ -823,4 +824,84 @@ export async function checkFfmpeg(t, original, transformed, { suspend = false } 
   assert.ok(actual.raw.equals(expected.raw), 'the decoded samples differ');
   if (suspending) checkSuspended(t, 'ffmpeg-core', suspending.stats);
   t.diagnostic(`ffmpeg-core: WAV -> volume -> FLAC (${expected.flac.length} B) -> PCM, identical`);
+}
+
+// ---------------------------------------------------------------------------
+// QuickJS (@jitl/quickjs-wasmfile-release-sync) through quickjs-emscripten-core
+
+/** A program whose every step calls the host, so a suspension can come from deep in QuickJS's interpreter. */
+const QJS_PROGRAM = `
+const log = [];
+const words = 'the quick brown fox jumps over the lazy dog again and again'.split(' ');
+log.push(words.slice().sort((a, b) => host.compare(a, b)).join(','));
+const fib = (n) => (n < 2 ? host.add(n, 0) : host.add(fib(n - 1), fib(n - 2)));
+log.push(fib(12));
+function* gen(n) { for (let i = 0; i < n; i++) yield host.add(i, i); }
+log.push([...gen(6)].join(' '));
+try { JSON.parse(host.text('{"a": [1, 2, 3}')); } catch (e) { log.push(e.name); }
+class P { constructor(x) { this.x = host.add(x, 1); } get twice() { return host.add(this.x, this.x); } }
+log.push(Array.from({ length: 5 }, (_, i) => new P(i).twice).join('+'));
+const deep = (n) => (n === 0 ? host.add(0, 0) : host.add(deep(n - 1), 1));
+log.push(deep(200));
+log.push(eval('host.add(20, 22)'));
+log.push('xyx'.replace(/x/g, (m) => host.text(m.toUpperCase())));
+Promise.resolve(7).then((v) => log.push('then ' + host.add(v, 1)));
+log;
+`;
+const QJS_HOST = { compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0), add: (a, b) => a + b, text: (t) => t };
+
+/** QJS_PROGRAM's log, run by QuickJS on `wasmBytes` with QJS_HOST as `host`. */
+async function runQuickJS(wasmBytes, suspending) {
+  const { newQuickJSWASMModuleFromVariant, newVariant } = require('quickjs-emscripten-core');
+  const variant = require('@jitl/quickjs-wasmfile-release-sync');
+  let s = null;
+  const QuickJS = await newQuickJSWASMModuleFromVariant(newVariant(variant.default ?? variant, {
+    emscriptenModule: {
+      instantiateWasm(imports, receive) {
+        const mod = new WebAssembly.Module(wasmBytes);
+        s = suspending ? suspendingInstance(mod, imports) : { exports: new WebAssembly.Instance(mod, imports).exports };
+        receive(s, mod);
+        return s.exports;
+      },
+    },
+  }));
+  if (suspending) {
+    s.arm(QuickJS.module._malloc(1 << 20), 1 << 20);
+    suspending.stats = s.stats;
+  }
+  const vm = QuickJS.newContext();
+  try {
+    const host = vm.newObject();
+    for (const [name, f] of Object.entries(QJS_HOST)) {
+      const h = vm.newFunction(name, (...args) => {
+        const r = f(...args.map((a) => vm.dump(a)));
+        return typeof r === 'string' ? vm.newString(r) : vm.newNumber(r);
+      });
+      vm.setProp(host, name, h);
+      h.dispose();
+    }
+    vm.setProp(vm.global, 'host', host);
+    host.dispose();
+    const log = vm.unwrapResult(vm.evalCode(QJS_PROGRAM));
+    vm.unwrapResult(vm.runtime.executePendingJobs());
+    const out = vm.dump(log);
+    log.dispose();
+    return out;
+  } finally {
+    vm.dispose();
+  }
+}
+
+/**
+ * QJS_PROGRAM in QuickJS on the original and the transformed module: each log equals what
+ * Node computes. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ */
+export async function checkQuickJS(t, original, transformed, { suspend = false } = {}) {
+  const want = new Function('host', `${QJS_PROGRAM.replace(/log;\s*$/, '')}\nreturn log;`)(QJS_HOST);
+  await null; // the program's promise job
+  assert.deepEqual(await runQuickJS(original, null), want, 'the original QuickJS computes what Node does');
+  const suspending = suspend ? {} : null;
+  assert.deepEqual(await runQuickJS(transformed, suspending), want, 'the transformed QuickJS computes what Node does');
+  if (suspending) checkSuspended(t, 'quickjs', suspending.stats);
+  t.diagnostic(`quickjs: ${want.length} results, as Node computes them`);
 }
