@@ -96,6 +96,28 @@ export function suspendingInstance(mod, imports) {
   return { exports, arm, stats };
 }
 
+/**
+ * Emscripten's `instantiateWasm` hook for `wasmBytes`, suspending at every import call when
+ * `suspending` is given (it then receives the stats); `armWith(malloc)` hands the
+ * instance a 1 MiB buffer from the program's own allocator once it is up.
+ */
+function emscriptenInstantiation(wasmBytes, suspending) {
+  let s = null;
+  return {
+    instantiateWasm(imports, receive) {
+      const mod = new WebAssembly.Module(wasmBytes);
+      s = suspending ? suspendingInstance(mod, imports) : { exports: new WebAssembly.Instance(mod, imports).exports };
+      receive(s, mod);
+      return s.exports;
+    },
+    armWith(malloc) {
+      if (!suspending) return;
+      s.arm(malloc(1 << 20), 1 << 20);
+      suspending.stats = s.stats;
+    },
+  };
+}
+
 /** Reports a suspending run's counts; it must have suspended with frames on the stack. */
 function checkSuspended(t, name, stats) {
   assert.ok(stats.suspensions > 0 && stats.deepest > 0, `${name}: never suspended with frames saved (${JSON.stringify(stats)})`);
@@ -315,18 +337,9 @@ async function loadSqlJs(wasmBinary, suspending = null) {
   delete require.cache[require.resolve(script)];
   const initSqlJs = require(script);
   delete require.cache[require.resolve(script)];
-  if (!suspending) return initSqlJs({ wasmBinary });
-  let s;
-  const SQL = await initSqlJs({
-    wasmBinary,
-    instantiateWasm(imports, receive) {
-      s = suspendingInstance(new WebAssembly.Module(wasmBinary), imports);
-      suspending.stats = s.stats;
-      receive(s);
-      return {};
-    },
-  });
-  s.arm(SQL._malloc(1 << 20), 1 << 20);
+  const hook = emscriptenInstantiation(wasmBinary, suspending);
+  const SQL = await initSqlJs({ wasmBinary, instantiateWasm: hook.instantiateWasm });
+  hook.armWith(SQL._malloc);
   return SQL;
 }
 
@@ -782,23 +795,15 @@ async function runFfmpeg(wasmBytes, suspending) {
   delete require.cache[require.resolve(script)];
   const createFFmpegCore = require(script);
   delete require.cache[require.resolve(script)];
-  let s = null;
   const log = [];
+  const hook = emscriptenInstantiation(wasmBytes, suspending);
   const core = await createFFmpegCore({
     wasmBinary: wasmBytes,
     print: (line) => log.push(line),
     printErr: (line) => log.push(line),
-    instantiateWasm(imports, receive) {
-      const mod = new WebAssembly.Module(wasmBytes);
-      s = suspending ? suspendingInstance(mod, imports) : { exports: new WebAssembly.Instance(mod, imports).exports };
-      receive(s, mod);
-      return s.exports;
-    },
+    instantiateWasm: hook.instantiateWasm,
   });
-  if (suspending) {
-    s.arm(core._malloc(1 << 20), 1 << 20);
-    suspending.stats = s.stats;
-  }
+  hook.armWith(core._malloc);
   const { wav, samples } = sineWav();
   core.FS.writeFile('in.wav', wav);
   core.exec('-i', 'in.wav', '-af', 'volume=0.5:precision=fixed', '-c:a', 'flac', 'out.flac');
@@ -854,21 +859,11 @@ const QJS_HOST = { compare: (a, b) => (a < b ? -1 : a > b ? 1 : 0), add: (a, b) 
 async function runQuickJS(wasmBytes, suspending) {
   const { newQuickJSWASMModuleFromVariant, newVariant } = require('quickjs-emscripten-core');
   const variant = require('@jitl/quickjs-wasmfile-release-sync');
-  let s = null;
+  const hook = emscriptenInstantiation(wasmBytes, suspending);
   const QuickJS = await newQuickJSWASMModuleFromVariant(newVariant(variant.default ?? variant, {
-    emscriptenModule: {
-      instantiateWasm(imports, receive) {
-        const mod = new WebAssembly.Module(wasmBytes);
-        s = suspending ? suspendingInstance(mod, imports) : { exports: new WebAssembly.Instance(mod, imports).exports };
-        receive(s, mod);
-        return s.exports;
-      },
-    },
+    emscriptenModule: { instantiateWasm: hook.instantiateWasm },
   }));
-  if (suspending) {
-    s.arm(QuickJS.module._malloc(1 << 20), 1 << 20);
-    suspending.stats = s.stats;
-  }
+  hook.armWith(QuickJS.module._malloc);
   const vm = QuickJS.newContext();
   try {
     const host = vm.newObject();
