@@ -258,6 +258,11 @@ test('weft asyncify: wasm-opt spellings, lists, warnings and clear errors', () =
   r = cli([input, '-o', output, '--imports', `@${list}`, '--verbose']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /\] b is instrumented/);
+  // Repeated lists add up, in either spelling: both imports unwind.
+  r = cli([input, '-o', output, '--imports', 'env.sleep', '--pass-arg=asyncify-imports@env.other', '--verbose']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /\] a is instrumented/);
+  assert.match(r.stderr, /\] b is instrumented/);
   // Errors: exit 1, one line, no stack, no output file.
   const bad = join(dir, 'bad.wasm');
   for (const [args, message] of [

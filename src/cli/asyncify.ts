@@ -13,7 +13,8 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
 (asyncify_start_unwind / stop_unwind / start_rewind / stop_rewind / get_state).
 
   --imports LIST        imports that may unwind (module.base, * wildcards, comma-separated,
-                        or @FILE with one per line); default: every import
+                        or @FILE with one per line; list options add up when repeated);
+                        default: every import
   --ignore-imports      no import may unwind
   --ignore-indirect     indirect calls (call_indirect, call_ref) never unwind
   --add-list LIST       also instrument these functions (name-section names, wildcards)
@@ -56,6 +57,8 @@ const FLAGS = new Set([
 /** Flags that may carry a value (`--in-secondary-memory=PAGES`). */
 const OPTIONAL = new Set(['--in-secondary-memory', '--secondary-memory-size']);
 const VALUED = new Set(['-o', '--threads', '--peel', '--imports', '--add-list', '--remove-list', '--only-list', '--memory']);
+/** Valued options whose repeats add to the list instead of replacing it. */
+const LISTS = new Set(['--imports', '--add-list', '--remove-list', '--only-list']);
 /** wasm-opt's pass-arg keys → our flags. */
 const PASS_ARGS: Record<string, string> = {
   'asyncify-imports': '--imports', 'asyncify-ignore-imports': '--ignore-imports',
@@ -137,7 +140,7 @@ function secondaryPages(options: Map<string, string | true>): number | undefined
 }
 
 /** Reads our flags and wasm-opt's `--pass-arg=asyncify-…` spellings. */
-function parseOptions(args: string[], positional: string[], options: Map<string, string | true>): void {
+function parseOptions(args: string[], positional: string[], options: Map<string, string | true>, lists: Map<string, string[]>): void {
   for (let i = 0; i < args.length; i++) {
     let a = args[i];
     let value: string | undefined;
@@ -161,6 +164,7 @@ function parseOptions(args: string[], positional: string[], options: Map<string,
         value = args[++i];
       }
       options.set(a, value);
+      if (LISTS.has(a)) lists.set(a, [...(lists.get(a) ?? []), ...splitList(value)]);
     } else if (FLAGS.has(a)) options.set(a === '--relocatable' ? '--import-globals' : a, true);
     else if (OPTIONAL.has(a)) options.set(a, value ?? true);
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}\n${HELP}`);
@@ -171,8 +175,9 @@ function parseOptions(args: string[], positional: string[], options: Map<string,
 export const asyncifyCommand: Command = (args) => {
   const positional: string[] = [];
   const options = new Map<string, string | true>();
+  const lists = new Map<string, string[]>();
   try {
-    parseOptions(args, positional, options);
+    parseOptions(args, positional, options, lists);
   } catch (e) {
     if (e instanceof UsageError) return fail(e.message);
     throw e;
@@ -185,10 +190,6 @@ export const asyncifyCommand: Command = (args) => {
     const input = positional[0] ?? '';
     const out = options.get('-o');
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
-    const list = (k: string): string[] | undefined => {
-      const v = options.get(k);
-      return typeof v === 'string' ? splitList(v) : undefined;
-    };
     const start = performance.now();
     const threads = threadsOption(options) ?? 1;
     // The workers start while this thread reads the input (loaded only when used).
@@ -197,12 +198,12 @@ export const asyncifyCommand: Command = (args) => {
     const source = readInput(input);
     tuneJit(source.length);
     const opts: AsyncifyOptions = {
-      imports: list('--imports'),
+      imports: lists.get('--imports'),
       ignoreImports: options.has('--ignore-imports'),
       ignoreIndirect: options.has('--ignore-indirect'),
-      addList: list('--add-list'),
-      removeList: list('--remove-list'),
-      onlyList: list('--only-list'),
+      addList: lists.get('--add-list'),
+      removeList: lists.get('--remove-list'),
+      onlyList: lists.get('--only-list'),
       propagateAddList: options.has('--propagate-addlist'),
       memory: options.get('--memory') as string | undefined,
       exportGlobals: options.has('--export-globals'),
