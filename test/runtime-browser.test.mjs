@@ -3,7 +3,8 @@
 // async import awaits a fetch() to this server and a timer, with the Asyncify backend
 // (binaryen.js-asyncified module, fetched as a Response, and weft's build once its pass
 // is built) and, where Chromium has JSPI, the JSPI backend on the untransformed module. It
-// also validates that module with weft's validator, whose fast core must compile there too.
+// also validates that module with weft's validator, whose fast core must compile there too,
+// and runs weft's asyncify pass on it in the page: the bytes equal Node's, and they run.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -37,6 +38,8 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>weft runtime</title>
 import { instantiate, hasJspi } from '/dist/src/runtime/index.js';
 import { readModule } from '/dist/src/binary/decode.js';
 import { checkModule, validate } from '/dist/src/validate/module.js';
+import { writeModule } from '/dist/src/binary/encode.js';
+import { asyncify } from '/dist/src/passes/asyncify/index.js';
 import { FastCore } from '/dist/src/validate/core.js';
 const imports = {
   env: {
@@ -60,12 +63,18 @@ try {
   const m = readModule(new Uint8Array(await (await fetch('/plain.wasm')).arrayBuffer()));
   const core = FastCore.for(checkModule(m).ctx);
   out.validate = { errors: validate(m).length, core: core !== null, takes: m.funcs.map((f, i) => core?.check(2 + i, f.raw) ?? false) };
+  // weft's asyncify pass itself, run by the page (its body core compiled there too).
+  const inPage = readModule(new Uint8Array(await (await fetch('/plain.wasm')).arrayBuffer()));
+  asyncify(inPage, { imports: ${JSON.stringify(ASYNC)} });
+  const inPageBytes = writeModule(inPage);
+  out.inPage = Array.from(inPageBytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  runs.push(['asyncify', inPageBytes]);
   for (const [backend, url] of runs) {
     const t0 = performance.now();
-    const r = await instantiate(fetch(url), imports, { async: ${JSON.stringify(ASYNC)}, backend });
+    const r = await instantiate(typeof url === 'string' ? fetch(url) : url, imports, { async: ${JSON.stringify(ASYNC)}, backend });
     const sync = r.exports.add(20, 22);
     const p = r.exports.main(4);
-    out.runs.push({ backend, url, used: r.backend, sync, isPromise: p instanceof Promise, result: await p, ms: performance.now() - t0 });
+    out.runs.push({ backend, url: typeof url === 'string' ? url : 'asyncified in the page', used: r.backend, sync, isPromise: p instanceof Promise, result: await p, ms: performance.now() - t0 });
   }
 } catch (e) {
   out.error = String(e && e.stack || e);
@@ -76,7 +85,7 @@ document.title = 'done';
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed (apt-get install -y chromium)`;
 
-test('weft/runtime in headless Chromium: an import awaiting fetch() and a timer', { skip, timeout: 90_000 }, async () => {
+test('weft/runtime in headless Chromium: an import awaiting fetch() and a timer; weft asyncify runs in the page', { skip, timeout: 90_000 }, async () => {
   const { chromium } = await import('playwright-core');
   const plain = await assemble(WAT);
   const all = await asyncifiers();
@@ -125,7 +134,11 @@ test('weft/runtime in headless Chromium: an import awaiting fetch() and a timer'
     console.log(`# Chromium ${context.browser()?.version() ?? ''}: ${JSON.stringify(out)}`);
     assert.equal(out.error, undefined, `${out.error}\n${logs.join('\n')}`);
     assert.deepEqual(out.validate, { errors: 0, core: true, takes: [true, true] }, 'the validator and its fast core run in the page');
-    const backends = [...(weftBytes ? ['asyncify', 'asyncify'] : ['asyncify']), ...(out.jspi ? ['jspi', 'auto'] : [])];
+    // weft's pass in the page writes what it writes in Node.
+    assert.ok(weftBytes, 'weft asyncify is built');
+    assert.equal(out.inPage, Buffer.from(weftBytes).toString('hex'), 'asyncify in the page = asyncify in Node');
+    delete out.inPage;
+    const backends = [...(weftBytes ? ['asyncify', 'asyncify'] : ['asyncify']), ...(out.jspi ? ['jspi', 'auto'] : []), 'asyncify'];
     assert.deepEqual(out.runs.map((r) => r.backend), backends);
     for (const r of out.runs) {
       assert.equal(r.result, 1234, `${r.backend}: main(4) builds 1,2,3,4 from four fetches`);
