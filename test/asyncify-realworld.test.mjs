@@ -14,7 +14,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readModule, validate, writeModule } from '../dist/src/index.js';
 import { AsyncifyError, asyncify } from '../dist/src/passes/asyncify/index.js';
-import { checkEsbuild, checkFfmpeg, checkQuickJS, checkSqlJs, checkSwc, corpusOrSkip } from './realworld-lib.mjs';
+import { tryNode26 } from '../scripts/node26.mjs';
+import { checkEsbuild, checkEsbuildGo, checkFfmpeg, checkQuickJS, checkSqlJs, checkSwc, corpusOrSkip } from './realworld-lib.mjs';
 
 function asyncified(path, t, options = {}) {
   const input = readFileSync(path);
@@ -25,7 +26,8 @@ function asyncified(path, t, options = {}) {
   const ms = performance.now() - start;
   const errors = validate(readModule(out), { firstOnly: true });
   assert.deepEqual(errors, [], 'weft validates its output');
-  assert.ok(WebAssembly.validate(out), 'V8 validates the output');
+  // Node 20's V8 has no multi-memory (the Node 26 child compiles that output instead).
+  if (options.secondaryMemoryPages === undefined) assert.ok(WebAssembly.validate(out), 'V8 validates the output');
   t.diagnostic(`${report.instrumented} functions instrumented, ${report.sites} sites; ${input.length} → ${out.length} B (${(out.length / input.length).toFixed(2)}×) in ${(ms / 1000).toFixed(2)} s`);
   return out;
 }
@@ -77,6 +79,19 @@ test('esbuild-wasm: asyncified esbuild.wasm transforms and builds identically', 
     const out = join(tmp, 'esbuild.wasm');
     writeFileSync(out, asyncified(path, t));
     await checkEsbuild(t, out, tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+const { node: node26, why: noNode26 } = tryNode26();
+
+test('esbuild-wasm: asyncified with its buffer in a secondary memory, esbuild\'s Go CLI bundles identically suspending at every import call (Node 26)', { skip: noNode26 ?? false }, (t) => {
+  const path = corpusOrSkip(t, 'esbuild');
+  if (!path) return;
+  const tmp = mkdtempSync(join(tmpdir(), 'weft-asyncify-esbuild-go-'));
+  try {
+    checkEsbuildGo(t, asyncified(path, t, { secondaryMemoryPages: 16 }), tmp, node26);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

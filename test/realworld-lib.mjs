@@ -4,10 +4,12 @@
 // module side by side and asserts identical results, after checking that the original
 // gives known answers (so the comparison means something).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { corpusFile, packageDir } from '../scripts/corpus.mjs';
 
 const require = createRequire(import.meta.url);
@@ -39,7 +41,7 @@ export function corpusOrSkip(t, name) {
 export function suspendingInstance(mod, imports) {
   const stats = { suspensions: 0, deepest: 0 };
   let x = null;
-  let data = 0;
+  let data = -1; // unarmed
   let depth = 0; // import calls in progress
   let suspendedAt = 0; // the depth of the one that suspended
   let result;
@@ -49,12 +51,12 @@ export function suspendingInstance(mod, imports) {
     imports[module][name] = (...args) => {
       depth++;
       try {
-        if (data && x.asyncify_get_state() === 2 && depth === suspendedAt) {
+        if (data >= 0 && x.asyncify_get_state() === 2 && depth === suspendedAt) {
           x.asyncify_stop_rewind();
           return result;
         }
         const r = real(...args);
-        if (data && x.asyncify_get_state() === 0) {
+        if (data >= 0 && x.asyncify_get_state() === 0) {
           result = r;
           suspendedAt = depth;
           stats.suspensions++;
@@ -69,7 +71,8 @@ export function suspendingInstance(mod, imports) {
   const instance = new WebAssembly.Instance(mod, imports);
   x = instance.exports;
   const isMemory = (v) => v instanceof WebAssembly.Memory;
-  const memory = Object.values(x).find(isMemory) ?? Object.values(imports).flatMap((ns) => Object.values(ns)).find(isMemory);
+  // The buffer's memory: asyncify's own (--in-secondary-memory), else the program's.
+  const memory = x.asyncify_memory ?? Object.values(x).find(isMemory) ?? Object.values(imports).flatMap((ns) => Object.values(ns)).find(isMemory);
   const exports = {};
   for (const [k, v] of Object.entries(x)) {
     exports[k] = typeof v !== 'function' ? v : (...args) => {
@@ -899,4 +902,35 @@ export async function checkQuickJS(t, original, transformed, { suspend = false }
   assert.deepEqual(await runQuickJS(transformed, suspending), want, 'the transformed QuickJS computes what Node does');
   if (suspending) checkSuspended(t, 'quickjs', suspending.stats);
   t.diagnostic(`quickjs: ${want.length} results, as Node computes them`);
+}
+
+// ---------------------------------------------------------------------------
+// esbuild's CLI (Go) in-process, through Go's wasm_exec.js (realworld-go.mjs, Node 26)
+
+/**
+ * Bundles a small TypeScript project with esbuild's CLI on the original esbuild.wasm and
+ * on `transformed` (asyncified with `--in-secondary-memory`, suspending at every import
+ * call); asserts the bundles are identical and run as they should.
+ */
+export function checkEsbuildGo(t, transformed, dir, node) {
+  const src = join(dir, 'go-src');
+  mkdirSync(src, { recursive: true });
+  writeFileSync(join(src, 'lib.ts'), 'export const greet = (n: string): string => `hi ${n}`;\nexport enum E { A, B = 3 }\n');
+  writeFileSync(join(src, 'main.ts'), 'import { greet, E } from "./lib";\nclass Box<T> { constructor(readonly v: T) {} }\nconsole.log(greet(new Box("go").v), E.B);\n');
+  const wasmPath = join(dir, 'esbuild-asyncified.wasm');
+  writeFileSync(wasmPath, transformed);
+  const run = (wasm, out, suspend) => {
+    const r = spawnSync(node, [fileURLToPath(new URL('./realworld-go.mjs', import.meta.url)), wasm, out, join(src, 'main.ts'), ...(suspend ? ['suspend'] : [])], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `esbuild (Go) on ${wasm} failed:\n${r.stderr}`);
+    const result = JSON.parse(r.stdout.trim().split('\n').pop());
+    assert.equal(result.exit, 0, `esbuild exited with ${result.exit}: ${r.stderr}`);
+    return { ...result, bundle: readFileSync(out, 'utf8') };
+  };
+  const want = run(join(packageDir('esbuild'), 'esbuild.wasm'), join(dir, 'go-original.js'), false);
+  // The original bundles what it should: run it.
+  const printed = spawnSync(node, ['--input-type=module', '-e', want.bundle], { encoding: 'utf8' });
+  assert.equal(printed.stdout, 'hi go 3\n', `the original bundle runs: ${printed.stderr}`);
+  const got = run(wasmPath, join(dir, 'go-asyncified.js'), true);
+  assert.equal(got.bundle, want.bundle, 'the asyncified esbuild writes the same bundle');
+  checkSuspended(t, 'esbuild (Go)', got.stats);
 }
