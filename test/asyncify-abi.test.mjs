@@ -225,6 +225,47 @@ test('--asserts: an unwind the analysis did not expect traps at once', async () 
   }
 });
 
+test('--asserts: a rewind that enters a function whose frame is not on top traps', async () => {
+  // main calls slot 1 ($f4), which points the slot at $g and sleeps; the rewind dispatches
+  // through the table again (the call_indirect limitation, Binaryen's too) and enters $g,
+  // which also sleeps but never saved a frame.
+  const wat = `(module
+    (type $t (func (param i32) (result i32)))
+    (import "env" "sleep" (func $sleep (param i32)))
+    (memory (export "memory") 1)
+    (table $tab 2 funcref)
+    (elem (i32.const 0) func $g $f4)
+    (func $g (param i32) (result i32) (local i32)
+      (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+      (call $sleep (i32.const 2))
+      (call $sleep (i32.const 3))
+      (i32.add (local.get 1) (i32.const 100)))
+    (func $f4 (param i32) (result i32)
+      (table.set $tab (i32.const 1) (ref.func $g))
+      (call $sleep (i32.const 1))
+      (i32.add (local.get 0) (i32.const 10)))
+    (func (export "main") (param i32) (result i32)
+      (table.set $tab (i32.const 1) (ref.func $f4))
+      (i32.add (call_indirect (type $t) (local.get 0) (i32.const 1)) (i32.const 1000))))`;
+  const bytes = assemble(wat, 'weft'); // wabt 1.0.32 mistypes table.set of a ref.func
+  const plain = (await WebAssembly.instantiate(bytes, { env: { sleep: () => {} } })).instance.exports;
+  assert.equal(plain.main(5), 1015);
+  const results = {};
+  for (const asserts of [false, true]) {
+    const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], asserts });
+    const { e, drive } = await sleeper(out, (i) => i === 1);
+    try {
+      results[asserts] = drive(() => e.main(5));
+    } catch (err) {
+      results[asserts] = err;
+    }
+  }
+  // Without asserts $g restores $f4's frame as its own and the run goes wrong quietly.
+  assert.notEqual(results.false, 1015, 'without --asserts the rewind enters the wrong function');
+  assert.ok(results.true instanceof WebAssembly.RuntimeError && /unreachable/.test(results.true.message),
+    `with --asserts the rewind traps at once (got ${results.true})`);
+});
+
 function cli(args) {
   return spawnSync(process.execPath, [CLI, 'asyncify', ...args], { encoding: 'utf8' });
 }

@@ -61,10 +61,10 @@ test('@ffmpeg/core: asyncified FFmpeg transcodes identically, also suspending at
   await checkFfmpeg(t, readFileSync(path), out, { suspend: true });
 });
 
-test('QuickJS: asyncified (default, and -O with branch hints) runs a host-calling program as Node does, also suspending at every import call', async (t) => {
+test('QuickJS: asyncified (default, -O with branch hints, --asserts) runs a host-calling program as Node does, also suspending at every import call', async (t) => {
   const path = corpusOrSkip(t, 'quickjs');
   if (!path) return;
-  for (const options of [{}, { optimize: true, branchHints: true }]) {
+  for (const options of [{}, { optimize: true, branchHints: true }, { asserts: true }]) {
     const out = asyncified(path, t, options);
     await checkQuickJS(t, readFileSync(path), out);
     await checkQuickJS(t, readFileSync(path), out, { suspend: true });

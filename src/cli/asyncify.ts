@@ -27,7 +27,8 @@ Lets IN suspend at async imports and resume later, with Binaryen's Asyncify ABI
   --in-secondary-memory[=PAGES]
                         keep the buffer in a memory of its own (default 1 page),
                         exported as asyncify_memory
-  --asserts             trap when a call the analysis deems safe changes the state anyway
+  --asserts             trap when a call the analysis deems safe changes the state anyway,
+                        or when a rewound function finds another's frame on top
   -O                    optimize what the transform emitted (shortest indices for the
                         most used locals of each instrumented function)
   --peel N              emit loops with at least N sites that may unwind (an interpreter's

@@ -36,6 +36,11 @@
  * locals live after the site (weft's liveness, per instruction) and the spill locals read
  * on the site's rewind path, minus argument spills the callee ignores when rewinding.
  *
+ * With --asserts, site indices are unique module-wide as well and a rewound function traps
+ * unless the frame's index is among its own: a rewind that dispatches into another function
+ * (a call_indirect whose slot was rewritten while unwound) stops there instead of restoring
+ * that frame as its own.
+ *
  * A `return_call*` that may only reach instrumented functions stays a tail call: its
  * frame is gone when the callee unwinds, so the callee's frame is on top when this
  * function is rewound, and the prologue (seeing a site index that is not its own; site
@@ -177,7 +182,14 @@ export interface FlowEnv {
   refTable(top: HeapType): { table: number; heap: HeapType };
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
-  /** The first site index of a function: site indices are unique module-wide when tail calls need it. */
+  /**
+   * Site indices are unique module-wide (each function's from its siteBase): when tail calls
+   * need it, and with --asserts, so a prologue can tell its own frame from another's.
+   */
+  uniqueSites: boolean;
+  /** --asserts: a rewound function traps unless the frame on top is its own. */
+  checkRewind: boolean;
+  /** The first site index of a function, when uniqueSites. */
   siteBase(func: number): number;
   /** Whether the function is exported. */
   exported(func: number): boolean;
@@ -378,9 +390,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       }
     }
   }
-  // Site indices start at the function's base; without tail calls kept, a function of more
-  // than 64 sites numbers them from -64, so that 128 of them are one-byte constants.
-  const base = analysis.anyTail ? env.siteBase(funcIndex) : sites.length > 64 ? -64 : 0;
+  // Site indices start at the function's base; when they need not be unique, a function of
+  // more than 64 sites numbers them from -64, so that 128 of them are one-byte constants.
+  const base = env.uniqueSites ? env.siteBase(funcIndex) : sites.length > 64 ? -64 : 0;
   // A construct's sites run up to the last one before its end.
   for (const list of levels.values()) {
     for (const e of list) {
@@ -648,7 +660,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // every frame has one, so a prologue can tell whose frame is on top; and an exported
   // function always saves one, so that a runtime sees from the data pointer that an unwind
   // reached wasm frames.
-  const withIdx = sites.length > 1 || analysis.anyTail || env.exported(funcIndex);
+  const withIdx = sites.length > 1 || env.uniqueSites || env.exported(funcIndex);
   const idxLocal = withIdx ? addLocal(I32) : -1;
   /** Where `out` reads or writes a new local (renumbered by colorSlots). */
   const newRefs: number[] = [];
@@ -1331,6 +1343,16 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const merged = restoreAt >= 0;
   if (merged) copyInstructions(out, 0, restoreAt, pro);
   const restoreStart = pro.length;
+  /** Whether the site index in $idx is among func's own (base `from`, `count` of them). */
+  const inRange = (from: number, count: number): void => {
+    pro.push(Op.local_get, idxLocal);
+    if (from) {
+      pro.push(Op.i32_const, from);
+      pro.push(I32_SUB);
+    }
+    pro.push(Op.i32_const, count);
+    pro.push(I32_LT_U);
+  };
   if (size || closure.length) emitRestore();
   /** The prologue's restore (inside the state check, unless merged into the first dispatch). */
   function emitRestore(): void {
@@ -1348,15 +1370,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(env.mem64 ? I64_SUB : I32_SUB);
       memop(pro, I32_LOAD, 0);
       pro.push(Op.local_set, idxLocal);
-      const inRange = (from: number, count: number): void => {
-        pro.push(Op.local_get, idxLocal);
-        if (from) {
-          pro.push(Op.i32_const, from);
-          pro.push(I32_SUB);
-        }
-        pro.push(Op.i32_const, count);
-        pro.push(I32_LT_U);
-      };
       inRange(base, env.siteReserve(funcIndex));
       pro.push(I32_EQZ);
       pro.push(Op.if, EMPTY_BLOCK);
@@ -1414,6 +1427,15 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       pro.push(Op.local_get, baseLocal);
       pro.push(Op.global_set, rg.top);
       pro.push(Op.end);
+      pro.push(Op.end);
+    }
+    if (env.checkRewind && withIdx && !closure.length) {
+      // The frame on top is another function's (a table slot rewritten while unwound, say):
+      // trap rather than restore it.
+      inRange(base, env.siteReserve(funcIndex));
+      pro.push(I32_EQZ);
+      pro.push(Op.if, EMPTY_BLOCK);
+      pro.push(Op.unreachable);
       pro.push(Op.end);
     }
     if (!merged) pro.push(Op.end);

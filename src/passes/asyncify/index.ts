@@ -76,7 +76,7 @@ export interface AsyncifyOptions {
    * host can set up the buffer's header there.
    */
   secondaryMemoryPages?: number;
-  /** Trap when a call that cannot unwind (per the analysis) leaves the state changed. */
+  /** Trap when a call that cannot unwind (per the analysis) leaves the state changed, or a rewound function finds another function's frame on top. */
   asserts?: boolean;
   /** Optimize what the transform emitted (-O): the most used locals get the shortest indices. */
   optimize?: boolean;
@@ -485,12 +485,13 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   };
   const nDefined = m.funcs.length;
 
-  // Site indices: per function from 0, or (when tail calls stay tail calls, so a prologue
-  // must tell whose frame is on top) unique module-wide, each function reserving as many
-  // as it has candidate sites.
+  // Site indices: per function from 0, or (when tail calls stay tail calls, or with
+  // --asserts, so a prologue can tell whose frame is on top) unique module-wide, each
+  // function reserving as many as it has candidate sites.
   const siteBases = new Map<number, number>();
   const siteReserves = new Map<number, number>();
-  if (analysis.anyTail) {
+  const uniqueSites = analysis.anyTail || options.asserts === true;
+  if (uniqueSites) {
     const scan = new Body();
     let next = 0;
     const nFI = importCount(m, ExternKind.Func);
@@ -509,6 +510,8 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   for (const e of m.exports) if (e.kind === ExternKind.Func) exported.add(e.index);
   const env: FlowEnv = {
     exported: (f) => exported.has(f),
+    uniqueSites,
+    checkRewind: options.asserts === true,
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
     ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals,
