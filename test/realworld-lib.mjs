@@ -792,8 +792,21 @@ function sineWav() {
  * point) encoded to FLAC, then the FLAC decoded to raw samples. Returns both outputs.
  */
 async function runFfmpeg(wasmBytes, suspending) {
-  globalThis.self ??= globalThis; // the glue is built for workers
+  // The glue is built for web workers: it wants `self` and `location`, for this run only.
+  const saved = ['self', 'location'].map((k) => [k, Object.getOwnPropertyDescriptor(globalThis, k)]);
+  globalThis.self ??= globalThis;
   globalThis.location ??= { href: 'file:///ffmpeg-core.js' };
+  try {
+    return await transcode(wasmBytes, suspending);
+  } finally {
+    for (const [k, d] of saved) {
+      if (d) Object.defineProperty(globalThis, k, d);
+      else delete globalThis[k];
+    }
+  }
+}
+
+async function transcode(wasmBytes, suspending) {
   const script = join(packageDir('ffmpeg-core'), 'dist', 'umd', 'ffmpeg-core.js');
   delete require.cache[require.resolve(script)];
   const createFFmpegCore = require(script);
