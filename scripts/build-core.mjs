@@ -1,7 +1,7 @@
-// After tsc: marks the bin executable and assembles the wasm cores (src/validate/core.wat, src/binary/body-core.wat) with
-// weft's own text parser and writes each into dist as a module exporting its bytes (a
-// .d.ts beside the .wat types it), so the
-// package needs no file reads or fetches to load it, in Node and in browsers alike.
+// After tsc: marks the bin executable, and assembles the wasm cores (src/validate/core.wat,
+// src/binary/body-core.wat) with weft's own text parser and writes each into dist as a
+// module exporting its bytes (a .d.ts beside the .wat types it), so the package needs no
+// file reads or fetches to load it, in Node and in browsers alike.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
