@@ -2,9 +2,10 @@
 // unwind) must still work exactly as before when nothing suspends: sql.js answers its
 // SQL suite, esbuild transforms and bundles, swc transforms, FFmpeg transcodes,
 // identically. This checks the normal path of every instrumented function on large
-// compiler-generated code. sql.js, swc and FFmpeg then run again suspending at every
-// import call (unwinding the whole stack and rewinding it at once, through their own JS
-// glue; see suspendingInstance), which checks the save and restore paths on real stacks.
+// compiler-generated code. sql.js, swc, FFmpeg, QuickJS and esbuild's Go CLI also run
+// suspending at every import call (unwinding the whole stack and rewinding it at once,
+// through their own JS glue; see suspendingInstance), which checks the save and restore
+// paths on real stacks.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,8 +18,8 @@ import { AsyncifyError, asyncify } from '../dist/src/passes/asyncify/index.js';
 import { tryNode26 } from '../scripts/node26.mjs';
 import { checkEsbuild, checkEsbuildGo, checkFfmpeg, checkQuickJS, checkSqlJs, checkSwc, corpusOrSkip } from './realworld-lib.mjs';
 
-function asyncified(path, t, options = {}) {
-  const input = readFileSync(path);
+/** The module at `path` (its bytes `input`, if already read) asyncified, its output validated. */
+function asyncified(path, t, options = {}, input = readFileSync(path)) {
   const start = performance.now();
   const m = readModule(input);
   const report = asyncify(m, options);
@@ -35,9 +36,8 @@ function asyncified(path, t, options = {}) {
 test('sql.js: asyncified sql-wasm.wasm runs SQLite identically, also suspending at every import call', async (t) => {
   const path = corpusOrSkip(t, 'sql-wasm');
   if (!path) return;
-  const out = asyncified(path, t);
-  await checkSqlJs(t, readFileSync(path), out);
-  await checkSqlJs(t, readFileSync(path), out, { suspend: true });
+  const original = readFileSync(path);
+  await checkSqlJs(t, original, asyncified(path, t, {}, original), { alsoSuspending: true });
 });
 
 test('@swc/wasm: asyncified swc runs identically, also suspending at every import call', (t) => {
@@ -46,8 +46,7 @@ test('@swc/wasm: asyncified swc runs identically, also suspending at every impor
   const out = asyncified(path, t);
   const tmp = mkdtempSync(join(tmpdir(), 'weft-asyncify-swc-'));
   try {
-    checkSwc(t, out, tmp);
-    checkSwc(t, out, tmp, { suspend: true });
+    checkSwc(t, out, tmp, { alsoSuspending: true });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -56,18 +55,16 @@ test('@swc/wasm: asyncified swc runs identically, also suspending at every impor
 test('@ffmpeg/core: asyncified FFmpeg transcodes identically, also suspending at every import call', async (t) => {
   const path = corpusOrSkip(t, 'ffmpeg-core');
   if (!path) return;
-  const out = asyncified(path, t);
-  await checkFfmpeg(t, readFileSync(path), out);
-  await checkFfmpeg(t, readFileSync(path), out, { suspend: true });
+  const original = readFileSync(path);
+  await checkFfmpeg(t, original, asyncified(path, t, {}, original), { alsoSuspending: true });
 });
 
 test('QuickJS: asyncified (default, -O with branch hints, --asserts) runs a host-calling program as Node does, also suspending at every import call', async (t) => {
   const path = corpusOrSkip(t, 'quickjs');
   if (!path) return;
+  const original = readFileSync(path);
   for (const options of [{}, { optimize: true, branchHints: true }, { asserts: true }]) {
-    const out = asyncified(path, t, options);
-    await checkQuickJS(t, readFileSync(path), out);
-    await checkQuickJS(t, readFileSync(path), out, { suspend: true });
+    await checkQuickJS(t, original, asyncified(path, t, options, original), { alsoSuspending: true });
   }
 });
 

@@ -121,6 +121,9 @@ function emscriptenInstantiation(wasmBytes, suspending) {
   };
 }
 
+/** The runs of a transformed module a check makes: plain, and with `alsoSuspending` suspending (an object for the stats). */
+const variants = (alsoSuspending) => (alsoSuspending ? [null, {}] : [null]);
+
 /** Reports a suspending run's counts; it must have suspended with frames on the stack. */
 function checkSuspended(t, name, stats) {
   assert.ok(stats.suspensions > 0 && stats.deepest > 0, `${name}: never suspended with frames saved (${JSON.stringify(stats)})`);
@@ -333,8 +336,10 @@ function runSqlSuite(SQL) {
   return transcript;
 }
 
-/** A fresh sql.js instance (sql-wasm.js caches its module, so it is re-required each time). */
-/** sql.js on `wasmBinary`; with `suspending` (an object that receives the stats), suspending at every import call. */
+/**
+ * A fresh sql.js instance on `wasmBinary` (sql-wasm.js caches its module, so it is re-required
+ * each time); with `suspending` (an object that receives the stats), suspending at every import call.
+ */
 async function loadSqlJs(wasmBinary, suspending = null) {
   const script = join(packageDir('sql-wasm'), 'dist', 'sql-wasm.js');
   delete require.cache[require.resolve(script)];
@@ -361,13 +366,11 @@ const cell = (transcript, prefix, column = 0) => {
 
 /**
  * Runs the SQL suite on the original and the transformed sql-wasm.wasm bytes; asserts identical
- * transcripts. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ * transcripts. `alsoSuspending`: the transformed module is asyncified, and runs again
+ * suspending at every import call.
  */
-export async function checkSqlJs(t, original, converted, { suspend = false } = {}) {
-  const suspending = suspend ? {} : null;
+export async function checkSqlJs(t, original, converted, { alsoSuspending = false } = {}) {
   const expected = runSqlSuite(await loadSqlJs(original));
-  const actual = runSqlSuite(await loadSqlJs(converted, suspending));
-  if (suspending) checkSuspended(t, 'sql-wasm', suspending.stats);
 
   // The original must give what SQLite is known to give, so the comparison means something.
   assert.equal(cell(expected, 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100)'), 5050);
@@ -390,9 +393,13 @@ export async function checkSqlJs(t, original, converted, { suspend = false } = {
   assert.ok(rows > 100, `suspiciously few result rows (${rows})`);
   assert.equal(errors, 12, `expected exactly the 12 deliberate errors, got: ${expected.filter((s) => s.error).map((s) => s.error).join('; ')}`);
 
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    assert.deepStrictEqual(actual[i], expected[i], `converted module differs at step ${i}: ${expected[i].sql.replace(/\s+/g, ' ').slice(0, 200)}`);
+  for (const suspending of variants(alsoSuspending)) {
+    const actual = runSqlSuite(await loadSqlJs(converted, suspending));
+    assert.equal(actual.length, expected.length);
+    for (let i = 0; i < expected.length; i++) {
+      assert.deepStrictEqual(actual[i], expected[i], `converted module differs at step ${i}: ${expected[i].sql.replace(/\s+/g, ' ').slice(0, 200)}`);
+    }
+    if (suspending) checkSuspended(t, 'sql-wasm', suspending.stats);
   }
   t.diagnostic(`sql-wasm: ${expected.length} steps, ${rows} result rows, ${errors} expected errors, all identical`);
 }
@@ -738,12 +745,11 @@ function runSwcSuite(swc) {
 
 /**
  * Runs the swc suite with the original wasm_bg.wasm and the transformed bytes; asserts
- * identical results. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ * identical results. `alsoSuspending`: the transformed module is asyncified, and runs again
+ * suspending at every import call.
  */
-export function checkSwc(t, transformed, dir, { suspend = false } = {}) {
-  const suspending = suspend ? {} : null;
+export function checkSwc(t, transformed, dir, { alsoSuspending = false } = {}) {
   const expected = runSwcSuite(loadSwc(readFileSync(join(packageDir('swc'), 'wasm_bg.wasm')), dir, null));
-  const actual = runSwcSuite(loadSwc(transformed, dir, suspending));
 
   // The original must do what swc does, so the comparison means something.
   const byName = (name) => expected.find((s) => s.name === name);
@@ -759,9 +765,12 @@ export function checkSwc(t, transformed, dir, { suspend = false } = {}) {
   assert.equal(byName('parse').result.type, 'Module');
   assert.match(byName('syntax error').error, /Expected|expected|cannot be used/);
 
-  assert.equal(actual.length, expected.length);
-  for (let i = 0; i < expected.length; i++) assert.deepStrictEqual(actual[i], expected[i], `transformed swc differs on "${expected[i].name}"`);
-  if (suspending) checkSuspended(t, 'swc', suspending.stats);
+  for (const suspending of variants(alsoSuspending)) {
+    const actual = runSwcSuite(loadSwc(transformed, dir, suspending));
+    assert.equal(actual.length, expected.length);
+    for (let i = 0; i < expected.length; i++) assert.deepStrictEqual(actual[i], expected[i], `transformed swc differs on "${expected[i].name}"`);
+    if (suspending) checkSuspended(t, 'swc', suspending.stats);
+  }
   t.diagnostic(`swc: ${expected.length} transforms, minifies and parses, all identical`);
 }
 
@@ -831,19 +840,21 @@ async function transcode(wasmBytes, suspending) {
 
 /**
  * Runs the FFmpeg job on the original ffmpeg-core.wasm and the transformed bytes; asserts
- * identical outputs. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ * identical outputs. `alsoSuspending`: the transformed module is asyncified, and runs again
+ * suspending at every import call.
  */
-export async function checkFfmpeg(t, original, transformed, { suspend = false } = {}) {
+export async function checkFfmpeg(t, original, transformed, { alsoSuspending = false } = {}) {
   const expected = await runFfmpeg(original, null);
   // Half volume in fixed point is (s * 128 + 128) >> 8 per sample, and FLAC is lossless.
   const half = Buffer.from(expected.samples.map((v) => (v * 128 + 128) >> 8).buffer);
   assert.ok(expected.raw.equals(half), `the original FFmpeg's output is not the sine at half volume:\n${expected.log.slice(-5).join('\n')}`);
   assert.equal(expected.flac.subarray(0, 4).toString('latin1'), 'fLaC');
-  const suspending = suspend ? {} : null;
-  const actual = await runFfmpeg(transformed, suspending);
-  assert.ok(actual.flac.equals(expected.flac), `the FLAC files differ (${actual.flac.length} vs ${expected.flac.length} B):\n${actual.log.slice(-5).join('\n')}`);
-  assert.ok(actual.raw.equals(expected.raw), 'the decoded samples differ');
-  if (suspending) checkSuspended(t, 'ffmpeg-core', suspending.stats);
+  for (const suspending of variants(alsoSuspending)) {
+    const actual = await runFfmpeg(transformed, suspending);
+    assert.ok(actual.flac.equals(expected.flac), `the FLAC files differ (${actual.flac.length} vs ${expected.flac.length} B):\n${actual.log.slice(-5).join('\n')}`);
+    assert.ok(actual.raw.equals(expected.raw), 'the decoded samples differ');
+    if (suspending) checkSuspended(t, 'ffmpeg-core', suspending.stats);
+  }
   t.diagnostic(`ffmpeg-core: WAV -> volume -> FLAC (${expected.flac.length} B) -> PCM, identical`);
 }
 
@@ -905,15 +916,17 @@ async function runQuickJS(wasmBytes, suspending) {
 
 /**
  * QJS_PROGRAM in QuickJS on the original and the transformed module: each log equals what
- * Node computes. `suspend`: the transformed module is asyncified, and suspends at every import call.
+ * Node computes. `alsoSuspending`: the transformed module is asyncified, and runs again
+ * suspending at every import call.
  */
-export async function checkQuickJS(t, original, transformed, { suspend = false } = {}) {
+export async function checkQuickJS(t, original, transformed, { alsoSuspending = false } = {}) {
   const want = new Function('host', `${QJS_PROGRAM.replace(/log;\s*$/, '')}\nreturn log;`)(QJS_HOST);
   await null; // the program's promise job
   assert.deepEqual(await runQuickJS(original, null), want, 'the original QuickJS computes what Node does');
-  const suspending = suspend ? {} : null;
-  assert.deepEqual(await runQuickJS(transformed, suspending), want, 'the transformed QuickJS computes what Node does');
-  if (suspending) checkSuspended(t, 'quickjs', suspending.stats);
+  for (const suspending of variants(alsoSuspending)) {
+    assert.deepEqual(await runQuickJS(transformed, suspending), want, 'the transformed QuickJS computes what Node does');
+    if (suspending) checkSuspended(t, 'quickjs', suspending.stats);
+  }
   t.diagnostic(`quickjs: ${want.length} results, as Node computes them`);
 }
 

@@ -55,26 +55,29 @@ const imports = {
 const WEFT = WEFT_BUILT;
 const out = { jspi: hasJspi(), runs: [] };
 try {
+  // [backend, what it runs: a URL, or bytes made in the page]
   const runs = [['asyncify', '/asyncified.wasm']];
   if (WEFT) runs.push(['asyncify', '/weft.wasm']);
   if (out.jspi) runs.push(['jspi', '/plain.wasm'], ['auto', '/plain.wasm']);
   // The validator, with its fast core compiled by the page (a wasm module under Chromium's
   // 4 KB limit for synchronous compilation on the main thread).
-  const m = readModule(new Uint8Array(await (await fetch('/plain.wasm')).arrayBuffer()));
+  const plain = new Uint8Array(await (await fetch('/plain.wasm')).arrayBuffer());
+  const m = readModule(plain);
   const core = FastCore.for(checkModule(m).ctx);
   out.validate = { errors: validate(m).length, core: core !== null, takes: m.funcs.map((f, i) => core?.check(2 + i, f.raw) ?? false) };
   // weft's asyncify pass itself, run by the page (its body core compiled there too).
-  const inPage = readModule(new Uint8Array(await (await fetch('/plain.wasm')).arrayBuffer()));
+  const inPage = readModule(plain);
   asyncify(inPage, { imports: ${JSON.stringify(ASYNC)} });
   const inPageBytes = writeModule(inPage);
   out.inPage = Array.from(inPageBytes, (b) => b.toString(16).padStart(2, '0')).join('');
   runs.push(['asyncify', inPageBytes]);
-  for (const [backend, url] of runs) {
+  for (const [backend, source] of runs) {
+    const url = typeof source === 'string' ? source : 'asyncified in the page';
     const t0 = performance.now();
-    const r = await instantiate(typeof url === 'string' ? fetch(url) : url, imports, { async: ${JSON.stringify(ASYNC)}, backend });
+    const r = await instantiate(typeof source === 'string' ? fetch(source) : source, imports, { async: ${JSON.stringify(ASYNC)}, backend });
     const sync = r.exports.add(20, 22);
     const p = r.exports.main(4);
-    out.runs.push({ backend, url: typeof url === 'string' ? url : 'asyncified in the page', used: r.backend, sync, isPromise: p instanceof Promise, result: await p, ms: performance.now() - t0 });
+    out.runs.push({ backend, url, used: r.backend, sync, isPromise: p instanceof Promise, result: await p, ms: performance.now() - t0 });
   }
 } catch (e) {
   out.error = String(e && e.stack || e);
@@ -130,15 +133,14 @@ test('weft/runtime in headless Chromium: an import awaiting fetch() and a timer;
     page.on('pageerror', (e) => logs.push(String(e)));
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => document.title === 'done', null, { timeout: 60_000 });
-    const out = await page.evaluate(() => window.__result);
+    const { inPage, ...out } = await page.evaluate(() => window.__result);
     console.log(`# Chromium ${context.browser()?.version() ?? ''}: ${JSON.stringify(out)}`);
     assert.equal(out.error, undefined, `${out.error}\n${logs.join('\n')}`);
     assert.deepEqual(out.validate, { errors: 0, core: true, takes: [true, true] }, 'the validator and its fast core run in the page');
     // weft's pass in the page writes what it writes in Node.
     assert.ok(weftBytes, 'weft asyncify is built');
-    assert.equal(out.inPage, Buffer.from(weftBytes).toString('hex'), 'asyncify in the page = asyncify in Node');
-    delete out.inPage;
-    const backends = [...(weftBytes ? ['asyncify', 'asyncify'] : ['asyncify']), ...(out.jspi ? ['jspi', 'auto'] : []), 'asyncify'];
+    assert.equal(inPage, Buffer.from(weftBytes).toString('hex'), 'asyncify in the page = asyncify in Node');
+    const backends = ['asyncify', 'asyncify', ...(out.jspi ? ['jspi', 'auto'] : []), 'asyncify'];
     assert.deepEqual(out.runs.map((r) => r.backend), backends);
     for (const r of out.runs) {
       assert.equal(r.result, 1234, `${r.backend}: main(4) builds 1,2,3,4 from four fetches`);

@@ -164,8 +164,8 @@ function parseOptions(args: string[], positional: string[], options: Map<string,
         if (i + 1 >= args.length) throw new UsageError(`option ${a} needs a value`);
         value = args[++i];
       }
-      options.set(a, value);
       if (LISTS.has(a)) lists.set(a, [...(lists.get(a) ?? []), ...splitList(value)]);
+      else options.set(a, value);
     } else if (FLAGS.has(a)) options.set(a === '--relocatable' ? '--import-globals' : a, true);
     else if (OPTIONAL.has(a)) options.set(a, value ?? true);
     else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}\n${HELP}`);
