@@ -29,7 +29,7 @@ const COROUTINE = `(module
  * Instantiates an asyncified module whose `env.sleep(i)` suspends when `suspends(i)` says
  * so (buffer at 16..1024); `drive(call)` runs an export call through every suspension.
  */
-async function sleeper(out, suspends = () => true) {
+async function sleeper(out, suspends = () => true, imports = {}) {
   let e;
   let sleeps = 0;
   const { instance } = await WebAssembly.instantiate(out, {
@@ -43,6 +43,7 @@ async function sleeper(out, suspends = () => true) {
         sleeps++;
         e.asyncify_start_unwind(16);
       },
+      ...imports,
     },
   });
   e = instance.exports;
@@ -176,6 +177,40 @@ test('a runtime written in wasm: calls to asyncify.* imports become direct calls
   });
   assert.equal(instance.exports.main(4), 0 + 1 + 4 + 9);
   assert.deepEqual(log, [0, 1000, 1, 1000, 2, 1000, 3, 1000]);
+});
+
+test('legacy catch_all of an exception from JS: the handler runs in place, rethrows it, and traps if it suspends', async () => {
+  // The cleanup's handler is moved out of its clause for exceptions of the module's tag
+  // (they suspend there and are thrown again); a JS exception has no tag to throw it again
+  // with, so it runs the handler's copy in place, whose sleeps trap if they suspend.
+  const wat = `(module
+    (import "env" "sleep" (func $sleep (param i32)))
+    (import "env" "boom" (func $boom (param i32)))
+    (memory (export "memory") 1)
+    (tag $e (param i32))
+    (global $cleanups (mut i32) (i32.const 0))
+    (func (export "cleanups") (result i32) (global.get $cleanups))
+    (func (export "run") (param $x i32) (param $s i32) (result i32)
+      (try (result i32)
+        (do (call $boom (local.get $x)) (i32.const 1))
+        (catch_all
+          (call $sleep (local.get $s))
+          (global.set $cleanups (i32.add (global.get $cleanups) (i32.const 1)))
+          (rethrow 0)))))`;
+  const { out } = weftAsyncify(assemble(wat));
+  const thrown = new Error('from JS');
+  const boom = (x) => {
+    if (x === 1) throw thrown;
+  };
+  const { e, drive, sleeps } = await sleeper(out, (s) => s === 1, { boom });
+  assert.equal(drive(() => e.run(0, 1)), 1);
+  // The JS error passes through the cleanup (which does not suspend) as the same object.
+  assert.throws(() => drive(() => e.run(1, 0)), (err) => err === thrown);
+  assert.equal(e.cleanups(), 1);
+  assert.equal(sleeps(), 0);
+  // Suspending in that copy traps instead of unwinding a frame that cannot be rewound.
+  assert.throws(() => drive(() => e.run(1, 1)), (err) => err instanceof WebAssembly.RuntimeError && /unreachable/.test(err.message));
+  assert.equal(e.cleanups(), 1);
 });
 
 test('--asserts: an unwind the analysis did not expect traps at once', async () => {

@@ -62,6 +62,13 @@ export const refHeap = (t: ValType): HeapType => {
 
 export const refNullable = (t: ValType): boolean => (t & 0xff) !== REF;
 
+/** The nullable form of a reference type; shorthands (externref...) where they exist, for older engines. */
+export function nullableOf(t: ValType): ValType {
+  if (refNullable(t)) return t;
+  const h = refHeap(t);
+  return h < 0 ? h + 0x80 : refType(true, h);
+}
+
 export interface FuncType {
   kind: 'func';
   params: ValType[];

@@ -325,6 +325,55 @@ export const CASES = [
     expect: [5, 42, 100],
   },
   {
+    name: 'legacy try/catch: C++-style cleanups (catch_all, then rethrow) and catches that rethrow, suspending in them',
+    // A catch_all that rethrows an exception of a module tag is thrown again from its kept
+    // payload (two tags: the handler tells them apart); one of no module tag (the JS error
+    // from boom) runs the handler in place, which does not suspend then.
+    imports: { boom: (x) => { if (x === 3) throw new Error('boom'); } },
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (import "env" "boom" (func $boom (param i32)))
+      (memory (export "memory") 1)
+      (tag $e (param i32))
+      (tag $f (param i64 i32))
+      (func $thrower (param $x i32)
+        (call $boom (local.get $x))
+        (if (i32.eq (local.get $x) (i32.const 1)) (then (throw $e (i32.const 77))))
+        (if (i32.eq (local.get $x) (i32.const 2)) (then (throw $f (i64.const 5) (i32.const 6)))))
+      (func $cleanup (param $x i32) (result i32)
+        (local $k i32)
+        (local.set $k (i32.mul (local.get $x) (i32.const 10)))
+        (try (result i32)
+          (do (call $thrower (local.get $x)) (call $sleep (i32.const 1)) (local.get $k))
+          (catch_all
+            (if (i32.ne (local.get $x) (i32.const 3)) (then (call $sleep (i32.const 2))))
+            (call $log (local.get $k))
+            (if (i32.ne (local.get $x) (i32.const 3)) (then (call $sleep (i32.const 3))))
+            (rethrow 0))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $y i32)
+        (try (result i32)
+          (do
+            (try (result i32)
+              (do (call $cleanup (local.get $x)))
+              (catch $e
+                (call $sleep (i32.const 4))
+                (call $log)
+                (call $sleep (i32.const 5))
+                (if (local.get $x) (then (rethrow 1)))
+                (i32.const -1))))
+          (catch $e (i32.add (i32.const 1000)))
+          (catch $f
+            (local.set $y)
+            (i32.wrap_i64)
+            (call $sleep (i32.const 6))
+            (local.get $y)
+            (i32.add)))))`,
+    calls: [['run', 0], ['run', 1], ['run', 2], ['run', 3], ['run', 1]],
+    expect: [0, 1077, 11, 'trap: boom', 1077],
+  },
+  {
     name: '--import-globals: the state in imported globals, every defined global moved',
     options: { importGlobals: true },
     wat: `(module

@@ -428,8 +428,10 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           const body = stmts(R.range(1, 4), d - 1);
           tryDepth--;
           if (!sleepInCatch) quiet++;
-          const handler = `${R.chance(0.5) ? '(call $log_i32)' : '(global.set $g4)'} ${stmts(R.range(0, 2), d - 1)}`;
-          const all = R.chance(0.3) ? ` (catch_all ${stmts(R.range(0, 1), d - 1)})` : '';
+          // Inside another try, a handler may rethrow (C++ cleanups: catch_all, then rethrow).
+          const again = () => (tryDepth > 0 && R.chance(0.4) ? ` (rethrow ${name})` : '');
+          const handler = `${R.chance(0.5) ? '(call $log_i32)' : '(global.set $g4)'} ${stmts(R.range(0, 2), d - 1)}${again()}`;
+          const all = R.chance(0.3) ? ` (catch_all ${stmts(R.range(0, 1), d - 1)}${again()})` : '';
           if (!sleepInCatch) quiet--;
           labels.pop();
           return `(try ${name} (do ${body}) (catch $e ${handler})${all})`;

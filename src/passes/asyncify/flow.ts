@@ -95,12 +95,12 @@ import { isOpener, structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../../ir/opcodes.js';
 import {
-  F32, F64, I32, I64, V128, isRefType, refHeap, refNullable, refType, type FuncType, type HeapType, type ValType,
+  F32, F64, I32, I64, V128, isRefType, nullableOf, refHeap, refNullable, type FuncType, type HeapType, type ValType,
 } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
 import { AsyncifyError, classKey, type Analysis } from './analysis.js';
-import { hoistCatches } from './catches.js';
+import { hoistCatches, type Hoisted } from './catches.js';
 import { choosePads, type Pads } from './pads.js';
 import { copyRelabeled } from './relabel.js';
 
@@ -293,7 +293,9 @@ let reusedMatch = new Int32Array(256);
 /** Rewrites one instrumented function. */
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
   const { ctx, analysis } = env;
-  const src = hoistHotCatches(env, funcIndex, input);
+  const hoisted = hoistHotCatches(env, funcIndex, fn, input);
+  const src = hoisted?.body ?? input;
+  const guarded = hoisted?.guarded ?? null;
   const n = src.length;
   const ops = src.ops;
   const imm = src.imm;
@@ -337,7 +339,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // 2. Sites, hot levels and their elements. A level is keyed by the instruction that
   // starts it: an opener, else/catch/catch_all, or -1 for the function body.
-  const isSite = (i: number): boolean => siteCall(analysis, funcIndex, src, i);
+  const isSite = (i: number): boolean => siteCall(analysis, funcIndex, src, i) && !guarded?.[i];
   const sites: number[] = [];
   const levels = new Map<number, Element[]>();
   findSites();
@@ -379,7 +381,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           list.push(elem);
           if (level < 0) break;
           if (ops[level] === Op.catch || ops[level] === Op.catch_all) {
-            throw new AsyncifyError(`func ${funcIndex}: a call that may unwind inside a legacy catch body is not supported yet`);
+            throw new AsyncifyError(`func ${funcIndex}: internal error: a call that may unwind left inside a legacy catch body`);
           }
           const opener = isOpener(ops[level]) ? level : match[level];
           if (registered[opener]) break;
@@ -1571,16 +1573,12 @@ export function siteCall(analysis: Analysis, funcIndex: number, b: Body, i: numb
 }
 
 /** Moves legacy catch bodies that contain sites out of their catch clauses (catches.ts). */
-function hoistHotCatches(env: FlowEnv, funcIndex: number, b: Body): Body {
+function hoistHotCatches(env: FlowEnv, funcIndex: number, fn: FuncType, b: Body): Hoisted | null {
   let any = false;
   for (let i = 0; i < b.length && !any; i++) any = b.ops[i] === Op.catch || b.ops[i] === Op.catch_all;
-  if (!any) return b;
-  const { match } = structureOf(b);
-  const hot = (t: number, first: number): boolean => {
-    for (let i = first; i < match[t]; i++) if (isCall(b.ops[i]) && siteCall(env.analysis, funcIndex, b, i)) return true;
-    return false;
-  };
-  return hoistCatches(b, env.ctx, hot, env.funcTypeIndex) ?? b;
+  if (!any) return null;
+  const mayUnwind = (i: number): boolean => isCall(b.ops[i]) && siteCall(env.analysis, funcIndex, b, i);
+  return hoistCatches(b, env.ctx, fn.params.length, mayUnwind, env.stateGlobal, env.funcTypeIndex);
 }
 
 export function isCall(op: number): boolean {
@@ -1593,13 +1591,6 @@ function storeOp(t: ValType): number {
 }
 function loadOp(t: ValType): number {
   return t === I32 ? I32_LOAD : t === I64 ? I64_LOAD : t === F32 ? F32_LOAD : t === F64 ? F64_LOAD : V128_LOAD;
-}
-
-/** The nullable form of a reference type; shorthands (externref...) where they exist, for older engines. */
-function nullableOf(t: ValType): ValType {
-  if (refNullable(t)) return t;
-  const h = refHeap(t);
-  return h < 0 ? h + 0x80 : refType(true, h);
 }
 
 /** Pushes a constant of the buffer's pointer type. */
