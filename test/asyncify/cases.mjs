@@ -263,6 +263,67 @@ export const CASES = [
     expect: [30, 14],
   },
   {
+    name: 'results of non-nullable reference types, and a kept tail call with non-nullable parameters',
+    // While unwinding, each function returns a value built for its result type (structs
+    // with non-nullable fields, a function type no function has exactly, arrays, any,
+    // extern, eq); the tail call's prologue passes such values when calling again.
+    node: 26,
+    assembler: 'weft', // binaryen.js turns the multi-value GC results into tuples it then rejects
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (rec
+        (type $pt (struct (field $x i32) (field $next (ref null $pt))))
+        (type $fn (func (param i32) (result i32)))
+        (type $box (struct (field $p (ref $pt)) (field $f (ref $fn)) (field $tag i8)))
+        (type $arr (array (mut i32)))
+        (type $gen (sub (func (result f64))))
+        (type $gen2 (sub $gen (func (result f64)))))
+      (elem declare func $double $seven)
+      (func $double (type $fn) (i32.mul (local.get 0) (i32.const 2)))
+      (func $seven (type $gen2) (f64.const 7))
+      (func $mk (param $x i32) (result (ref $pt))
+        (call $sleep (local.get $x))
+        (struct.new $pt (local.get $x) (ref.null $pt)))
+      (func $getf (param $x i32) (result (ref $fn))
+        (call $sleep (local.get $x))
+        (ref.func $double))
+      (func $getgen (param $x i32) (result (ref $gen))
+        (call $sleep (local.get $x))
+        (ref.func $seven))
+      (func $mkbox (param $x i32) (result (ref $box))
+        (struct.new $box (call $mk (local.get $x)) (call $getf (local.get $x)) (i32.const 1)))
+      (func $many (param $x i32) (result (ref any) (ref extern) (ref $arr) (ref eq))
+        (call $sleep (local.get $x))
+        (ref.i31 (local.get $x))
+        (extern.convert_any (ref.i31 (i32.const 3)))
+        (array.new $arr (local.get $x) (i32.const 2))
+        (ref.i31 (i32.const 4)))
+      (func $use (param $b (ref $box)) (param $k i32) (result i32)
+        (call $sleep (local.get $k))
+        (i32.add
+          (struct.get $pt $x (struct.get $box $p (local.get $b)))
+          (call_ref $fn (local.get $k) (struct.get $box $f (local.get $b)))))
+      (func $tail (param $x i32) (result i32)
+        (return_call $use (call $mkbox (local.get $x)) (i32.add (local.get $x) (i32.const 1))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $a (ref null $arr))
+        (local $e (ref null eq))
+        (local $r i32)
+        (call $many (local.get $x))
+        (local.set $e)
+        (local.set $a)
+        (drop)
+        (local.set $r (i31.get_s (ref.cast (ref i31))))
+        (local.set $r (i32.add (local.get $r) (array.get $arr (local.get $a) (i32.const 1))))
+        (local.set $r (i32.add (local.get $r) (i31.get_s (ref.cast (ref i31) (local.get $e)))))
+        (local.set $r (i32.add (local.get $r) (i32.trunc_f64_s (call_ref $gen (call $getgen (local.get $x))))))
+        (i32.add (local.get $r) (call $tail (local.get $x)))))`,
+    calls: [['run', 3], ['run', 0]],
+    expect: [28, 13],
+  },
+  {
     name: 'legacy try/catch: suspensions inside catch and catch_all bodies',
     wat: `(module
       (import "env" "sleep" (func $sleep (param i32)))

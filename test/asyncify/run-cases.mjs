@@ -17,7 +17,7 @@ export const haveWat2wasm = (() => {
     return false;
   }
 })();
-import { readModule, writeModule, validate } from '../../dist/src/index.js';
+import { parseModule, readModule, writeModule, validate } from '../../dist/src/index.js';
 import { asyncify } from '../../dist/src/passes/asyncify/index.js';
 import { CASES } from './cases.mjs';
 import { host } from './driver.mjs';
@@ -28,9 +28,11 @@ const show = (v) => (typeof v === 'bigint' ? `${v}n` : Array.isArray(v) ? v.map(
 /**
  * Assembles a test module. WABT's wat2wasm keeps the code exactly as written (operand-stack
  * values live across calls stay on the stack); binaryen.js, the fallback, turns such
- * values into locals.
+ * values into locals. 'weft' uses weft's own parser.
  */
 export function assemble(wat, assembler = 'wat2wasm') {
+  // weft's own parser, for code the others cannot take (multi-value GC references on the stack).
+  if (assembler === 'weft') return writeModule(parseModule(wat));
   if (haveWat2wasm && assembler === 'wat2wasm') {
     const dir = mkdtempSync(join(tmpdir(), 'weft-wat-'));
     try {

@@ -95,7 +95,7 @@ import { isOpener, structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../../ir/opcodes.js';
 import {
-  F32, F64, I32, I64, V128, isRefType, nullableOf, refHeap, refNullable, type FuncType, type HeapType, type ValType,
+  F32, F64, I32, I64, V128, isRefType, nullableOf, refHeap, refNullable, valTypeName, type FuncType, type HeapType, type ValType,
 } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
@@ -180,6 +180,8 @@ export interface FlowEnv {
   funcTypeIndex(params: ValType[], results: ValType[]): number;
   /** The table that holds saved references of a hierarchy (by its top heap type), added if needed. */
   refTable(top: HeapType): { table: number; heap: HeapType };
+  /** An immutable global holding a value of a non-nullable reference type (dummies.ts); -1 if there is none. */
+  dummy(t: ValType): number;
   /** Globals of the reference slot stack: next free slot, slots in use. */
   refGlobals(): { top: number; live: number };
   /**
@@ -1331,7 +1333,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       out.push(TABLE_SET, refTables[j].table);
     }
   }
-  for (const t of fn.results) pushZero(out, t);
+  for (const t of fn.results) pushAny(env, out, t, () => `func ${funcIndex}: no value of its result type ${valTypeName(t)} to return while unwinding`);
   out.push(Op.end); // the function
 
   // Prologue: restore when rewinding.
@@ -1379,8 +1381,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         inRange(env.siteBase(x), env.siteReserve(x));
         pro.push(Op.if, EMPTY_BLOCK);
         for (const t of ctx.types.func(ctx.funcs[x])!.params) {
-          if (isRefType(t) && !refNullable(t)) throw new AsyncifyError(`func ${funcIndex}: a tail call that may unwind into func ${x}, whose parameters include a non-nullable reference, is not supported yet`);
-          pushZero(pro, t);
+          pushAny(env, pro, t, () => `func ${funcIndex}: no value of type ${valTypeName(t)} for func ${x}'s parameter, to tail-call it again when rewinding`);
         }
         pro.push(Op.return_call, x);
         pro.push(Op.end);
@@ -1597,6 +1598,14 @@ function loadOp(t: ValType): number {
 export function pushPtrConst(b: Body, mem64: boolean, v: number): void {
   if (mem64) b.push(Op.i64_const, v, 0);
   else b.push(Op.i32_const, v);
+}
+
+/** Pushes some value of a type: its zero, or for a non-nullable reference, a global's (dummies.ts). */
+function pushAny(env: FlowEnv, b: Body, t: ValType, none: () => string): void {
+  if (!isRefType(t) || refNullable(t)) return pushZero(b, t);
+  const g = env.dummy(t);
+  if (g < 0) throw new AsyncifyError(none());
+  b.push(Op.global_get, g);
 }
 
 /** Pushes the zero (or null) of a type. */

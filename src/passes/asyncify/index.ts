@@ -42,16 +42,19 @@ import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
 import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
 import { I32, I64, valTypeName, type HeapType, type ValType } from '../../ir/types.js';
-import type { ValidationError } from '../../validate/context.js';
+import type { Features, ValidationError } from '../../validate/context.js';
 import { FastCore } from '../../validate/core.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
+import { dummyInit } from './dummies.js';
 import { assertCalls, asyncifyBody, FRAME_GROUPS, frameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv, type FrameHoles } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
 
 export interface AsyncifyOptions {
+  /** Opt-in proposals whose rules the input follows (custom descriptors). */
+  features?: Features;
   /** Imports that may unwind (`module.base`, `*` wildcards); default: every import. */
   imports?: string[];
   ignoreImports?: boolean;
@@ -267,7 +270,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     const where = e.func < 0 ? '' : `func ${e.func}${m.names?.functions.has(e.func) ? ` ${m.names.functions.get(e.func)}` : ''} `;
     return new AsyncifyError(`the input is invalid: ${where}at 0x${e.offset.toString(16)}: ${e.message}`);
   };
-  const checked = checkModule(m);
+  const checked = checkModule(m, options.features);
   if ('error' in checked) throw invalid(checked.error);
   let ctx = checked.ctx;
   const bodyValidator = new BodyValidator(ctx);
@@ -345,7 +348,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   {
     // The bodies are typed against the module as it now is: moved globals (--import-globals),
     // the state global (--asserts checks read it), a new memory.
-    const again = checkModule(m);
+    const again = checkModule(m, options.features);
     if ('error' in again) throw new Error(`asyncify: renumbering globals broke the module: ${again.error.message}`);
     ctx = again.ctx;
   }
@@ -391,6 +394,36 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
       m.names?.globals.set(top + 1, '__asyncify_ref_live');
     }
     return refGlobalIndices;
+  };
+
+  // Values of non-nullable reference types (dummies.ts), one global per type.
+  const dummies = new Map<ValType, number>();
+  const funcOf = (type: number): number => {
+    if (type < 0) return 0;
+    let index = 0;
+    for (const im of m.imports) {
+      if (im.kind !== ExternKind.Func) continue;
+      if (im.type === type) return index;
+      index++;
+    }
+    for (let i = 0; i < m.funcs.length; i++) if (m.funcs[i].type === type) return index + i;
+    const b = new Body();
+    b.push(Op.unreachable);
+    b.push(Op.end);
+    m.funcs.push({ type, body: b, raw: null, offset: 0 });
+    return index + m.funcs.length - 1;
+  };
+  const dummy = (t: ValType): number => {
+    let g = dummies.get(t);
+    if (g === undefined) {
+      if (split.range) throw new AddsToModule();
+      const init = dummyInit(m, t, funcOf);
+      if (!init) return -1;
+      g = nGlobalImports + m.globals.length;
+      m.globals.push({ type: t, mutable: false, init: { bytes: init, offset: 0 } });
+      dummies.set(t, g);
+    }
+    return g;
   };
 
   // Frame helpers shared by every instrumented function, so each carries only its own
@@ -514,7 +547,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     checkRewind: options.asserts === true,
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
-    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals,
+    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, dummy,
     peelSites: options.peelSites === 0 ? Infinity : options.peelSites ?? PEEL_SITES,
     split: !analysis.anyTail && options.splitRewind !== false,
     scratch: [new Body(1024), new Body(1024), new Body(1024)],
@@ -655,9 +688,6 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
       return changed ? stored(d, b, null, null, null) : null;
     }
     const fn = ctx.types.func(ctx.funcs[f])!;
-    if (fn.results.some((t) => ((t & 0xff) === 0x64))) {
-      throw new AsyncifyError(`func ${f}: results of non-nullable reference type are not supported yet`);
-    }
     // Decoded by the body core where it can (into its memory; the rewrite only reads it).
     let src = bodyCore !== null && m.funcs[d].raw && !m.funcs[d].body ? bodyCore.decode(m, m.funcs[d]) : decodeFunc(m, m.funcs[d], scratch);
     if (redirect.size) redirectCalls(src);
