@@ -49,13 +49,11 @@ test('behaviour cases: --threads 2 and 3 write the serial output', { skip: haveW
 });
 
 test('an error in a worker\'s range is the serial one', () => {
-  // The second function (the worker's) returns a non-nullable reference: not supported yet.
+  // The second function (the worker's) returns (ref none): no value to return while unwinding.
   const wat = `(module
-    (type $v (func))
     (import "env" "sleep" (func $sleep))
-    (elem declare func $a)
     (func $a (export "a") (call $sleep) (call $sleep) (call $sleep) (call $sleep))
-    (func (export "b") (result (ref $v)) (call $sleep) (ref.func $a)))`;
+    (func (export "b") (result (ref none)) (call $sleep) (unreachable)))`;
   const bytes = assemble(wat, 'weft');
   assert.deepEqual(cutRanges(readModule(bytes), 2), [0, 1], 'the second function is the worker\'s');
   let serialError = null;
@@ -65,6 +63,7 @@ test('an error in a worker\'s range is the serial one', () => {
     serialError = e;
   }
   assert.ok(serialError instanceof AsyncifyError, `serial: ${serialError}`);
+  assert.match(serialError.message, /^func 2: no value of its result type \(ref none\) to return while unwinding$/);
   assert.throws(() => asyncifyParallel(bytes, {}, { threads: 2, minBytes: 0 }), (e) => e instanceof AsyncifyError && e.message === serialError.message);
 });
 
