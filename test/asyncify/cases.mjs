@@ -386,6 +386,36 @@ export const CASES = [
     expect: [5, 42, 100],
   },
   {
+    name: 'legacy try/delegate: suspensions inside delegating tries and in the handlers they delegate to',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (tag $e (param i32))
+      (func $thrower (param $x i32)
+        (call $sleep (i32.const 1))
+        (if (local.get $x) (then (throw $e (local.get $x)))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $r i32)
+        (try $outer (result i32)
+          (do
+            (block $b
+              (try $inner
+                (do
+                  (call $sleep (i32.const 2))
+                  (try (do (call $thrower (local.get $x)) (call $sleep (i32.const 3))) (delegate $inner))
+                  (call $log (i32.const 4)))
+                (catch $e
+                  (local.set $r)
+                  (call $sleep (i32.const 5))
+                  (br_if $b (i32.gt_s (local.get $r) (i32.const 10)))
+                  (try (do (throw $e (i32.add (local.get $r) (i32.const 100)))) (delegate $outer)))))
+            (i32.add (local.get $r) (i32.const 1)))
+          (catch $e (call $sleep (i32.const 6)) (i32.const 1000) (i32.add)))))`,
+    calls: [['run', 0], ['run', 3], ['run', 20]],
+    expect: [1, 1103, 21],
+  },
+  {
     name: 'legacy try/catch: C++-style cleanups (catch_all, then rethrow) and catches that rethrow, suspending in them',
     // A catch_all that rethrows an exception of a module tag is thrown again from its kept
     // payload (two tags: the handler tells them apart); one of no module tag (the JS error
