@@ -55,7 +55,9 @@ function check(bytes, what) {
 /** Runs both and compares; returns the asyncified run. */
 async function differential(plain, asyncBytes, what) {
   check(asyncBytes, what);
-  const a = await runWasi(asyncBytes, { input: INPUT });
+  const a = await runWasi(asyncBytes, { input: INPUT }).catch((e) => {
+    throw new Error(`${what}: ${e.message}`);
+  });
   assert.equal(a.stdout, plain.stdout, `${what}: stdout differs from the synchronous run`);
   assert.equal(a.exitCode, plain.exitCode, `${what}: exit code`);
   assert.equal(a.calls, plain.calls, `${what}: number of async calls`);
@@ -69,7 +71,9 @@ describe('asyncify: C programs (clang-19, wasm32-wasi, Node WASI)', { skip: clan
     for (const opt of ['-O0', '-O2']) {
       test(`${prog} ${opt}`, async (t) => {
         const bytes = compile(prog, opt);
-        const plain = await runWasi(bytes, { input: INPUT });
+        const plain = await runWasi(bytes, { input: INPUT }).catch((e) => {
+          throw new Error(`${prog}${opt} (the program itself): ${e.message}`);
+        });
         assert.equal(plain.exitCode, 0, `${prog}${opt}: the program itself fails`);
         assert.ok(plain.calls > 0, `${prog}${opt} makes no async call`);
 
