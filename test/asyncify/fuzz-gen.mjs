@@ -18,6 +18,13 @@
 const OFF = new Set((globalThis.process?.env.FUZZ_OFF ?? '').split(',').filter(Boolean));
 
 export const TYPES = ['i32', 'i64', 'f32', 'f64'];
+/**
+ * v3: a result type that is a non-nullable struct reference (only results: its values come
+ * from struct.new or calls; asyncify returns one it built while unwinding), logged by
+ * $log_box through its field.
+ */
+const BOX = '(ref $box)';
+const logOf = (t) => (t === BOX ? '$log_box' : `$log_${t}`);
 
 export function rng(seed) {
   let s = (seed >>> 0) ^ 0x9e3779b9;
@@ -60,7 +67,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
   while (sigs.length < nSigs + 1) {
     const params = Array.from({ length: R.range(0, 3) }, () => R.pick(TYPES));
     const nr = R.pick([0, 1, 1, 1, 2, 2, 3]);
-    const results = Array.from({ length: nr }, () => R.pick(TYPES));
+    const results = Array.from({ length: nr }, () => (v3 && R.chance(0.15) ? BOX : R.pick(TYPES)));
     const key = JSON.stringify([params, results]);
     if (!sigs.some((s) => JSON.stringify([s.params, s.results]) === key)) sigs.push({ params, results });
   }
@@ -100,6 +107,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
 
   const lines = [];
   lines.push('(module');
+  if (v3) lines.push('  (type $box (struct (field i32)))');
   sigs.forEach((s, i) => lines.push(`  (type $t${i} (func${s.params.length ? ` (param ${s.params.join(' ')})` : ''}${s.results.length ? ` (result ${s.results.join(' ')})` : ''}))`));
   lines.push('  (import "env" "sleep" (func $sleep (type $t0)))');
   lines.push('  (import "env" "sleep_v" (func $sleep_v (param i32) (result i32)))');
@@ -118,6 +126,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
   lines.push('  (tag $e (param i32))');
   lines.push(`  (table $tab${tableExported ? ' (export "table")' : ''} ${table.length + spares.length} funcref)`);
   lines.push(`  (elem (i32.const 0) func ${table.join(' ')})`);
+  if (v3) lines.push('  (func $log_box (param (ref $box)) (call $log_i32 (struct.get $box 0 (local.get 0))))');
   lines.push('  (func (export "init") (param i32) (global.set $fuel (local.get 0)) (global.set $g4 (i32.add (global.get $g4) (global.get $g5))))');
 
   for (const f of funcs) lines.push(...genFunc(f));
@@ -165,8 +174,18 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     };
     const zeros = (ts) => ts.map(constZero).join(' ');
 
+    function boxExpr(d) {
+      const cands = funcs.filter((g) => g.results.length === 1 && g.results[0] === BOX);
+      if (d > 0 && !quiet && cands.length && R.chance(0.4)) {
+        const g = R.pick(cands);
+        return `(call $${g.name} ${args(g.params, d - 1)})`;
+      }
+      return `(struct.new $box ${expr('i32', d - 1)})`;
+    }
+
     // An expression producing one value of type t.
     function expr(t, d) {
+      if (t === BOX) return boxExpr(d);
       if (d <= 0 || R.chance(0.25)) return leaf(t);
       let k = R.int(17);
       if (quiet && [3, 4, 5, 11].includes(k)) k = 0;
@@ -345,7 +364,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           let s = `(call $${g.name} ${args(g.params, d - 1)})`;
           for (let i = g.results.length - 1; i >= 0; i--) {
             const xs = localsOf(g.results[i]);
-            s += xs.length && R.chance(0.6) ? ` (local.set ${R.pick(xs)})` : R.chance(0.5) ? ` (call $log_${g.results[i]})` : ' (drop)';
+            s += xs.length && R.chance(0.6) ? ` (local.set ${R.pick(xs)})` : R.chance(0.5) ? ` (call ${logOf(g.results[i])})` : ' (drop)';
           }
           return s;
         }
@@ -353,7 +372,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           // call_indirect as a statement (sleep itself may be the callee).
           const [s, g] = R.pick([...groups.entries()]);
           let c = `(call_indirect (type $t${s}) ${args(sigs[s].params, d - 1)} ${tableIndex(g, d - 1)})`;
-          for (let i = sigs[s].results.length - 1; i >= 0; i--) c += ` (call $log_${sigs[s].results[i]})`;
+          for (let i = sigs[s].results.length - 1; i >= 0; i--) c += ` (call ${logOf(sigs[s].results[i])})`;
           return c;
         }
         case 10: {
@@ -468,7 +487,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           const sp = R.pick(spares);
           if (quiet || R.chance(0.5)) return `(table.set $tab (i32.const ${sp.slot}) (ref.func $${sp.fn}))`;
           let c = `(call_indirect (type $t${sp.sig}) ${args(sigs[sp.sig].params, d - 1)} (i32.const ${sp.slot}))`;
-          for (let i = sigs[sp.sig].results.length - 1; i >= 0; i--) c += ` (call $log_${sigs[sp.sig].results[i]})`;
+          for (let i = sigs[sp.sig].results.length - 1; i >= 0; i--) c += ` (call ${logOf(sigs[sp.sig].results[i])})`;
           return `(if (i32.eqz (ref.is_null (table.get $tab (i32.const ${sp.slot})))) (then ${c}))`;
         }
         case 24: case 25: {
@@ -514,7 +533,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
             // the reference is pushed first, the arguments (which may suspend) after it
             c = `${callee} (local.set ${r.x}) (call_ref $t${r.sig} ${args(sigs[r.sig].params, d - 1)} (local.get ${r.x}))`;
           } else c = `(call_ref $t${r.sig} ${args(sigs[r.sig].params, d - 1)} ${callee})`;
-          for (let i = sigs[r.sig].results.length - 1; i >= 0; i--) c += ` (call $log_${sigs[r.sig].results[i]})`;
+          for (let i = sigs[r.sig].results.length - 1; i >= 0; i--) c += ` (call ${logOf(sigs[r.sig].results[i])})`;
           return `(if (ref.is_null (local.get ${r.x})) (then (call $log_i32 (i32.const -7))) (else ${c}))`;
         }
         case 32: {
@@ -598,6 +617,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
 }
 
 function constZero(t) {
+  if (t === BOX) return '(struct.new $box (i32.const 0))';
   return `(${t}.const 0)`;
 }
 

@@ -64,6 +64,7 @@ const show = (v) => {
   if (typeof v === 'bigint') return `${v}n`;
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
+  if (typeof v === 'object' && v !== null) return 'ref'; // a GC struct: opaque to JS (its field is logged in wasm)
   return String(v);
 };
 

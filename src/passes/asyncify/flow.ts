@@ -95,7 +95,7 @@ import { isOpener, structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../../ir/opcodes.js';
 import {
-  F32, F64, I32, I64, V128, isRefType, nullableOf, refHeap, refNullable, valTypeName, type FuncType, type HeapType, type ValType,
+  EXACT, F32, F64, I32, I64, V128, isRefType, nullableOf, refHeap, refNullable, valTypeName, type FuncType, type HeapType, type ValType,
 } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
 import { BodyValidator } from '../../validate/func.js';
@@ -122,6 +122,8 @@ for (const w of ['i32', 'i64']) {
   }
 }
 const EMPTY_BLOCK = -64;
+/** A value type's bit for an exact heap type (EXACT, shifted past the type code). */
+const EXACT_REF = EXACT << 8;
 
 /**
  * Instructions that neither trap nor have effects, with their operand and result counts
@@ -323,6 +325,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const stackOff = zeroedI32(0, n);
   const stackLen = zeroedI32(1, n);
   const unreachable = zeroedU8(1, n);
+  const inexact = !ctx.features.customDescriptors;
   const error = validator(ctx).probe(funcIndex, src, marks, (i, stack, sp, floor, unr) => {
     const len = sp - floor;
     if (used + len > pool.length) {
@@ -331,6 +334,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       stackPool = pool = grown;
     }
     pool.set(stack.subarray(floor, sp), used);
+    // The validator types ref.func and struct.new exactly (custom descriptors); spill slots
+    // and block types made from these must not be, where the module cannot use exact types.
+    if (inexact) for (let q = used; q < used + len; q++) if (pool[q] >= EXACT_REF) pool[q] &= ~EXACT_REF;
     stackOff[i] = used;
     stackLen[i] = len;
     used += len;
