@@ -57,7 +57,8 @@ const SIZE = { i32: 4, i64: 8, f32: 4, f64: 8 };
  * `v3`: WebAssembly 3.0 constructs Node 20 cannot run (Node 26 can) and wabt cannot
  * assemble (weft's text parser does): a memory64 main memory plus a second memory,
  * typed function references with call_ref / return_call_ref, try_table with catch and
- * catch_ref, exnref locals and throw_ref.
+ * catch_ref, exnref locals and throw_ref, GC struct references as results (non-nullable)
+ * and in locals.
  */
 export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = true, v3 = false } = {}) {
   const R = rng(seed);
@@ -153,6 +154,9 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
       }
       exn = locals.push('exnref') - 1;
     }
+    // v3: struct reference locals, live across sleeps (saved through a table of their hierarchy).
+    const boxes = [];
+    if (v3) for (let i = R.pick([0, 1, 2]); i > 0; i--) boxes.push(locals.push('(ref null $box)') - 1);
     const decl = []; // extra locals beyond the params (including loop counters)
     for (let i = f.params.length; i < locals.length; i++) decl.push(locals[i]);
     let budget = stmtBudget;
@@ -333,7 +337,7 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     // A statement: leaves the operand stack as it found it.
     function stmt(d) {
       budget--;
-      let k = d <= 0 ? R.int(6) : R.int(v3 ? 35 : 29);
+      let k = d <= 0 ? R.int(6) : R.int(v3 ? 36 : 29);
       if (quiet && [3, 4, 7, 8, 9, 16, 17, 19, 20].includes(k)) k = 2;
       if (OFF.has(`s${k}`)) k = 2;
       if (v3 && k === 19) k = 33; // V8 rejects legacy try mixed with try_table
@@ -542,6 +546,13 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           const r = frefs.find((x) => same(sigs[x.sig].results));
           if (quiet || !r) return sleepStmt(d);
           return `(if (i32.eqz (ref.is_null (local.get ${r.x}))) (then (if ${cond(d - 1)} (then (return_call_ref $t${r.sig} ${args(sigs[r.sig].params, d - 1)} (local.get ${r.x}))))))`;
+        }
+        case 35: {
+          // A struct reference local: set, or logged through its field.
+          if (!boxes.length) return sleepStmt(d);
+          const x = R.pick(boxes);
+          if (R.chance(0.5)) return `(local.set ${x} ${boxExpr(d - 1)})`;
+          return `(if (ref.is_null (local.get ${x})) (then (call $log_i32 (i32.const -9))) (else (call $log_box (ref.as_non_null (local.get ${x})))))`;
         }
         case 33: case 34: {
           // try_table with catch (33) or catch_ref, the exnref kept in a local across
