@@ -386,6 +386,61 @@ export const CASES = [
     expect: [5, 42, 100],
   },
   {
+    name: 'a tail call into an import inside a try: what it throws still passes the try (legacy and try_table)',
+    // The tail calls become a call, the check and return; wrapped so that a JS error thrown
+    // by the import escapes this function's catch_all, as it does from the tail call.
+    node: 26,
+    assembler: 'weft',
+    imports: { thrower: (x) => { if (x === 1) throw new Error('boom'); return x * 3; } },
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (import "env" "thrower" (func $thrower (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (table $t 1 funcref)
+      (elem (table $t) (i32.const 0) func $thrower)
+      (type $ii (func (param i32) (result i32)))
+      (func $direct (param $x i32) (result i32)
+        (block $h
+          (try_table (catch_all $h)
+            (call $sleep (i32.const 1))
+            (return_call $thrower (local.get $x))))
+        (i32.const -1))
+      (func $indirect (param $x i32) (result i32)
+        (block $h
+          (try_table (catch_all $h)
+            (call $sleep (i32.const 2))
+            (return_call_indirect $t (type $ii) (local.get $x) (i32.const 0))))
+        (i32.const -2))
+      (func (export "run") (param $x i32) (result i32)
+        (i32.add (call $direct (local.get $x)) (call $indirect (i32.add (local.get $x) (i32.const 1)))))
+      (func (export "run2") (param $x i32) (result i32)
+        (call $indirect (local.get $x))))`,
+    calls: [['run', 2], ['run', 0], ['run2', 5], ['run', 1]],
+    expect: [15, 'trap: boom', 15, 'trap: boom'],
+  },
+  {
+    name: 'a tail call into an import inside a legacy try: what it throws still passes the try',
+    imports: { thrower: (x) => { if (x === 1) throw new Error('boom'); return x * 3; } },
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (import "env" "thrower" (func $thrower (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func $inner (param $x i32) (result i32)
+        (try (result i32)
+          (do
+            (block $b
+              (try (do (call $sleep (i32.const 1)) (return_call $thrower (local.get $x)))
+                (catch_all (call $log (i32.const -3)))))
+            (i32.const -1))
+          (catch_all (i32.const -2))))
+      (func (export "run") (param $x i32) (result i32)
+        (call $inner (local.get $x))))`,
+    calls: [['run', 2], ['run', 1], ['run', 0]],
+    expect: [6, 'trap: boom', 0],
+  },
+  {
     name: 'legacy try/delegate: suspensions inside delegating tries and in the handlers they delegate to',
     wat: `(module
       (import "env" "sleep" (func $sleep (param i32)))

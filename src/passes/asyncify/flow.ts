@@ -47,7 +47,8 @@
  * indices are then unique module-wide) tail-calls that function again at once. Deep
  * tail recursion keeps constant stack. Other `return_call*` sites (into imports, say,
  * which leave no frame) become a call, the check and `return`. The site index is the
- * frame's last word for this reason. Boundary spill locals are shared where no site needs
+ * frame's last word for this reason (inside a try, wrapped so that what the callee throws
+ * still escapes this function's handlers, as it did from the tail call). Boundary spill locals are shared where no site needs
  * two of them at once (colorSlots). Non-defaultable locals become nullable with `ref.as_non_null` at each read,
  * since the synthetic blocks would break their initialization rule.
  *
@@ -122,6 +123,10 @@ for (const w of ['i32', 'i64']) {
   }
 }
 const EMPTY_BLOCK = -64;
+const EXNREF = 0x69;
+const CATCH_ALL_REF = 3;
+const TAIL_CALL = new Uint8Array(OPS.length);
+for (const o of [Op.return_call, Op.return_call_indirect, Op.return_call_ref]) TAIL_CALL[o] = 1;
 /** A value type's bit for an exact heap type (EXACT, shifted past the type code). */
 const EXACT_REF = EXACT << 8;
 
@@ -655,6 +660,29 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return choosePads(need, W, sites.length, candidates);
   }
 
+  // A tail call that becomes a call, the check and `return` must still throw past this
+  // function's handlers, as the tail call did: inside a try it is wrapped so that its
+  // exceptions escape to the caller (`try ... delegate` to the function's label in a module
+  // of legacy exceptions, else a try_table catching them all into a block at the function's
+  // level that throws them again).
+  const escapes = tailsInTries();
+  const legacyEscape = escapes !== null && src.ops.subarray(0, n).includes(Op.try);
+  function tailsInTries(): Uint8Array | null {
+    let found: Uint8Array | null = null;
+    let open = 0;
+    const opens: number[] = [];
+    for (let i = 0; i < last; i++) {
+      const op = ops[i];
+      if (isOpener(op)) {
+        const t = op === Op.try || op === Op.try_table ? 1 : 0;
+        opens.push(t);
+        open += t;
+      } else if (op === Op.end || op === Op.delegate) open -= opens.pop()!;
+      else if (open > 0 && TAIL_CALL[op] && siteMarks[i]) (found ??= zeroedU8(11, n))[i] = 1;
+    }
+    return found;
+  }
+
   // 4. Emit.
   const out = env.scratch[0];
   out.reset();
@@ -867,6 +895,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const nPads = pads ? pads.zero.length : 0;
   for (let p = 0; p <= nPads; p++) out.push(Op.block, withIdx ? (I32 & 0xff) - 0x80 : EMPTY_BLOCK);
   eDepth = 1 + nPads;
+  const escapeFrame = escapes && !legacyEscape ? eDepth++ : -1;
+  if (escapeFrame >= 0) out.push(Op.block, (EXNREF & 0xff) - 0x80);
   frames.push(-1);
   startLevel(-1, []);
 
@@ -1017,6 +1047,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           levelStack.pop();
           if (i === last) {
             if (!DIVERGES[out.ops[out.length - 1]]) out.push(Op.return);
+            if (escapeFrame >= 0) {
+              out.push(Op.end);
+              eDepth--;
+              out.push(Op.throw_ref);
+            }
             continue;
           }
           if (peeled && peeled.loop === match[i]) {
@@ -1223,7 +1258,16 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const op = ops[i];
     const tail = op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
     const callOp = op === Op.return_call ? Op.call : op === Op.return_call_indirect ? Op.call_indirect : op === Op.return_call_ref ? Op.call_ref : op;
+    const escape = tail && escapes !== null && escapes[i] === 1;
+    if (escape) {
+      const operands = stackAt(i).subarray(stackLen[i] - siteArgs(i).count);
+      const fnType = ctx.types.func(op === Op.return_call ? ctx.funcs[imm[i * 4]] : imm[i * 4])!;
+      const [a, b] = blockImm([...operands], fnType.results);
+      if (legacyEscape) out.push(Op.try, a, b);
+      else out.push(Op.try_table, a, b, out.pushExtra([CATCH_ALL_REF, 0, eDepth - 1 - escapeFrame]), 1);
+    }
     out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
+    if (escape) out.push(legacyEscape ? Op.delegate : Op.end, legacyEscape ? eDepth : 0);
     if (withIdx) out.push(Op.i32_const, base + k);
     out.push(Op.global_get, env.stateGlobal);
     const pad = pads ? pads.padOf[k] : -1;
