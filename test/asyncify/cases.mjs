@@ -441,6 +441,36 @@ export const CASES = [
     expect: [6, 'trap: boom', 0],
   },
   {
+    name: 'a tail call in a cleanup run in place for a JS exception: what it throws passes the outer try',
+    imports: {
+      boom: (x) => { if (x === 3) throw new Error('boom'); },
+      thrower: (x) => { if (x === 3) throw new Error('tail'); return x; },
+    },
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (import "env" "boom" (func $boom (param i32)))
+      (import "env" "thrower" (func $thrower (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (tag $e (param i32))
+      (func $f (param $x i32) (result i32)
+        (try (result i32)
+          (do
+            (try (result i32)
+              (do
+                (call $boom (local.get $x))
+                (if (i32.eq (local.get $x) (i32.const 5)) (then (throw $e (local.get $x))))
+                (i32.const 1))
+              (catch_all
+                (if (i32.eq (local.get $x) (i32.const 5)) (then (call $sleep (i32.const 1))))
+                (if (i32.eq (local.get $x) (i32.const 3)) (then (return_call $thrower (local.get $x))))
+                (rethrow 0))))
+          (catch_all (i32.const -1))))
+      (func (export "run") (param $x i32) (result i32) (call $f (local.get $x))))`,
+    calls: [['run', 0], ['run', 5], ['run', 3]],
+    expect: [1, -1, 'trap: tail'],
+  },
+  {
     name: 'legacy try/delegate: suspensions inside delegating tries and in the handlers they delegate to',
     wat: `(module
       (import "env" "sleep" (func $sleep (param i32)))

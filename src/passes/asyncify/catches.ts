@@ -24,14 +24,14 @@
  * keeping the payload and which tag it was; an exception of no tag of the module (from
  * JS, say) still goes to `catch_all`, where a copy of the handler runs in place, with a
  * real rethrow, but cannot suspend: its calls that may unwind trap if they start to
- * (`guarded`). Within wasm the thrown-again exception is the same; JS sees a new
+ * (`guarded`; its tail calls become calls delegated to the caller, then `return`). Within wasm the thrown-again exception is the same; JS sees a new
  * exception object (same tag and payload) where the original came from JS.
  */
 import { structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { OP_BY_NAME, OPS, Op } from '../../ir/opcodes.js';
 import { copyRelabeled } from './relabel.js';
-import { I32, nullableOf, refNullable, type ValType } from '../../ir/types.js';
+import { I32, I64, nullableOf, refNullable, refType, type ValType } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
 
 export interface Hoisted {
@@ -179,9 +179,18 @@ export function hoistCatches(
         out.push(Op.delegate, tr(imm[i * 4]));
       } else if (guard && mayUnwind(i)) {
         const tail = TAIL_TO_CALL[op];
+        // A tail call made a call: what its callee throws must still pass every handler of
+        // this function, so it is delegated to the caller (as flow.ts does for sites).
+        if (tail) {
+          const k = i * 4;
+          const fn = ctx.types.func(op === Op.return_call ? ctx.funcs[imm[k]] : imm[k])!;
+          const callee = op === Op.return_call ? [] : op === Op.return_call_indirect ? [ctx.tables[imm[k + 1]].addr64 ? I64 : I32] : [refType(true, imm[k])];
+          out.push(Op.try, typeIndex([...fn.params, ...callee], fn.results));
+        }
         copyInstructions(src, i, i + 1, out);
         if (tail) out.ops[out.length - 1] = tail;
         guarded.push(out.length - 1);
+        if (tail) out.push(Op.delegate, eDepth - 1); // the function's label
         out.push(Op.global_get, state);
         out.push(Op.if, EMPTY_BLOCK);
         out.push(Op.unreachable);
