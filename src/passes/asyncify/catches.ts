@@ -45,7 +45,6 @@ interface Plan {
   clauses: number[];
   /** Per clause: its handler block's rank (innermost 0) if moved out, else -1. */
   rank: number[];
-  moved: number;
   /** Per clause: the locals its payload is kept in (for a rethrow), or null. */
   capture: (number[] | null)[];
   /** The tags added before a moved catch_all that rethrows, with their payload locals and the local telling which. */
@@ -88,7 +87,7 @@ export function hoistCatches(
     const rank: number[] = [];
     const capture: (number[] | null)[] = [];
     let moved = 0;
-    const plan: Plan = { clauses: list, rank, moved: 0, capture, extras: [], extraLocals: [], kind: -1 };
+    const plan: Plan = { clauses: list, rank, capture, extras: [], extraLocals: [], kind: -1 };
     for (let j = 0; j < list.length; j++) {
       const c = list[j];
       const end = clauseEnd(list, j, t);
@@ -109,7 +108,6 @@ export function hoistCatches(
         if (plan.extras.length > 1) plan.kind = addLocal(I32);
       }
     }
-    plan.moved = moved;
     if (moved) plans.set(t, plan);
   }
   if (!plans.size) return null;
