@@ -71,12 +71,11 @@ export function hoistCatches(
     if (!list) clauses.set(t, (list = []));
     list.push(i);
   }
-  const out = new Body(src.length + clauses.size * 16);
-  out.locals = src.locals.slice();
   let nLocals = nParams;
   for (let j = 0; j < src.locals.length; j += 2) nLocals += src.locals[j];
+  const newLocals: number[] = [];
   const addLocal = (t: ValType): number => {
-    out.locals.push(1, nullableOf(t));
+    newLocals.push(1, nullableOf(t));
     return nLocals++;
   };
   const payloadOf = (tag: number): ValType[] => ctx.types.func(ctx.tags[tag])!.params;
@@ -111,6 +110,8 @@ export function hoistCatches(
     if (moved) plans.set(t, plan);
   }
   if (!plans.size) return null;
+  const out = new Body(src.length + clauses.size * 16);
+  out.locals = [...src.locals, ...newLocals];
 
   let eDepth = 0;
   const frames: number[] = [];
