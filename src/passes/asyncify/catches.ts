@@ -51,6 +51,8 @@ interface Plan {
   extras: number[];
   extraLocals: number[][];
   kind: number;
+  /** Whether the try's catch_all is moved out and rethrows (it then gets the extra clauses). */
+  catchAllRethrows: boolean;
 }
 
 /**
@@ -86,7 +88,7 @@ export function hoistCatches(
     const rank: number[] = [];
     const capture: (number[] | null)[] = [];
     let moved = 0;
-    const plan: Plan = { clauses: list, rank, capture, extras: [], extraLocals: [], kind: -1 };
+    const plan: Plan = { clauses: list, rank, capture, extras: [], extraLocals: [], kind: -1, catchAllRethrows: false };
     for (let j = 0; j < list.length; j++) {
       const c = list[j];
       const end = clauseEnd(list, j, t);
@@ -98,6 +100,7 @@ export function hoistCatches(
       else if (ops[c] === Op.catch) capture.push(payloadOf(imm[c * 4]).map(addLocal));
       else {
         capture.push(null);
+        plan.catchAllRethrows = true;
         const caught = new Set(list.slice(0, j).map((x) => imm[x * 4]));
         for (let tag = 0; tag < ctx.tags.length; tag++) {
           if (caught.has(tag)) continue;
@@ -221,7 +224,7 @@ export function hoistCatches(
         out.push(Op.br, rank + 1);
         continue;
       }
-      if (!rethrows(src, c, end)) {
+      if (!plan.catchAllRethrows) {
         out.push(Op.catch_all);
         out.push(Op.br, rank + 1);
         continue;
