@@ -4,7 +4,7 @@
  * walk the flat IR with these instead of recursing.
  */
 import type { Body } from '../ir/body.js';
-import { Op } from '../ir/opcodes.js';
+import { OPS, Op } from '../ir/opcodes.js';
 
 export interface Structure {
   /** For an opener (block, loop, if, try, try_table): its `end` or `delegate`. For the others: their opener. -1 elsewhere. */
@@ -15,6 +15,9 @@ export interface Structure {
 
 export const isOpener = (op: number): boolean =>
   op === Op.block || op === Op.loop || op === Op.if || op === Op.try || op === Op.try_table;
+/** isOpener as a table by opcode, for per-instruction loops (a load instead of a call). */
+export const OPENER = new Uint8Array(OPS.length);
+for (const op of [Op.block, Op.loop, Op.if, Op.try, Op.try_table]) OPENER[op] = 1;
 
 /**
  * Matches the structure of a valid body. `into`, if long enough, is filled instead of a
@@ -28,7 +31,7 @@ export function structureOf(body: Body, into: Int32Array | null = null): Structu
   const ops = body.ops;
   for (let i = 0; i < n; i++) {
     const op = ops[i];
-    if (isOpener(op)) open.push(i);
+    if (OPENER[op] === 1) open.push(i);
     else if (op === Op.else || op === Op.catch || op === Op.catch_all) match[i] = open[open.length - 1];
     else if (op === Op.end || op === Op.delegate) {
       if (open.length === 0) return { match, last: i };

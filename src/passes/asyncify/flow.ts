@@ -91,8 +91,8 @@
  * 0.284 s; sql.js's recursive CTE on Node 20 warm 0.122 / 0.235 / 0.166 s. For the size of
  * the copy again: QuickJS +36 KB, sql-wasm +75 KB (two functions).
  */
-import { hasLocal, liveAfter } from '../../analysis/liveness.js';
-import { isOpener, structureOf } from '../../analysis/structure.js';
+import { liveAfter } from '../../analysis/liveness.js';
+import { isOpener, OPENER, structureOf } from '../../analysis/structure.js';
 import { Body, blockTypeAt, copyInstructions } from '../../ir/body.js';
 import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../../ir/opcodes.js';
 import {
@@ -170,6 +170,11 @@ for (const op of OPS) {
     || op.id === Op.else || op.id === Op.catch || op.id === Op.catch_all || op.id === Op.end) SPECIAL[op.id] = 1;
   else if (kind === Imm.Local) SPECIAL[op.id] = 2;
 }
+
+/** The calls (isCall), and what the operand stack is probed at: calls and openers. */
+const CALL = new Uint8Array(OPS.length);
+for (const o of [Op.call, Op.call_indirect, Op.call_ref, Op.return_call, Op.return_call_indirect, Op.return_call_ref]) CALL[o] = 1;
+const PROBED = CALL.map((c, op) => c | OPENER[op]);
 
 /** Instructions after which the stack is polymorphic: a `return` after them is dead. */
 const DIVERGES = new Uint8Array(OPS.length);
@@ -320,10 +325,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // 1. The operand stack at every call and opener.
   const marks = zeroedU8(0, n);
-  for (let i = 0; i < n; i++) {
-    const op = ops[i];
-    if (isOpener(op) || isCall(op)) marks[i] = 1;
-  }
+  for (let i = 0; i < n; i++) marks[i] = PROBED[ops[i]];
   // Level-relative stacks, packed: instruction i's is pool[stackOff[i] .. + stackLen[i]].
   let pool = stackPool;
   let used = 0;
@@ -369,7 +371,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const registered = zeroedU8(2, n);
     for (let i = 0; i < last; i++) {
       const op = ops[i];
-      if (isOpener(op)) {
+      if (OPENER[op] === 1) {
         open.push(cur);
         dead.push(curDead);
         curDead = curDead || unreachable[i] === 1;
@@ -379,7 +381,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       } else if (op === Op.end || op === Op.delegate) {
         cur = open.pop()!;
         curDead = dead.pop()!;
-      } else if (isCall(op) && !curDead && !unreachable[i] && isSite(i)) {
+      } else if (CALL[op] === 1 && !curDead && !unreachable[i] && isSite(i)) {
         const k = sites.length;
         sites.push(i);
         // Register the site in its level, and each enclosing construct not yet registered
@@ -572,9 +574,17 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const live = liveAfter(src, nOrig, siteMarks, structure);
   // The locals each site needs back when rewinding.
   const saved = new Set<number>();
-  for (const i of sites) {
-    const s = live.get(i)!;
-    for (let x = 0; x < nOrig; x++) if (hasLocal(s, x)) saved.add(x);
+  {
+    // The union of the sets, then its members (not every local against every set).
+    const W = (nOrig + 31) >>> 5;
+    const union = new Uint32Array(W);
+    for (const i of sites) {
+      const s = live.get(i)!;
+      for (let j = 0; j < W; j++) union[j] |= s[j];
+    }
+    for (let j = 0; j < W; j++) {
+      for (let w = union[j]; w !== 0; w &= w - 1) saved.add(j * 32 + 31 - Math.clz32(w & -w));
+    }
   }
 
   // Values below a call's arguments computed by pure code from locals (recomputed, or no
@@ -673,7 +683,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const opens: number[] = [];
     for (let i = 0; i < last; i++) {
       const op = ops[i];
-      if (isOpener(op)) {
+      if (OPENER[op] === 1) {
         const t = op === Op.try || op === Op.try_table ? 1 : 0;
         opens.push(t);
         open += t;
@@ -1177,7 +1187,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       } else if (landing[i] === 3) live = beforeLanding;
       if (handlers > 0) live = true;
       isDead[i] = live ? 0 : 1;
-      if (isOpener(op)) {
+      if (OPENER[op] === 1) {
         if (op === Op.try_table) {
           const start = imm[k + 2];
           for (let j = 0; j < imm[k + 3]; j++) reach(src.extra[start + j * 3 + 2], true);
@@ -1633,8 +1643,7 @@ function hoistHotCatches(env: FlowEnv, funcIndex: number, fn: FuncType, b: Body)
 }
 
 export function isCall(op: number): boolean {
-  return op === Op.call || op === Op.call_indirect || op === Op.call_ref
-    || op === Op.return_call || op === Op.return_call_indirect || op === Op.return_call_ref;
+  return CALL[op] === 1;
 }
 
 function storeOp(t: ValType): number {
