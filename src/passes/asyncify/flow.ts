@@ -89,7 +89,16 @@
  * 2026-12-02 (medians of 7 processes; original, whole, split): QuickJS on Node 20 warm
  * 0.254 / 0.456 / 0.321 s, cold 0.498 / 0.796 / 0.713 s; on Node 26 warm 0.228 / 0.305 /
  * 0.284 s; sql.js's recursive CTE on Node 20 warm 0.122 / 0.235 / 0.166 s. For the size of
- * the copy again: QuickJS +36 KB, sql-wasm +75 KB (two functions).
+ * the copy again: QuickJS +36 KB, sql-wasm +75 KB (two functions), before HAND-BACK.
+ *
+ * HAND-BACK. The twin has no copy of a peeled loop that never rewinds: where its rewound
+ * iteration would continue into that copy, the twin sets the state to HANDING_BACK and
+ * unwinds its own frame as a site of the loop would (the locals live at the loop's header
+ * are saved for this). Its caller, the function's own index, sees that state after the
+ * call: it restores that frame and rewinds into its own body (whose dispatch is the
+ * twin's), down to the loop, where the state goes back to 0. The loop then runs on in the
+ * copy without rewind paths. The split then costs QuickJS 3 KB, sql-wasm 6 KB (from 36
+ * and 75); a loop with parameters keeps the whole twin.
  */
 import { liveAfter } from '../../analysis/liveness.js';
 import { isOpener, OPENER, structureOf } from '../../analysis/structure.js';
@@ -113,7 +122,7 @@ const V128_LOAD = id('v128.load'), V128_STORE = id('v128.store');
 const I32_ADD = id('i32.add'), I32_SUB = id('i32.sub'), I32_OR = id('i32.or'), I32_EQ = id('i32.eq'), I64_SUB = id('i64.sub');
 const TABLE_GET = id('table.get'), TABLE_SET = id('table.set'), TABLE_SIZE = id('table.size'), TABLE_GROW = id('table.grow');
 const REF_CAST = id('ref.cast'), REF_CAST_NULL = id('ref.cast_null');
-const I32_LT_U = id('i32.lt_u'), I32_LE_S = id('i32.le_s'), I32_EQZ = id('i32.eqz'), I64_EQZ = id('i64.eqz');
+const I32_NE = id('i32.ne'), I32_LT_U = id('i32.lt_u'), I32_LE_S = id('i32.le_s'), I32_EQZ = id('i32.eqz'), I64_EQZ = id('i64.eqz');
 /** Integer comparisons and their negations. */
 const INVERSE = new Int32Array(OPS.length);
 for (const w of ['i32', 'i64']) {
@@ -176,6 +185,9 @@ const CALL = new Uint8Array(OPS.length);
 for (const o of [Op.call, Op.call_indirect, Op.call_ref, Op.return_call, Op.return_call_indirect, Op.return_call_ref]) CALL[o] = 1;
 const PROBED = CALL.map((c, op) => c | OPENER[op]);
 
+/** The state while a twin hands a loop back to its function (see HAND-BACK); never seen outside. */
+const HANDING_BACK = 3;
+
 /** Instructions after which the stack is polymorphic: a `return` after them is dead. */
 const DIVERGES = new Uint8Array(OPS.length);
 for (const o of [Op.unreachable, Op.br, Op.br_table, Op.return, Op.return_call, Op.return_call_indirect, Op.return_call_ref, Op.throw, Op.throw_ref, Op.rethrow]) DIVERGES[o] = 1;
@@ -217,7 +229,7 @@ export interface FlowEnv {
    */
   split: boolean;
   /** Bodies to build into, reused from function to function (the results are among them). */
-  scratch: [Body, Body, Body];
+  scratch: [Body, Body, Body, Body];
 }
 
 export interface FlowResult {
@@ -571,6 +583,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // 3. Liveness after each site.
   const siteMarks = zeroedU8(3, n);
   for (const i of sites) siteMarks[i] = 1;
+  // A split function's twin hands a peeled loop back at its header (see HAND-BACK): what
+  // is live there is saved too.
+  const headers = env.split && sites.length >= env.peelSites
+    ? [...levels.keys()].filter((key) => key >= 0 && ops[key] === Op.loop && peelLoop(key)) : [];
+  for (const i of headers) siteMarks[i] = 1;
   const live = liveAfter(src, nOrig, siteMarks, structure);
   // The locals each site needs back when rewinding.
   const saved = new Set<number>();
@@ -578,7 +595,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     // The union of the sets, then its members (not every local against every set).
     const W = (nOrig + 31) >>> 5;
     const union = new Uint32Array(W);
-    for (const i of sites) {
+    for (const i of [...sites, ...headers]) {
       const s = live.get(i)!;
       for (let j = 0; j < W; j++) union[j] |= s[j];
     }
@@ -833,6 +850,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const levelStack: Level[] = [];
   // The peeled loops' rewound copies in `out`, as [from, to) pairs (see FlowResult.forward).
   const cuts: number[] = [];
+  // The peeled loops' copies that never rewind, [start, end) in `out`, with the frame depth
+  // at their loop and a site of theirs (see HAND-BACK).
+  const proper: { start: number; end: number; depth: number; site: number; params: number }[] = [];
   // A peeled loop (see peelLoop) being emitted, and whether its copy that never rewinds is.
   let peeled: { loop: number; params: ValType[]; exit: boolean } | null = null;
   let clean = false;
@@ -1070,6 +1090,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
               continue;
             }
             out.push(Op.end);
+            proper[proper.length - 1].end = out.length;
             frames.pop();
             eDepth--;
             if (peeled.exit) {
@@ -1258,6 +1279,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     frames.pop();
     clean = true;
     dead = null;
+    proper.push({ start: out.length, end: -1, depth: eDepth, site: base + levels.get(p.loop)![0].first, params: p.params.length });
     copyRelabeled(src, p.loop, out, tr);
     frames.push(eDepth++);
     startLevel(p.loop, p.params);
@@ -1408,100 +1430,104 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   if (merged) copyInstructions(out, 0, restoreAt, pro);
   const restoreStart = pro.length;
   /** Whether the site index in $idx is among func's own (base `from`, `count` of them). */
-  const inRange = (from: number, count: number): void => {
-    pro.push(Op.local_get, idxLocal);
+  const inRange = (from: number, count: number, b: Body = pro): void => {
+    b.push(Op.local_get, idxLocal);
     if (from) {
-      pro.push(Op.i32_const, from);
-      pro.push(I32_SUB);
+      b.push(Op.i32_const, from);
+      b.push(I32_SUB);
     }
-    pro.push(Op.i32_const, count);
-    pro.push(I32_LT_U);
+    b.push(Op.i32_const, count);
+    b.push(I32_LT_U);
   };
-  if (size || closure.length) emitRestore();
-  /** The prologue's restore (inside the state check, unless merged into the first dispatch). */
-  function emitRestore(): void {
-    if (!merged) {
-      pro.push(Op.global_get, env.stateGlobal);
-      proHints.push(pro.length);
-      pro.push(Op.if, EMPTY_BLOCK);
+  if (size || closure.length) frameRestore = emitRestore(pro, !merged, proHints);
+  /**
+   * The prologue's restore into b, inside a state check if `wrapped` (else merged into the
+   * first dispatch, or where the state is known); returns where the restorers' calls go.
+   */
+  function emitRestore(b: Body, wrapped: boolean, hints: number[] | null): number {
+    if (wrapped) {
+      b.push(Op.global_get, env.stateGlobal);
+      hints?.push(b.length);
+      b.push(Op.if, EMPTY_BLOCK);
     }
     if (closure.length) {
       // This function may have tail-called into one of these when it unwound: then the top
       // frame is that function's, and rewinding calls it again at once, in tail position.
-      pro.push(Op.global_get, env.dataGlobal);
-      memop(pro, loadPtr, 0, ptrAlign);
-      ptrConst(pro, 4);
-      pro.push(env.mem64 ? I64_SUB : I32_SUB);
-      memop(pro, I32_LOAD, 0);
-      pro.push(Op.local_set, idxLocal);
-      inRange(base, env.siteReserve(funcIndex));
-      pro.push(I32_EQZ);
-      pro.push(Op.if, EMPTY_BLOCK);
+      b.push(Op.global_get, env.dataGlobal);
+      memop(b, loadPtr, 0, ptrAlign);
+      ptrConst(b, 4);
+      b.push(env.mem64 ? I64_SUB : I32_SUB);
+      memop(b, I32_LOAD, 0);
+      b.push(Op.local_set, idxLocal);
+      inRange(base, env.siteReserve(funcIndex), b);
+      b.push(I32_EQZ);
+      b.push(Op.if, EMPTY_BLOCK);
       for (const x of closure) {
-        inRange(env.siteBase(x), env.siteReserve(x));
-        pro.push(Op.if, EMPTY_BLOCK);
+        inRange(env.siteBase(x), env.siteReserve(x), b);
+        b.push(Op.if, EMPTY_BLOCK);
         for (const t of ctx.types.func(ctx.funcs[x])!.params) {
-          pushAny(env, pro, t, () => `func ${funcIndex}: no value of type ${valTypeName(t)} for func ${x}'s parameter, to tail-call it again when rewinding`);
+          pushAny(env, b, t, () => `func ${funcIndex}: no value of type ${valTypeName(t)} for func ${x}'s parameter, to tail-call it again when rewinding`);
         }
-        pro.push(Op.return_call, x);
-        pro.push(Op.end);
+        b.push(Op.return_call, x);
+        b.push(Op.end);
       }
-      pro.push(Op.unreachable);
-      pro.push(Op.end);
+      b.push(Op.unreachable);
+      b.push(Op.end);
     }
     // The loads too: at `restoreAt`, the restorers' calls return the frame's values.
-    frameRestore = pro.length;
-    for (let j = numeric.length - 1; j >= 0; j--) pro.push(Op.local_set, numeric[j]);
-    if (rg) pro.push(Op.local_set, baseLocal);
-    if (withIdx) pro.push(Op.local_set, idxLocal);
+    const hole = b.length;
+    for (let j = numeric.length - 1; j >= 0; j--) b.push(Op.local_set, numeric[j]);
+    if (rg) b.push(Op.local_set, baseLocal);
+    if (withIdx) b.push(Op.local_set, idxLocal);
     if (rg) {
       for (let j = 0; j < refs.length; j++) {
         const x = refs[j];
         const t = typeOf(x);
         const { table, heap } = refTables[j];
-        slotAddr(pro, j);
-        pro.push(TABLE_GET, table);
+        slotAddr(b, j);
+        b.push(TABLE_GET, table);
         // Back to the local's own type: params keep theirs; other locals are nullable here.
         const nonNullable = x < nParams && !refNullable(t);
         const h = refHeap(t);
-        if (h !== heap) pro.push(nonNullable ? REF_CAST : REF_CAST_NULL, h);
-        else if (nonNullable) pro.push(REF_AS_NON_NULL);
-        pro.push(Op.local_set, x);
+        if (h !== heap) b.push(nonNullable ? REF_CAST : REF_CAST_NULL, h);
+        else if (nonNullable) b.push(REF_AS_NON_NULL);
+        b.push(Op.local_set, x);
         // Release the slot.
-        slotAddr(pro, j);
-        pro.push(Op.ref_null, heap);
-        pro.push(TABLE_SET, table);
+        slotAddr(b, j);
+        b.push(Op.ref_null, heap);
+        b.push(TABLE_SET, table);
       }
       // Slots are freed in stack order; when none is in use the stack restarts at 0.
-      pro.push(Op.global_get, rg.live);
-      pro.push(Op.i32_const, refs.length);
-      pro.push(I32_SUB);
-      pro.push(Op.global_set, rg.live);
-      pro.push(Op.global_get, rg.live);
-      pro.push(I32_EQZ);
-      pro.push(Op.if, EMPTY_BLOCK);
-      pro.push(Op.i32_const, 0);
-      pro.push(Op.global_set, rg.top);
-      pro.push(Op.else);
-      slotAddr(pro, refs.length);
-      pro.push(Op.global_get, rg.top);
-      pro.push(I32_EQ);
-      pro.push(Op.if, EMPTY_BLOCK);
-      pro.push(Op.local_get, baseLocal);
-      pro.push(Op.global_set, rg.top);
-      pro.push(Op.end);
-      pro.push(Op.end);
+      b.push(Op.global_get, rg.live);
+      b.push(Op.i32_const, refs.length);
+      b.push(I32_SUB);
+      b.push(Op.global_set, rg.live);
+      b.push(Op.global_get, rg.live);
+      b.push(I32_EQZ);
+      b.push(Op.if, EMPTY_BLOCK);
+      b.push(Op.i32_const, 0);
+      b.push(Op.global_set, rg.top);
+      b.push(Op.else);
+      slotAddr(b, refs.length);
+      b.push(Op.global_get, rg.top);
+      b.push(I32_EQ);
+      b.push(Op.if, EMPTY_BLOCK);
+      b.push(Op.local_get, baseLocal);
+      b.push(Op.global_set, rg.top);
+      b.push(Op.end);
+      b.push(Op.end);
     }
     if (env.checkRewind && withIdx && !closure.length) {
       // The frame on top is another function's (a table slot rewritten while unwound, say):
       // trap rather than restore it.
-      inRange(base, env.siteReserve(funcIndex));
-      pro.push(I32_EQZ);
-      pro.push(Op.if, EMPTY_BLOCK);
-      pro.push(Op.unreachable);
-      pro.push(Op.end);
+      inRange(base, env.siteReserve(funcIndex), b);
+      b.push(I32_EQZ);
+      b.push(Op.if, EMPTY_BLOCK);
+      b.push(Op.unreachable);
+      b.push(Op.end);
     }
-    if (!merged) pro.push(Op.end);
+    if (wrapped) b.push(Op.end);
+    return hole;
   }
   let shift = pro.length - restoreStart;
   if (merged) {
@@ -1529,8 +1555,40 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   decl.push(...newLocals);
   pro.locals = runs(decl);
   const frame = size ? { groups, restoreAt: frameRestore, saveAt: saveAt + shift } : null;
+  const handsBack = cuts.length > 0 && env.split && frame !== null && proper.every((p) => p.params === 0 && p.end > p.start)
+    && frameRestore < proper[0].start + shift;
   const forward = cuts.length && env.split ? splitOff() : null;
+  if (handsBack) {
+    const twin = handBackTwin(frame);
+    return { body: twin.body, sites: sites.length, savedLocals: order.length, frameBytes: size, unlikely: twin.unlikely, frame: twin.frame, forward };
+  }
   return { body: pro, sites: sites.length, savedLocals: order.length, frameBytes: size, unlikely: proHints, frame, forward };
+
+  /** The twin of HAND-BACK: `pro` with each peeled loop's copy that never rewinds replaced by the hand-back. */
+  function handBackTwin(f: FrameHoles): { body: Body; unlikely: number[]; frame: FrameHoles } {
+    const tw = env.scratch[3];
+    tw.reset();
+    const hints: number[] = [];
+    let u = 0;
+    let from = 0;
+    let saveAt = -1;
+    for (let c = 0; c <= proper.length; c++) {
+      const to = c < proper.length ? proper[c].start + shift : pro.length;
+      const by = tw.length - from;
+      copyInstructions(pro, from, to, tw);
+      for (; u < proHints.length && proHints[u] < to; u++) if (proHints[u] >= from) hints.push(proHints[u] + by);
+      if (f.saveAt >= from && f.saveAt <= to) saveAt = f.saveAt + by;
+      if (c === proper.length) break;
+      const p = proper[c];
+      tw.push(Op.i32_const, HANDING_BACK);
+      tw.push(Op.global_set, env.stateGlobal);
+      tw.push(Op.i32_const, p.site);
+      tw.push(Op.br, p.depth - 1 - UNWIND);
+      from = p.end + shift;
+    }
+    tw.locals = pro.locals;
+    return { body: tw, unlikely: hints, frame: { groups: f.groups, restoreAt: f.restoreAt, saveAt } };
+  }
 
   /** The forwarding body (see FlowResult.forward): `out` without the cuts, after its own prologue. */
   function splitOff(): NonNullable<FlowResult['forward']> {
@@ -1542,7 +1600,19 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     fw.push(Op.if, EMPTY_BLOCK);
     for (let p = 0; p < nParams; p++) fw.push(Op.local_get, p);
     const twinAt = fw.length;
-    fw.push(Op.return);
+    let restoreAt = -1;
+    if (handsBack) {
+      // Unless the twin handed a loop back, return what it returned; else restore the frame
+      // it saved and rewind to the loop (see HAND-BACK).
+      fw.push(Op.global_get, env.stateGlobal);
+      fw.push(Op.i32_const, HANDING_BACK);
+      fw.push(I32_NE);
+      fw.push(Op.br_if, 1);
+      for (let r = 0; r < fn.results.length; r++) fw.push(Op.drop);
+      fw.push(Op.i32_const, 2);
+      fw.push(Op.global_set, env.stateGlobal);
+      restoreAt = emitRestore(fw, false, null);
+    } else fw.push(Op.return);
     fw.push(Op.end);
     // Each run of `out` between cuts, and the hints in it, moved by `by` (the last run's
     // holds the save code).
@@ -1555,9 +1625,14 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       copyInstructions(out, from, to, fw);
       for (; u < unlikely.length && unlikely[u] < to; u++) if (unlikely[u] >= from) hints.push(unlikely[u] + by);
       from = cuts[c + 1];
+      if (handsBack && c < cuts.length) {
+        // The loop is entered rewinding only when handed back: the rewind ends here.
+        fw.push(Op.i32_const, 0);
+        fw.push(Op.global_set, env.stateGlobal);
+      }
     }
     fw.locals = pro.locals;
-    return { body: fw, unlikely: hints, frame: { groups, restoreAt: -1, saveAt: saveAt + by }, twinAt };
+    return { body: fw, unlikely: hints, frame: { groups, restoreAt, saveAt: saveAt + by }, twinAt };
   }
 }
 

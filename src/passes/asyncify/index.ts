@@ -546,7 +546,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, dummy,
     peelSites: options.peelSites === 0 ? Infinity : options.peelSites ?? PEEL_SITES,
     split: !analysis.anyTail && options.splitRewind !== false,
-    scratch: [new Body(1024), new Body(1024), new Body(1024)],
+    scratch: [new Body(1024), new Body(1024), new Body(1024), new Body(1024)],
   };
   let instrumented = 0;
   let sites = 0;
