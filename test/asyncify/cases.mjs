@@ -48,6 +48,76 @@ export const CASES = [
     calls: [['run', 41, 1234567890123n]],
   },
   {
+    // With --peel 1 both loops of run are peeled and the function split: each rewind runs
+    // the rewound iteration in the twin, which hands the loop back to the function at its
+    // header (flow.ts, HAND-BACK) with the values below the loop and the locals live there.
+    name: 'two loops below operand-stack values, in an if in a block, with sites before, between and after',
+    wat: `(module
+      (import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $acc i32) (local $k i64) (local $keep i32) (local $j i32) (local $t i32)
+        (local.set $keep (i32.mul (local.get $n) (i32.const 100)))
+        (local.set $k (i64.const 7))
+        (call $sleep (i32.const -1))
+        block $out (result i32)
+          local.get $n
+          i32.const 0
+          i32.gt_s
+          if (result i32)
+            i32.const 1000
+            local.get $n
+            i64.extend_i32_u
+            loop $l (result i32)
+              (call $sleep (local.get $i))
+              (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (local.get $n))))
+              (local.set $k (i64.mul (local.get $k) (i64.const 3)))
+              (call $log (local.get $acc))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get $i) (local.get $n)))
+              local.get $acc
+            end
+            i64.extend_i32_u
+            i64.add
+            i32.wrap_i64
+            i32.add
+            (call $sleep (i32.const -2))
+            (local.set $acc (local.get $keep))
+            (local.set $t (i32.const 1))
+            loop $m
+              ;; $t is live at the header but not after the site (it is written first):
+              ;; the hand-back must save it all the same
+              (call $log (i32.add (local.get $j) (local.get $t)))
+              (call $sleep (local.get $j))
+              (local.set $t (i32.mul (local.get $j) (i32.const 9)))
+              (local.set $j (i32.add (local.get $j) (i32.const 2)))
+              (local.set $acc (i32.add (local.get $acc) (local.get $j)))
+              (br_if $m (i32.lt_u (local.get $j) (local.get $n)))
+            end
+            local.get $acc
+            i32.xor
+          else
+            (br $out (i32.const -1))
+          end
+          (i32.wrap_i64 (local.get $k))
+          i32.xor
+        end
+        (call $sleep (i32.const -3))
+        (i32.add (local.get $keep)))
+      ;; A loop with parameters: its function keeps the whole twin.
+      (func (export "param") (param $n i32) (result i32) (local $j i32)
+        (i32.mul (local.get $n) (i32.const 100))
+        loop $m (param i32) (result i32)
+          (call $log (local.get $j))
+          (call $sleep (local.get $j))
+          (local.set $j (i32.add (local.get $j) (i32.const 2)))
+          (i32.add (local.get $j))
+          (br_if $m (i32.lt_u (local.get $j) (local.get $n)))
+        end))`,
+    calls: [['run', 5], ['run', 3], ['run', 0], ['run', 1], ['param', 7], ['param', 1]],
+  },
+  {
     name: 'loops, br_table, if/else and recursion',
     wat: `(module
       (import "env" "sleep" (func $sleep (param i32)))
