@@ -26,7 +26,8 @@
  *    operand stack is spilled only where a site needs it, and a rewind jumps straight
  *    to the saved site with one `br_table` per level. Only what is live is saved.
  *    A function with a hot loop (an interpreter's) is split: its index keeps a body
- *    without the rewind paths, which calls a twin, appended, to rewind (flow.ts, SPLIT).
+ *    without the rewind paths, which calls a twin, appended, to rewind (flow.ts, SPLIT);
+ *    the twin hands the loop back once its rewound iteration is over (HAND-BACK).
  * 3. Every other function body is left untouched, so it is written back byte-for-byte.
  *
  * Unlike Binaryen, overflow is caught before a frame is written (not at the next control
