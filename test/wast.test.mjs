@@ -45,7 +45,7 @@ async function runAll(files, extra = []) {
     return JSON.parse(r.stdout);
   }));
   const scripts = reports.flatMap((r) => r.scripts);
-  const asyncified = { modules: 0, instrumented: 0, sites: 0 };
+  const asyncified = { modules: 0, instrumented: 0, sites: 0, split: 0 };
   for (const r of reports) for (const k of Object.keys(asyncified)) asyncified[k] += r.asyncified?.[k] ?? 0;
   return Object.assign(scripts, { asyncified });
 }
@@ -108,24 +108,28 @@ test('every spec script runs through weft wast as the baseline says', { skip: wh
   assert.ok(total.passed > 60000, `only ${total.passed} commands passed`);
 });
 
-test('every spec script gives the same results with its modules asyncified', { skip: why ?? false }, async () => {
-  // weft wast --asyncify: each valid module goes through the asyncify pass with every
-  // function instrumented (--add-list '*') before it runs, so each script's assertions test
-  // the rewritten functions (they never suspend here) and the output's validity (weft's
-  // validator and V8), on every construct of the suite. (It found tail calls through
-  // classes that cannot unwind turned into calls, which broke deep tail recursion and let
-  // a try catch what a tail-called function threw.)
-  const files = wastFiles(SUITE_WAST);
-  const scripts = await runAll(files, ['--asyncify']);
-  assert.equal(scripts.length, files.length, 'every script ran');
-  const { current, total } = summarize(scripts);
-  const { modules, instrumented, sites } = scripts.asyncified;
-  console.log(`# asyncified: ${files.length} scripts: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped; `
-    + `${modules} modules, ${instrumented} functions instrumented, ${sites} sites`);
-  assert.ok(instrumented > 5000 && sites > 1000, 'the pass rewrote next to nothing');
-  const baseline = JSON.parse(readFileSync(BASELINE, 'utf8'));
-  assert.deepEqual(changesFrom(baseline, current), [], 'asyncified results differ from the plain ones (test/wast-baseline.json)');
-});
+// weft wast --asyncify: each valid module goes through the asyncify pass with every
+// function instrumented (--add-list '*') before it runs, so each script's assertions test
+// the rewritten functions (they never suspend here) and the output's validity (weft's
+// validator and V8), on every construct of the suite. (It found tail calls through
+// classes that cannot unwind turned into calls, which broke deep tail recursion and let
+// a try catch what a tail-called function threw.) With --peel 1 every loop with a site is
+// peeled and its function split, its twin handing the loop back (flow.ts, SPLIT, HAND-BACK).
+for (const [label, extra] of [['', []], [', every loop with a site peeled (--peel 1)', ['--peel', '1']]]) {
+  test(`every spec script gives the same results with its modules asyncified${label}`, { skip: why ?? false }, async () => {
+    const files = wastFiles(SUITE_WAST);
+    const scripts = await runAll(files, ['--asyncify', ...extra]);
+    assert.equal(scripts.length, files.length, 'every script ran');
+    const { current, total } = summarize(scripts);
+    const { modules, instrumented, sites, split } = scripts.asyncified;
+    console.log(`# asyncified${label}: ${files.length} scripts: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped; `
+      + `${modules} modules, ${instrumented} functions instrumented, ${sites} sites, ${split} split`);
+    assert.ok(instrumented > 5000 && sites > 1000, 'the pass rewrote next to nothing');
+    if (extra.length) assert.ok(split > 20, `only ${split} functions split`);
+    const baseline = JSON.parse(readFileSync(BASELINE, 'utf8'));
+    assert.deepEqual(changesFrom(baseline, current), [], 'asyncified results differ from the plain ones (test/wast-baseline.json)');
+  });
+}
 
 // ---- the runner's own checks can fail ------------------------------------------------------
 

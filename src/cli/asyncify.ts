@@ -5,7 +5,7 @@ import { writeModule } from '../binary/encode.js';
 import { Sink } from '../binary/sink.js';
 import { asyncify, AsyncifyError, type AsyncifyOptions } from '../passes/asyncify/index.js';
 import { outputError } from './validate.js';
-import { DrainedOutput, fail, note, progress, readInput, reportErrors, threadsOption, UsageError, type Command } from './common.js';
+import { DrainedOutput, fail, note, peelOption, progress, readInput, reportErrors, threadsOption, UsageError, type Command } from './common.js';
 
 const HELP = `usage: weft asyncify IN.wasm -o OUT.wasm [options]
 
@@ -119,13 +119,6 @@ export function splitList(value: string): string[] {
 }
 
 /** --peel N, or undefined. */
-function peelOption(options: Map<string, string | true>): number | undefined {
-  const v = options.get('--peel');
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--peel expects a site count, got ${String(v)}`);
-  return Number(v);
-}
-
 /** --in-secondary-memory[=PAGES] (or wasm-opt's separate size argument), or undefined. */
 function secondaryPages(options: Map<string, string | true>): number | undefined {
   const on = options.get('--in-secondary-memory');

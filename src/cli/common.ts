@@ -237,3 +237,11 @@ export function progress(label: string): { step: (done: number, total: number) =
 export function note(message: string): void {
   if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
 }
+
+/** `--peel N` (asyncify's peelSites), or undefined. */
+export function peelOption(options: Map<string, string | true>): number | undefined {
+  const v = options.get('--peel');
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new UsageError(`--peel expects a site count, got ${String(v)}`);
+  return Number(v);
+}

@@ -7,7 +7,7 @@ import type { Features } from '../validate/context.js';
 import { ExternKind, importCount, type Module } from '../ir/module.js';
 import { asyncify } from '../passes/asyncify/index.js';
 import { WA } from '../text/host.js';
-import { parseArgs, readInput, UsageError, type Command } from './common.js';
+import { parseArgs, peelOption, readInput, UsageError, type Command } from './common.js';
 
 const HELP = `usage: weft wast FILE.wast... [--json] [--quiet]
 
@@ -27,7 +27,9 @@ them with --custom-descriptors) are checked by its rules, with V8's flag for it 
   --asyncify   run every valid module through the asyncify pass first, with every function
                instrumented (--add-list '*'; with several memories and none exported as
                memory, --in-secondary-memory): the scripts' expectations must hold for the
-               transformed modules too`;
+               transformed modules too
+  --peel N     with --asyncify: peel loops with at least N sites (as weft asyncify --peel;
+               1: every loop with a site, so their functions are split too)`;
 
 /**
  * Opt-in proposals (whose rules reject modules the core spec accepts or vice versa), the
@@ -52,20 +54,21 @@ const NODE26 = fileURLToPath(new URL('../../../tools/node26/node_modules/node-li
  * of several memories none of which is exported as `memory` (no default for the buffer
  * there, as in Binaryen) gets a memory of its own for it.
  */
-function asyncifyAll(m: Module, features: Features): void {
+function asyncifyAll(m: Module, features: Features, peelSites?: number): void {
   const memories = importCount(m, ExternKind.Memory) + m.memories.length;
   const named = m.exports.some((e) => e.kind === ExternKind.Memory && e.name === 'memory');
-  const options = { features, addList: ['*'], warn: () => {} };
+  const options = { features, addList: ['*'], peelSites, warn: () => {} };
   const r = asyncify(m, memories > 1 && !named ? { ...options, secondaryMemoryPages: 1 } : options);
   asyncified.modules++;
   asyncified.instrumented += r.instrumented;
   asyncified.sites += r.sites;
+  asyncified.split += r.split;
 }
 /** What --asyncify rewrote, over all scripts (the --json report's `asyncified`). */
-const asyncified = { modules: 0, instrumented: 0, sites: 0 };
+const asyncified = { modules: 0, instrumented: 0, sites: 0, split: 0 };
 
 export const wastCommand: Command = (args) => {
-  const { positional, options } = parseArgs(args, []);
+  const { positional, options } = parseArgs(args, ['--peel']);
   if (options.has('--help')) {
     console.log(HELP);
     return 0;
@@ -75,7 +78,9 @@ export const wastCommand: Command = (args) => {
     const child = spawnSync(NODE26, [process.argv[1], 'wast', ...args], { stdio: 'inherit', env: { ...process.env, WEFT_WAST_CHILD: '1' } });
     return child.status ?? 1;
   }
-  const transform = options.has('--asyncify') ? asyncifyAll : null;
+  const peelSites = peelOption(options);
+  if (peelSites !== undefined && !options.has('--asyncify')) throw new UsageError('--peel goes with --asyncify');
+  const transform = options.has('--asyncify') ? (m: Module, features: Features) => asyncifyAll(m, features, peelSites) : null;
   const reports: WastReport[] = [];
   const total = { passed: 0, failed: 0, skipped: 0 };
   const json = options.has('--json');
@@ -105,7 +110,7 @@ export const wastCommand: Command = (args) => {
   }
   if (json) console.log(JSON.stringify({ scripts: reports, ...total, ...(transform ? { asyncified } : {}) }));
   else {
-    if (transform) console.log(`asyncified ${asyncified.modules} modules: ${asyncified.instrumented} functions instrumented, ${asyncified.sites} sites`);
+    if (transform) console.log(`asyncified ${asyncified.modules} modules: ${asyncified.instrumented} functions instrumented, ${asyncified.sites} sites, ${asyncified.split} split`);
     console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   }
   return total.failed ? 1 : 0;

@@ -116,6 +116,8 @@ export interface AsyncifyReport {
   sites: number;
   /** Largest frame, in bytes. */
   maxFrame: number;
+  /** Functions split in two (flow.ts, SPLIT): each got a twin. */
+  split: number;
 }
 
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
@@ -552,6 +554,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   let instrumented = 0;
   let sites = 0;
   let maxFrame = 0;
+  let splits = 0;
   const scratch = new Body();
   const sink = new Sink(1 << 16);
   // The control exports come first, so their indices (which calls to the in-wasm runtime's
@@ -641,6 +644,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     if (r.twin) {
       // Appended: nothing is renumbered (the frame helpers come after).
       twin = nFuncs();
+      splits++;
       const t = r.twin;
       m.funcs.push({ type: fn.type, body: null, raw: t.raw, offset: 0 });
       if (m.names) {
@@ -722,14 +726,14 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     } catch (e) {
       if (!(range && e instanceof AddsToModule)) throw e;
       range.stop(d);
-      return { instrumented, sites, maxFrame };
+      return { instrumented, sites, maxFrame, split: splits };
     }
     if (!r) continue;
     if (range) range.emit(r);
     else commit(r);
   }
   rewriting = false;
-  if (range) return { instrumented, sites, maxFrame };
+  if (range) return { instrumented, sites, maxFrame, split: splits };
 
   fillFrameHoles(m, frames, hints, nFuncImports, frameHelpers);
 
@@ -741,7 +745,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   m.names?.globals.set(stateGlobal, '__asyncify_state');
   m.names?.globals.set(dataGlobal, '__asyncify_data');
   writeBranchHints(m, hints);
-  return { instrumented, sites, maxFrame };
+  return { instrumented, sites, maxFrame, split: splits };
 }
 
 /** FrameHoles as byte offsets (-1: none), and where the call to a split function's twin goes. */
