@@ -84,9 +84,11 @@ async function runAll(bytes, c) {
 async function main() {
 const report = [];
 // Every case runs as transformed plainly, with -O, and with every loop that has a site
-// peeled: its function split in two (with -O and branch hints too), or not.
+// peeled: its function split in two (with -O and branch hints too, and with --asserts,
+// whose checks must not fire), or not.
 const VARIANTS = [['', {}], [' (-O)', { optimize: true }], [' (--peel 1)', { peelSites: 1 }],
   [' (-O --peel 1 --branch-hints)', { optimize: true, peelSites: 1, branchHints: true }],
+  [' (--asserts --peel 1)', { asserts: true, peelSites: 1 }],
   [' (--peel 1, not split)', { peelSites: 1, splitRewind: false }]];
 for (const c of CASES) for (const [suffix, variant] of VARIANTS) {
   if (c.node === 26 && !all) continue;
