@@ -118,7 +118,6 @@ export function splitList(value: string): string[] {
   return out.filter(Boolean);
 }
 
-/** --peel N, or undefined. */
 /** --in-secondary-memory[=PAGES] (or wasm-opt's separate size argument), or undefined. */
 function secondaryPages(options: Map<string, string | true>): number | undefined {
   const on = options.get('--in-secondary-memory');

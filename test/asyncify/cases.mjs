@@ -2,6 +2,13 @@
 // different construct. `calls` are run in order on one instance; the asyncified run must
 // log and return exactly what the untransformed run does, and must really suspend.
 // `node: 26` marks modules that need V8 features Node 20 lacks (GC, exnref, memory64).
+/** A JS import that throws a JS error for 1, and the module header that imports it with sleep and log. */
+const THROWER = { thrower: (x) => { if (x === 1) throw new Error('boom'); return x * 3; } };
+const THROWER_HEADER = `(import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (import "env" "thrower" (func $thrower (param i32) (result i32)))
+      (memory (export "memory") 1)`;
+
 export const CASES = [
   {
     name: 'straight-line code',
@@ -461,12 +468,9 @@ export const CASES = [
     // by the import escapes this function's catch_all, as it does from the tail call.
     node: 26,
     assembler: 'weft',
-    imports: { thrower: (x) => { if (x === 1) throw new Error('boom'); return x * 3; } },
+    imports: THROWER,
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (import "env" "thrower" (func $thrower (param i32) (result i32)))
-      (memory (export "memory") 1)
+      ${THROWER_HEADER}
       (table $t 1 funcref)
       (elem (table $t) (i32.const 0) func $thrower)
       (type $ii (func (param i32) (result i32)))
@@ -491,12 +495,9 @@ export const CASES = [
   },
   {
     name: 'a tail call into an import inside a legacy try: what it throws still passes the try',
-    imports: { thrower: (x) => { if (x === 1) throw new Error('boom'); return x * 3; } },
+    imports: THROWER,
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (import "env" "thrower" (func $thrower (param i32) (result i32)))
-      (memory (export "memory") 1)
+      ${THROWER_HEADER}
       (func $inner (param $x i32) (result i32)
         (try (result i32)
           (do

@@ -1569,23 +1569,14 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const tw = env.scratch[3];
     tw.reset();
     const hints: number[] = [];
-    let u = 0;
-    let from = 0;
-    let saveAt = -1;
-    for (let c = 0; c <= proper.length; c++) {
-      const to = c < proper.length ? proper[c].start + shift : pro.length;
-      const by = tw.length - from;
-      copyInstructions(pro, from, to, tw);
-      for (; u < proHints.length && proHints[u] < to; u++) if (proHints[u] >= from) hints.push(proHints[u] + by);
-      if (f.saveAt >= from && f.saveAt <= to) saveAt = f.saveAt + by;
-      if (c === proper.length) break;
-      const p = proper[c];
+    const gaps = proper.flatMap((p) => [p.start + shift, p.end + shift]);
+    const saveAt = copyOmitting(pro, proHints, gaps, tw, hints, f.saveAt, (g) => {
+      const p = proper[g];
       tw.push(Op.i32_const, HANDING_BACK);
       tw.push(Op.global_set, env.stateGlobal);
       tw.push(Op.i32_const, p.site);
       tw.push(Op.br, p.depth - 1 - UNWIND);
-      from = p.end + shift;
-    }
+    });
     tw.locals = pro.locals;
     return { body: tw, unlikely: hints, frame: { groups: f.groups, restoreAt: f.restoreAt, saveAt } };
   }
@@ -1614,25 +1605,35 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       restoreAt = emitRestore(fw, false, null);
     } else fw.push(Op.return);
     fw.push(Op.end);
-    // Each run of `out` between cuts, and the hints in it, moved by `by` (the last run's
-    // holds the save code).
-    let u = 0;
-    let from = 0;
-    let by = 0;
-    for (let c = 0; c <= cuts.length; c += 2) {
-      const to = c < cuts.length ? cuts[c] : out.length;
-      by = fw.length - from;
-      copyInstructions(out, from, to, fw);
-      for (; u < unlikely.length && unlikely[u] < to; u++) if (unlikely[u] >= from) hints.push(unlikely[u] + by);
-      from = cuts[c + 1];
-      if (handsBack && c < cuts.length) {
-        // The loop is entered rewinding only when handed back: the rewind ends here.
-        fw.push(Op.i32_const, 0);
-        fw.push(Op.global_set, env.stateGlobal);
-      }
-    }
+    const movedSaveAt = copyOmitting(out, unlikely, cuts, fw, hints, saveAt, () => {
+      if (!handsBack) return;
+      // The loop is entered rewinding only when handed back: the rewind ends here.
+      fw.push(Op.i32_const, 0);
+      fw.push(Op.global_set, env.stateGlobal);
+    });
     fw.locals = pro.locals;
-    return { body: fw, unlikely: hints, frame: { groups, restoreAt, saveAt: saveAt + by }, twinAt };
+    return { body: fw, unlikely: hints, frame: { groups, restoreAt, saveAt: movedSaveAt }, twinAt };
+  }
+}
+
+/**
+ * Appends `src` to `dst` without its gaps (`gaps`: ascending [start, end) pairs of
+ * instruction indices), calling `fill(g)` where gap g was; the hints of the copied runs go
+ * to `hints`, moved along. Returns where instruction `at` (outside the gaps) lands.
+ */
+function copyOmitting(src: Body, srcHints: number[], gaps: number[], dst: Body, hints: number[], at: number, fill: (g: number) => void): number {
+  let moved = -1;
+  let u = 0;
+  let from = 0;
+  for (let g = 0; ; g++) {
+    const to = 2 * g < gaps.length ? gaps[2 * g] : src.length;
+    const by = dst.length - from;
+    copyInstructions(src, from, to, dst);
+    for (; u < srcHints.length && srcHints[u] < to; u++) if (srcHints[u] >= from) hints.push(srcHints[u] + by);
+    if (at >= from && at <= to) moved = at + by;
+    if (2 * g >= gaps.length) return moved;
+    fill(g);
+    from = gaps[2 * g + 1];
   }
 }
 
