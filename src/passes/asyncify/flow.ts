@@ -821,6 +821,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const offsetCost = (o: number): number => (o >= 0 && o <= 3 ? o : o >= -64 && o < 64 ? 3 : 4);
     const tableCost = (j: number): number =>
       (j === m - 1 ? 2 : 5 + targets[m - 1].first - targets[j].first + offsetCost(base + targets[j].first));
+    // Depth 0 is where the dispatch's if ends. Two targets, the first of them there and
+    // holding only site 0: a nonzero index goes to the second, and 0 falls out of the if.
+    if (m === 2 && depth(targets[0]) === 0 && base + targets[0].last === 0) {
+      newRefs.push(out.push(Op.local_get, idxLocal));
+      out.push(Op.br_if, depth(targets[1]));
+      return;
+    }
     let split = m - 1;
     for (let j = 0; j < m - 1; j++) if (8 * j + tableCost(j) < 8 * split + tableCost(split)) split = j;
     for (let j = 0; j < split; j++) {
@@ -830,7 +837,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       out.push(Op.br_if, depth(targets[j]));
     }
     if (split === m - 1) {
-      out.push(Op.br, depth(targets[m - 1]));
+      if (depth(targets[m - 1]) !== 0) out.push(Op.br, depth(targets[m - 1]));
     } else {
       const a = targets[split].first;
       newRefs.push(out.push(Op.local_get, idxLocal));
@@ -1536,9 +1543,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const lastSet = pro.length - 1;
     if (withIdx && shift > 0 && pro.ops[lastSet] === Op.local_set && pro.imm[lastSet * 4] === idxLocal
       && out.ops[from] === Op.local_get && out.imm[from * 4] === idxLocal) {
-      pro.ops[lastSet] = Op.local_tee;
       from++;
       shift--;
+      // Nothing else reads it (peeled loops' copies may): the index stays on the stack.
+      if (!cuts.length && readsOf(out, idxLocal) === 1) {
+        pro.length--;
+        shift--;
+      } else pro.ops[lastSet] = Op.local_tee;
     }
     copyInstructions(out, from, out.length, pro);
     const before = unlikely.filter((i) => i < restoreAt);
@@ -1756,6 +1767,13 @@ export function pushZero(b: Body, t: ValType): void {
  * or both hold values spilled together). Slots of disjoint subtrees share. Rewrites `newLocals` (the locals from `nOrig`
  * on) and returns old → new index for them, or null if nothing merges.
  */
+/** How many times a body reads local x. */
+function readsOf(b: Body, x: number): number {
+  let count = 0;
+  for (let i = 0; i < b.length; i++) if ((b.ops[i] === Op.local_get || b.ops[i] === Op.local_tee) && b.imm[i * 4] === x) count++;
+  return count;
+}
+
 function colorSlots(uses: Map<number, number[]>, nSites: number, nOrig: number, newLocals: ValType[]): Int32Array | null {
   if (uses.size < 2) return null;
   // Colors (new locals) in use at each site.
