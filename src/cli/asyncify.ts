@@ -5,7 +5,7 @@ import { writeModule } from '../binary/encode.js';
 import { Sink } from '../binary/sink.js';
 import { asyncify, AsyncifyError, type AsyncifyOptions } from '../passes/asyncify/index.js';
 import { outputError } from './validate.js';
-import { DrainedOutput, fail, note, peelOption, progress, readInput, reportErrors, threadsOption, UsageError, type Command } from './common.js';
+import { DrainedOutput, fail, note, peelOption, progress, readInput, reportErrors, threadsOption, UsageError, yieldBackgroundThreads, type Command } from './common.js';
 
 const HELP = `usage: weft asyncify IN.wasm -o OUT.wasm [options]
 
@@ -185,6 +185,8 @@ export const asyncifyCommand: Command = (args) => {
     if (positional.length !== 1 || typeof out !== 'string') throw new UsageError(`expected one input and -o OUT\n${HELP}`);
     const start = performance.now();
     const threads = threadsOption(options) ?? 1;
+    // Before any worker thread starts: those do the job.
+    yieldBackgroundThreads();
     // The workers start while this thread reads the input (loaded only when used).
     const parallel = threads > 1 ? await import('../parallel/index.js') : null;
     parallel?.sharedPool(threads)?.warm();
