@@ -99,6 +99,14 @@
  * twin's), down to the loop, where the state goes back to 0. The loop then runs on in the
  * copy without rewind paths. The split then costs QuickJS 3 KB, sql-wasm 6 KB (from 36
  * and 75); a loop with parameters keeps the whole twin.
+ *
+ * A cold run also waits for TurboFan (measured 2026-12-03, Node 20, TurboFan alone): the
+ * whole output compiles in 1.75-2.05 s, the original in 0.70-0.90 s. In QuickJS's func 652
+ * (16 KB in, 22 KB out) it is 91-127 ms, the original's 40 ms. With the unwind edges made
+ * drops it is 58-83 ms; with the dispatches' state checks made constant, 40-51 ms; with
+ * both, 24-40 ms. A landing merges the normal path with the locals restored in the prologue:
+ * in V8's SSA graph, likely a phi for nearly every local at every landing. That is the cost
+ * of this shape, and it was left as it is.
  */
 import { liveAfter } from '../../analysis/liveness.js';
 import { isOpener, OPENER, structureOf } from '../../analysis/structure.js';
