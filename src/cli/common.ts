@@ -238,9 +238,9 @@ export function progress(label: string): { step: (done: number, total: number) =
  * Gives the process's other threads the lowest priority (Linux): V8's platform workers,
  * which compile with TurboFan and mark concurrently. Node starts four of them whatever the
  * core count, and on 2 cores their compiles took CPU from the main thread, which does the
- * job: asyncify on sql-wasm (Node 20) 1.03 -> 0.89 s, medians of 10 interleaved runs
- * (2026-12-03; `node --v8-pool-size=1`, a start-up option, gave 0.90 s). Where a core is
- * free it changes nothing. Threads started later (libuv's, worker threads) keep theirs.
+ * job: asyncify on sql-wasm (Node 20) 0.92 -> 0.83 s, medians of 10 interleaved runs
+ * (2026-12-03; `node --v8-pool-size=1`, a start-up option, did about as well). Where a
+ * core is free it changes nothing; convert on esbuild.wasm did not move. Threads started later (libuv's, worker threads) keep theirs.
  */
 export function yieldBackgroundThreads(): void {
   if (process.platform !== 'linux') return;

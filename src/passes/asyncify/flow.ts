@@ -1769,12 +1769,6 @@ export function pushZero(b: Body, t: ValType): void {
   else b.push(op, 0, 0, 0, 0);
 }
 
-/**
- * Colors the boundary spill slots: two share a local unless their elements' site ranges
- * overlap (then some site needs one saved while the other is written on the way to it,
- * or both hold values spilled together). Slots of disjoint subtrees share. Rewrites `newLocals` (the locals from `nOrig`
- * on) and returns old → new index for them, or null if nothing merges.
- */
 /** How many times a body reads local x. */
 function readsOf(b: Body, x: number): number {
   let count = 0;
@@ -1782,6 +1776,12 @@ function readsOf(b: Body, x: number): number {
   return count;
 }
 
+/**
+ * Colors the boundary spill slots: two share a local unless their elements' site ranges
+ * overlap (then some site needs one saved while the other is written on the way to it,
+ * or both hold values spilled together). Slots of disjoint subtrees share. Rewrites `newLocals` (the locals from `nOrig`
+ * on) and returns old → new index for them, or null if nothing merges.
+ */
 function colorSlots(uses: Map<number, number[]>, nSites: number, nOrig: number, newLocals: ValType[]): Int32Array | null {
   if (uses.size < 2) return null;
   // Colors (new locals) in use at each site.
