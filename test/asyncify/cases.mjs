@@ -2,6 +2,10 @@
 // different construct. `calls` are run in order on one instance; the asyncified run must
 // log and return exactly what the untransformed run does, and must really suspend.
 // `node: 26` marks modules that need V8 features Node 20 lacks (GC, exnref, memory64).
+/** The module header most cases share: sleep and log imports, and the memory. */
+const SLEEP_LOG_HEADER = `(import "env" "sleep" (func $sleep (param i32)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") 1)`;
 /** A JS import that throws a JS error for 1, and the module header that imports it with sleep and log. */
 const THROWER = { thrower: (x) => { if (x === 1) throw new Error('boom'); return x * 3; } };
 const THROWER_HEADER = `(import "env" "sleep" (func $sleep (param i32)))
@@ -13,9 +17,7 @@ export const CASES = [
   {
     name: 'straight-line code',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (func (export "run") (param $x i32) (result i32)
         (call $log (local.get $x))
         (call $sleep (i32.const 1))
@@ -60,9 +62,7 @@ export const CASES = [
     // header (flow.ts, HAND-BACK) with the values below the loop and the locals live there.
     name: 'two loops below operand-stack values, in an if in a block, with sites before, between and after',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (func (export "run") (param $n i32) (result i32)
         (local $i i32) (local $acc i32) (local $k i64) (local $keep i32) (local $j i32) (local $t i32)
         (local.set $keep (i32.mul (local.get $n) (i32.const 100)))
@@ -127,9 +127,7 @@ export const CASES = [
   {
     name: 'loops, br_table, if/else and recursion',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (func $fact (export "fact") (param $n i32) (result i32)
         (if (result i32) (i32.le_s (local.get $n) (i32.const 1))
           (then (i32.const 1))
@@ -166,9 +164,7 @@ export const CASES = [
   {
     name: 'call_indirect through a table, and return_call',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (type $ii (func (param i32) (result i32)))
       (table 3 funcref)
       (elem (i32.const 0) $double $sleepy $triple)
@@ -213,9 +209,7 @@ export const CASES = [
   {
     name: 'legacy try/catch: a suspension inside the try body',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (tag $e (param i32))
       (func $maythrow (param $x i32)
         (call $sleep (local.get $x))
@@ -236,9 +230,7 @@ export const CASES = [
     node: 26,
     assembler: 'binaryen', // WABT 1.0.32 predates try_table
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (tag $e (param i32))
       (func $maythrow (param $x i32)
         (call $sleep (local.get $x))
@@ -258,9 +250,7 @@ export const CASES = [
   {
     name: 'calling other exports while unwound, and a deep stack',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (global $g (mut i32) (i32.const 0))
       (func (export "bump") (result i32) (global.set $g (i32.add (global.get $g) (i32.const 1))) (global.get $g))
       (func $deep (param $n i32) (result i32)
@@ -317,9 +307,7 @@ export const CASES = [
     node: 26,
     assembler: 'binaryen', // WABT 1.0.32 predates GC
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (type $ii (func (param i32) (result i32)))
       (type $box (struct (field (mut i32))))
       (elem declare func $sleepy $plain)
@@ -347,9 +335,7 @@ export const CASES = [
     node: 26,
     assembler: 'weft', // binaryen.js turns the multi-value GC results into tuples it then rejects
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (rec
         (type $pt (struct (field $x i32) (field $next (ref null $pt))))
         (type $fn (func (param i32) (result i32)))
@@ -403,9 +389,7 @@ export const CASES = [
   {
     name: 'legacy try/catch: suspensions inside catch and catch_all bodies',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (tag $e (param i32))
       (tag $f)
       (func $thrower (param $x i32)
@@ -435,9 +419,7 @@ export const CASES = [
   {
     name: 'legacy try/catch: a try with parameters, and a tag of two values, suspending in their handlers',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (type $pi (func (param i32) (result i32)))
       (tag $two (param i32 i64))
       (tag $one (param i32))
@@ -544,9 +526,7 @@ export const CASES = [
   {
     name: 'legacy try/delegate: suspensions inside delegating tries and in the handlers they delegate to',
     wat: `(module
-      (import "env" "sleep" (func $sleep (param i32)))
-      (import "env" "log" (func $log (param i32)))
-      (memory (export "memory") 1)
+      ${SLEEP_LOG_HEADER}
       (tag $e (param i32))
       (func $thrower (param $x i32)
         (call $sleep (i32.const 1))

@@ -193,8 +193,8 @@ const CALL = new Uint8Array(OPS.length);
 for (const o of [Op.call, Op.call_indirect, Op.call_ref, Op.return_call, Op.return_call_indirect, Op.return_call_ref]) CALL[o] = 1;
 const PROBED = CALL.map((c, op) => c | OPENER[op]);
 
-/** The state while a twin hands a loop back to its function (see HAND-BACK); never seen outside. */
-const HANDING_BACK = 3;
+/** The ABI's rewinding state; and the state while a twin hands a loop back to its function (see HAND-BACK), never seen outside. */
+const REWINDING = 2, HANDING_BACK = 3;
 
 /** Instructions after which the stack is polymorphic: a `return` after them is dead. */
 const DIVERGES = new Uint8Array(OPS.length);
@@ -1619,7 +1619,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       fw.push(I32_NE);
       fw.push(Op.br_if, 1);
       for (let r = 0; r < fn.results.length; r++) fw.push(Op.drop);
-      fw.push(Op.i32_const, 2);
+      fw.push(Op.i32_const, REWINDING);
       fw.push(Op.global_set, env.stateGlobal);
       restoreAt = emitRestore(fw, false, null);
     } else fw.push(Op.return);

@@ -555,6 +555,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   let sites = 0;
   let maxFrame = 0;
   let splits = 0;
+  const report = (): AsyncifyReport => ({ instrumented, sites, maxFrame, split: splits });
   const scratch = new Body();
   const sink = new Sink(1 << 16);
   // The control exports come first, so their indices (which calls to the in-wasm runtime's
@@ -726,14 +727,14 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     } catch (e) {
       if (!(range && e instanceof AddsToModule)) throw e;
       range.stop(d);
-      return { instrumented, sites, maxFrame, split: splits };
+      return report();
     }
     if (!r) continue;
     if (range) range.emit(r);
     else commit(r);
   }
   rewriting = false;
-  if (range) return { instrumented, sites, maxFrame, split: splits };
+  if (range) return report();
 
   fillFrameHoles(m, frames, hints, nFuncImports, frameHelpers);
 
@@ -745,7 +746,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   m.names?.globals.set(stateGlobal, '__asyncify_state');
   m.names?.globals.set(dataGlobal, '__asyncify_data');
   writeBranchHints(m, hints);
-  return { instrumented, sites, maxFrame, split: splits };
+  return report();
 }
 
 /** FrameHoles as byte offsets (-1: none), and where the call to a split function's twin goes. */
