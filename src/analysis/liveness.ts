@@ -89,7 +89,9 @@ function orInto(a: number, b: number, W: number): boolean {
 
 /**
  * Live-after sets for the instructions marked in `marks` (a copy each), by instruction
- * index. `nlocals` counts parameters and declared locals.
+ * index: what may be read once the instruction is over, so for a call inside a try also
+ * what its handlers read (it may throw instead of returning). `nlocals` counts parameters
+ * and declared locals.
  */
 export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, structure: Structure = structureOf(body)): Map<number, LocalSet> {
   const W = (nlocals + 31) >>> 5;
@@ -106,7 +108,7 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
   const throwTo = (): number => (fp ? fHandlers[fp - 1] : -1);
   for (let i = last; i >= 0; i--) {
     const op = ops[i];
-    if (marks[i] !== 0) out.set(i, arena.slice(live, live + W));
+    if (marks[i] !== 0 && op !== Op.call && op !== Op.call_indirect && op !== Op.call_ref) out.set(i, arena.slice(live, live + W));
     const k = i * 4;
     switch (OP_IMM[op]) {
       case Imm.Local: {
@@ -219,6 +221,7 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
       case Op.call_ref: {
         const h = throwTo();
         if (h >= 0) orInto(live, h, W);
+        if (marks[i] !== 0) out.set(i, arena.slice(live, live + W));
         continue;
       }
       default:

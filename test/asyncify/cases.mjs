@@ -226,6 +226,46 @@ export const CASES = [
     expect: [1, 109],
   },
   {
+    // The locals a handler reads are live after a call inside its try: the rewound call may
+    // throw to it. Here the normal path overwrites $keep, which only the handler reads.
+    name: 'legacy try/catch: a rewound call that throws reaches a handler that reads a local',
+    wat: `(module
+      ${SLEEP_LOG_HEADER}
+      (tag $e (param i32))
+      (func $maythrow (param $x i32)
+        (call $sleep (local.get $x))
+        (if (i32.gt_s (local.get $x) (i32.const 5)) (then (throw $e (local.get $x)))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $keep i32)
+        (local.set $keep (i32.mul (local.get $x) (i32.const 3)))
+        (try (result i32)
+          (do (call $maythrow (local.get $x)) (local.set $keep (i32.const 0)) (i32.const 1))
+          (catch $e (i32.add (local.get $keep))))))`,
+    calls: [['run', 3], ['run', 9]],
+    expect: [1, 36],
+  },
+  {
+    name: 'try_table: a rewound call that throws reaches a handler whose block reads a local',
+    node: 26,
+    assembler: 'weft', // WABT 1.0.32 predates try_table
+    wat: `(module
+      ${SLEEP_LOG_HEADER}
+      (tag $e (param i32))
+      (func $maythrow (param $x i32)
+        (call $sleep (local.get $x))
+        (if (i32.gt_s (local.get $x) (i32.const 5)) (then (throw $e (local.get $x)))))
+      (func (export "run") (param $x i32) (result i32)
+        (local $keep i32)
+        (local.set $keep (i32.mul (local.get $x) (i32.const 3)))
+        (block $h (result i32)
+          (try_table (result i32) (catch $e $h)
+            (call $maythrow (local.get $x)) (local.set $keep (i32.const 0)) (i32.const 1))
+          (return))
+        (i32.add (local.get $keep))))`,
+    calls: [['run', 3], ['run', 9]],
+    expect: [1, 36],
+  },
+  {
     name: 'try_table and throw_ref',
     node: 26,
     assembler: 'binaryen', // WABT 1.0.32 predates try_table
