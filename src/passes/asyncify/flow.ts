@@ -168,6 +168,33 @@ for (const op of OPS.filter((o) => o.name === 'select')) {
   PURE_POPS[op.id] = 3;
   PURE_PUSHES[op.id] = 1;
 }
+/**
+ * Operand and result counts of the instructions a backward walk over a level can step
+ * over (-1: it cannot; calls and constructs are walked with their probed stack heights).
+ */
+const FIXED_POPS = new Int8Array(OPS.length).fill(-1);
+const FIXED_PUSHES = new Int8Array(OPS.length);
+for (const op of OPS) {
+  if (op.params === null || op.results === null || op.imm === Imm.Block) continue;
+  FIXED_POPS[op.id] = op.params.length;
+  FIXED_PUSHES[op.id] = op.results.length;
+}
+for (const [names, pops, pushes] of [
+  ['local.get global.get ref.null ref.func table.size', 0, 1], ['local.set global.set drop', 1, 0],
+  ['local.tee ref.is_null ref.as_non_null table.get struct.get struct.get_s struct.get_u array.len ref.i31 i31.get_s i31.get_u', 1, 1],
+  ['ref.test ref.test_null ref.cast ref.cast_null any.convert_extern extern.convert_any array.new_default', 1, 1],
+  ['ref.eq array.get array.get_s array.get_u table.grow array.new', 2, 1], ['table.set struct.set', 2, 0],
+  ['memory.init memory.copy memory.fill table.init table.copy table.fill array.set', 3, 0],
+] as const) {
+  for (const name of names.split(' ')) {
+    FIXED_POPS[id(name)] = pops;
+    FIXED_PUSHES[id(name)] = pushes;
+  }
+}
+for (const op of OPS.filter((o) => o.name === 'select')) {
+  FIXED_POPS[op.id] = 3;
+  FIXED_PUSHES[op.id] = 1;
+}
 // Plain loads: they cannot trap where they did not before when their address is recomputed
 // from exactly restored locals (memory never shrinks), so they may be in a direct call's
 // landing, whose arguments are not used when rewinding.
@@ -288,6 +315,8 @@ interface Element {
   inline: boolean;
   /** An if whose condition, known when rewinding (see hotArm), is the dispatch if's result. */
   carried: boolean;
+  /** Per value of the level's stack at the landing: the first and last instruction of the code that computes it, if that moves past the landing (see rematerialize), else -1. */
+  remat: Int32Array | null;
 }
 
 /** A level of the body being emitted. */
@@ -323,6 +352,7 @@ const zeroedU8 = (slot: number, n: number): Uint8Array => zeroed(reusedU8, slot,
 const zeroedI32 = (slot: number, n: number): Int32Array => zeroed(reusedI32, slot, n, (k) => new Int32Array(k));
 let stackPool = new Int32Array(256);
 let reusedMatch = new Int32Array(256);
+let reusedProducers = new Int32Array(64);
 
 /** Rewrites one instrumented function. */
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
@@ -408,7 +438,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
         // in its parent's (once one is, all its ancestors are).
         // Every field set from the start: one object shape for V8 (fields added later
         // deoptimized the emitting code, measured).
-        let elem: Element = { instr: i, first: k, last: k, landing: i, height: stackLen[i], inline: false, carried: false };
+        let elem: Element = { instr: i, first: k, last: k, landing: i, height: stackLen[i], inline: false, carried: false, remat: null };
         let level = cur;
         for (let d = open.length; ; d--) {
           let list = levels.get(level);
@@ -421,7 +451,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           const opener = isOpener(ops[level]) ? level : match[level];
           if (registered[opener]) break;
           registered[opener] = 1;
-          elem = { instr: opener, first: k, last: -1, landing: opener, height: stackLen[opener], inline: false, carried: false };
+          elem = { instr: opener, first: k, last: -1, landing: opener, height: stackLen[opener], inline: false, carried: false, remat: null };
           level = open[d - 1];
         }
       }
@@ -670,6 +700,113 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
+  // Values on a level's stack at a landing computed by a tee, or by pure code from constants
+  // and locals not written from there to the element's end, are not spilled: that code
+  // moves past the landing, where both paths run it, the rewind path from the restored
+  // locals (a tee's value is its local's). It runs once, at the last landing that moves it
+  // (rematAt: that landing + 1, at each of its instructions); a tee left behind becomes a set.
+  const rematAt = zeroedI32(3, n);
+  rematerialize();
+  function rematerialize(): void {
+    let into = reusedProducers;
+    for (const [key, list] of levels) {
+      const from = key < 0 ? 0 : key + 1;
+      for (const e of list) {
+        if (e.height === 0 || unreachable[e.instr]) continue;
+        if (into.length < 2 * e.height) reusedProducers = into = new Int32Array(4 * e.height);
+        if (!producers(from, e.landing, e.height, into)) continue;
+        const call = isCall(ops[e.instr]);
+        const all = stackAt(e.instr);
+        // A construct's operands (an if's condition, block parameters) are not the level's to keep.
+        const below = call ? e.height : Math.min(e.height, all.length - (ops[e.instr] === Op.if ? 1 : 0) - blockParams(e.instr));
+        const { count, keep } = call ? siteArgs(e.instr) : { count: 0, keep: 0 };
+        const end = call ? e.instr : match[e.instr];
+        let remat: Int32Array | null = null;
+        for (let p = 0; p < below; p++) {
+          const s = into[2 * p];
+          const root = into[2 * p + 1];
+          if (s < 0) continue;
+          let ok = true;
+          for (let q = s; q <= root && ok; q++) {
+            if (ops[q] !== Op.local_get && ops[q] !== Op.local_tee) continue;
+            const x = imm[q * 4];
+            ok = !nonNull[x] && !writtenIn(x, q + 1, end);
+          }
+          if (!ok) continue;
+          remat ??= new Int32Array(2 * e.height).fill(-1);
+          remat[2 * p] = s;
+          remat[2 * p + 1] = root;
+          for (let q = s; q <= root; q++) rematAt[q] = e.landing + 1;
+          const isArg = p >= all.length - count && p < all.length - keep;
+          if (isArg && defaultable(all[p])) continue;
+          for (let q = s; q <= root; q++) {
+            if (ops[q] !== Op.local_get && ops[q] !== Op.local_tee) continue;
+            saved.add(imm[q * 4]);
+            suffixReads.add(imm[q * 4]);
+          }
+        }
+        e.remat = remat;
+      }
+    }
+  }
+  /**
+   * Into `into`, for each of the `height` values on a level's stack before instruction `at`
+   * (the level's code starts at `from`): the first and last instruction of the code that
+   * computed it, if that code can run again (see treeStart), else -1. False if none can.
+   */
+  function producers(from: number, at: number, height: number, into: Int32Array): boolean {
+    into.fill(-1, 0, 2 * height);
+    let found = false;
+    let h = height;
+    let need = height; // the values below are still to be found
+    for (let q = at - 1; q >= from && need > 0; q--) {
+      const op = ops[q];
+      let lowest: number; // how low the stack gets while q runs
+      let before: number;
+      if (op === Op.end || op === Op.delegate) {
+        const o = match[q];
+        if (unreachable[o]) return found;
+        before = stackLen[o];
+        lowest = before - (ops[o] === Op.if ? 1 : 0) - blockParams(o);
+        q = o;
+      } else if (CALL[op] === 1) {
+        if (TAIL_CALL[op]) return found;
+        before = stackLen[q];
+        lowest = before - siteArgs(q).count;
+      } else {
+        const pops = FIXED_POPS[op];
+        if (pops < 0) return found;
+        lowest = h - FIXED_PUSHES[op];
+        before = lowest + pops;
+        const s = lowest === need - 1 && FIXED_PUSHES[op] === 1 ? treeStart(q) : -1;
+        if (s >= 0) {
+          into[2 * lowest] = s;
+          into[2 * lowest + 1] = q;
+          found = true;
+          need = lowest;
+          // Before a tee, its operand is still there.
+          h = s === q ? before : lowest;
+          q = s;
+          continue;
+        }
+      }
+      if (lowest < need) need = lowest;
+      h = before;
+    }
+    return found;
+  }
+  /** Where the code computing the value instruction q pushes starts, if it is a tee or pure code over constants and locals; else -1. */
+  function treeStart(q: number): number {
+    if (ops[q] === Op.local_tee) return q;
+    let r = q + 1;
+    for (let d = 1; d > 0; ) {
+      const o = ops[--r];
+      if (r < 0 || o === Op.global_get || PURE_POPS[o] < 0 || PURE_PUSHES[o] !== 1) return -1;
+      d += PURE_POPS[o] - 1;
+    }
+    return r;
+  }
+
   // The unwind pads (see pads.ts): what each site's rewind reads is what is live after it
   // and what the landings on its way read.
   const pads = withPads() ? sitePads() : null;
@@ -684,10 +821,14 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     for (let k = 0; k < sites.length; k++) need.set(live.get(sites[k])!, k * W);
     for (const list of levels.values()) {
       for (const e of list) {
-        for (let q = e.landing; q < e.instr; q++) {
-          if (ops[q] !== Op.local_get) continue;
-          const x = imm[q * 4];
+        const read = (x: number): void => {
           for (let k = e.first; k <= e.last; k++) need[k * W + (x >>> 5)] |= 1 << (x & 31);
+        };
+        for (let q = e.landing; q < e.instr; q++) if (ops[q] === Op.local_get) read(imm[q * 4]);
+        if (e.remat) {
+          for (let p = 0; p < e.remat.length; p += 2) {
+            for (let q = e.remat[p]; q >= 0 && q <= e.remat[p + 1]; q++) if (ops[q] === Op.local_get || ops[q] === Op.local_tee) read(imm[q * 4]);
+          }
         }
       }
     }
@@ -759,15 +900,24 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     return [env.funcTypeIndex(params, results), 0];
   };
 
-  // Spill/reload of a level's operand stack.
-  const spill = (types: ArrayLike<ValType>, depth: number, param: boolean, needed: ((p: number) => boolean) | null = null): number[] => {
+  // Spill/reload of a level's operand stack; at a landing, not the values it rematerializes
+  // (their slot is -1; `remat` as Element.remat), which are pushed again at the last such landing.
+  const spill = (types: ArrayLike<ValType>, depth: number, param: boolean, needed: ((p: number) => boolean) | null = null,
+    remat: Int32Array | null = null): number[] => {
     const xs: number[] = [];
-    for (let p = 0; p < types.length; p++) xs.push(slot(depth, p, types[p], param, needed ? needed(p) : true));
-    for (let p = types.length - 1; p >= 0; p--) newRefs.push(out.push(Op.local_set, xs[p]));
+    for (let p = 0; p < types.length; p++) xs.push(remat && remat[2 * p] >= 0 ? -1 : slot(depth, p, types[p], param, needed ? needed(p) : true));
+    for (let p = types.length - 1; p >= 0; p--) if (xs[p] >= 0) newRefs.push(out.push(Op.local_set, xs[p]));
     return xs;
   };
-  const reload = (types: ArrayLike<ValType>, xs: number[]): void => {
+  const reload = (types: ArrayLike<ValType>, xs: number[], remat: Int32Array | null = null, landing = -1): void => {
     for (let p = 0; p < types.length; p++) {
+      if (xs[p] < 0) {
+        const q = remat![2 * p];
+        if (rematAt[q] !== landing + 1) continue;
+        if (ops[q] === Op.local_tee) out.push(Op.local_get, imm[q * 4]);
+        else copyInstructions(src, q, remat![2 * p + 1] + 1, out);
+        continue;
+      }
       newRefs.push(out.push(Op.local_get, xs[p]));
       if (isRefType(types[p]) && !refNullable(types[p])) out.push(REF_AS_NON_NULL);
     }
@@ -970,7 +1120,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       const s = SPECIAL[ops[i]];
       if (s === 1 || (s === 2 && anyNonNull && nonNull[imm[i * 4]])) special[i] = 1;
     }
-    for (const list of levels.values()) for (const e of list) special[e.landing] = special[e.instr] = 1;
+    for (const list of levels.values()) {
+      for (const e of list) {
+        special[e.landing] = special[e.instr] = 1;
+        if (e.remat) for (let p = 0; p < e.remat.length; p += 2) for (let q = e.remat[p]; q >= 0 && q <= e.remat[p + 1]; q++) special[q] = 1;
+      }
+    }
     let run = -1;
     for (let i = 0; i <= last; i++) {
       if (special[i] === 0) {
@@ -1030,14 +1185,15 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
             const isArg = p >= all.length - count && p < all.length - keep;
             return (!isArg || !defaultable(spilled[p])) && !(arm && p === spilled.length - 1);
           };
-          const xs = spill(types, level.depth, false, neededAt);
+          const xs = spill(types, level.depth, false, neededAt, e.remat);
           if (!e.inline && !clean) {
             out.push(Op.end);
             eDepth--;
           }
-          reload(types, xs);
+          reload(types, xs, e.remat, e.landing);
           if (condOp >= 0) out.push(condOp);
           for (let p = 0; p < xs.length; p++) {
+            if (xs[p] < 0) continue;
             const needed = neededAt(p);
             if (needed) rewindReads.add(xs[p]);
             let list = slotUses.get(xs[p]);
@@ -1050,6 +1206,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           continue;
         }
         if (e.landing !== e.instr && isCall(ops[e.instr])) pending[e.instr] = e.first + 1;
+      }
+      if (rematAt[i] !== 0) {
+        // Pushed again at a landing (see rematerialize), after this one's if it starts one.
+        if (op === Op.local_tee) out.push(Op.local_set, imm[k]);
+        continue;
       }
       if (pending[i] !== 0) {
         emitSite(i, pending[i] - 1);
