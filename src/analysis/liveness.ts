@@ -9,13 +9,24 @@
  * Sets are bitsets (Uint32Array, one bit per local).
  */
 import type { Body } from '../ir/body.js';
-import { Imm, OP_BY_NAME, OP_IMM, Op } from '../ir/opcodes.js';
+import { Imm, OP_BY_NAME, OP_IMM, OPS, Op } from '../ir/opcodes.js';
 import { structureOf, type Structure } from './structure.js';
 
 export type LocalSet = Uint32Array<ArrayBuffer>;
 
 const BR_ON_NULL = OP_BY_NAME.get('br_on_null')!.id;
 const BR_ON_NON_NULL = OP_BY_NAME.get('br_on_non_null')!.id;
+
+/** What the walk does at each op; most are Plain (nothing). */
+const enum K { Plain, Get, Set, Br, BrIf, BrOnCast, BrTable, Throws, End, Else, Catch, Opener, Kill, Call }
+const KIND = new Uint8Array(OPS.length);
+for (const op of OPS) if (OP_IMM[op.id] === Imm.BrOnCast) KIND[op.id] = K.BrOnCast;
+for (const [kind, ops] of [
+  [K.Get, [Op.local_get]], [K.Set, [Op.local_set, Op.local_tee]], [K.Br, [Op.br]], [K.BrIf, [Op.br_if, BR_ON_NULL, BR_ON_NON_NULL]],
+  [K.BrTable, [Op.br_table]], [K.End, [Op.end, Op.delegate]], [K.Else, [Op.else]],
+  [K.Catch, [Op.catch, Op.catch_all]], [K.Opener, [Op.block, Op.loop, Op.if, Op.try, Op.try_table]], [K.Kill, [Op.return, Op.unreachable]],
+  [K.Throws, [Op.rethrow, Op.return_call, Op.return_call_indirect, Op.return_call_ref, Op.throw, Op.throw_ref]], [K.Call, [Op.call, Op.call_indirect, Op.call_ref]],
+] as const) for (const op of ops) KIND[op] = kind;
 
 export const hasLocal = (s: LocalSet, x: number): boolean => (s[x >>> 5] & (1 << (x & 31))) !== 0;
 
@@ -107,34 +118,31 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
   const label = (d: number): number => fLabel[fp - 1 - d];
   const throwTo = (): number => (fp ? fHandlers[fp - 1] : -1);
   for (let i = last; i >= 0; i--) {
-    const op = ops[i];
-    if (marks[i] !== 0 && op !== Op.call && op !== Op.call_indirect && op !== Op.call_ref) out.set(i, arena.slice(live, live + W));
+    const kind = KIND[ops[i]];
+    if (kind === K.Plain) continue;
     const k = i * 4;
-    switch (OP_IMM[op]) {
-      case Imm.Local: {
-        const x = imm[k];
-        if (op === Op.local_get) arena[live + (x >>> 5)] |= 1 << (x & 31);
-        else arena[live + (x >>> 5)] &= ~(1 << (x & 31));
+    if (kind === K.Get) {
+      const x = imm[k];
+      arena[live + (x >>> 5)] |= 1 << (x & 31);
+      continue;
+    }
+    if (kind === K.Set) {
+      const x = imm[k];
+      arena[live + (x >>> 5)] &= ~(1 << (x & 31));
+      continue;
+    }
+    if (marks[i] !== 0 && kind !== K.Call) out.set(i, arena.slice(live, live + W));
+    switch (kind) {
+      case K.Br:
+        live = copy(label(imm[k]), W);
         continue;
-      }
-      case Imm.Label:
-        if (op === Op.br) {
-          live = copy(label(imm[k]), W);
-          continue;
-        }
-        if (op === Op.br_if || op === BR_ON_NULL || op === BR_ON_NON_NULL) {
-          orInto(live, label(imm[k]), W);
-          continue;
-        }
-        if (op === Op.rethrow) {
-          live = copy(throwTo(), W);
-          continue;
-        }
-        break; // delegate: closes a frame, below
-      case Imm.BrOnCast:
+      case K.BrIf:
+        orInto(live, label(imm[k]), W);
+        continue;
+      case K.BrOnCast:
         orInto(live, label(imm[k + 1]), W);
         continue;
-      case Imm.BrTable: {
+      case K.BrTable: {
         const start = imm[k];
         const n = imm[k + 1];
         const next = fresh(W);
@@ -142,17 +150,15 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
         live = next;
         continue;
       }
-      default:
-        break;
-    }
-    switch (op) {
-      case Op.end:
-      case Op.delegate: {
+      case K.Throws:
+        live = copy(throwTo(), W);
+        continue;
+      case K.End: {
         const exit = copy(live, W);
         const opener = i === last ? -1 : match[i];
-        const kind = opener < 0 ? -1 : ops[opener];
+        const opOf = opener < 0 ? -1 : ops[opener];
         let handlers = fp ? fHandlers[fp - 1] : -1;
-        if (kind === Op.try_table) {
+        if (opOf === Op.try_table) {
           // Catch clauses branch to labels outside the try_table.
           const t = copy(handlers, W);
           const ok = opener * 4;
@@ -160,12 +166,12 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
           handlers = t;
         }
         let lbl = exit;
-        if (kind === Op.loop) {
+        if (opOf === Op.loop) {
           let l = loopLive.get(opener);
           if (l === undefined) loopLive.set(opener, (l = fresh(W)));
           lbl = l;
         }
-        const own = kind === Op.try ? fresh(W) : -1;
+        const own = opOf === Op.try ? fresh(W) : -1;
         if (fp === fLabel.length) growFrames();
         fLabel[fp] = lbl;
         fExit[fp] = exit;
@@ -175,12 +181,11 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
         fp++;
         continue;
       }
-      case Op.else:
+      case K.Else:
         fElse[fp - 1] = live;
         live = copy(fExit[fp - 1], W);
         continue;
-      case Op.catch:
-      case Op.catch_all: {
+      case K.Catch: {
         const f = fp - 1;
         orInto(fOwn[f], live, W);
         const h = copy(f > 0 ? fHandlers[f - 1] : -1, W);
@@ -189,12 +194,9 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
         live = copy(fExit[f], W);
         continue;
       }
-      case Op.block:
-      case Op.loop:
-      case Op.if:
-      case Op.try:
-      case Op.try_table: {
+      case K.Opener: {
         const f = --fp;
+        const op = ops[i];
         if (op === Op.if) orInto(live, fElse[f] >= 0 ? fElse[f] : fExit[f], W);
         else if (op === Op.loop && orInto(loopLive.get(i)!, live, W)) {
           // The loop's entry set grew: walk its body again from its end (the frame's
@@ -205,20 +207,10 @@ export function liveAfter(body: Body, nlocals: number, marks: Uint8Array, struct
         }
         continue;
       }
-      case Op.return:
-      case Op.unreachable:
+      case K.Kill:
         live = fresh(W);
         continue;
-      case Op.return_call:
-      case Op.return_call_indirect:
-      case Op.return_call_ref:
-      case Op.throw:
-      case Op.throw_ref:
-        live = copy(throwTo(), W);
-        continue;
-      case Op.call:
-      case Op.call_indirect:
-      case Op.call_ref: {
+      case K.Call: {
         const h = throwTo();
         if (h >= 0) orInto(live, h, W);
         if (marks[i] !== 0) out.set(i, arena.slice(live, live + W));

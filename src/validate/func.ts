@@ -191,8 +191,8 @@ export class BodyValidator {
   private readonly constTypes = new Map<ValType, FuncType>();
 
   /**
-   * Validates like `body`, and before each marked instruction i (`marks[i] !== 0`; only
-   * instructions the validator types by hand: calls, control, references, GC...) hands
+   * Validates like `body`, and before each instruction of a marked op (`marks[op] !== 0`;
+   * only ops the validator types by hand: calls, control, references, GC...) hands
    * `observe` the operand stack (types, bottom first, `UNKNOWN` = 0 for values popped
    * from a polymorphic stack), the innermost frame's height, and whether that frame is
    * unreachable. Passes use it to learn the stack at the points they rewrite.
@@ -738,7 +738,7 @@ class FuncValidator {
     const types = this.types;
     // Probes are taken here, in the ops typed by hand (calls, control, references...), so
     // the main loop and its fast paths pay nothing for them.
-    if (this.marks !== null && this.marks[i] !== 0) {
+    if (this.marks !== null && this.marks[op] !== 0) {
       const f = this.frames - 1;
       this.observe!(i, this.stack, this.sp, this.heights[f], this.unreachable[f] !== 0);
     }

@@ -374,8 +374,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   for (let x = nParams; x < nOrig; x++) if (isRefType(localTypes[x]) && !refNullable(localTypes[x])) nonNull[x] = 1;
 
   // 1. The operand stack at every call and opener.
-  const marks = zeroedU8(0, n);
-  for (let i = 0; i < n; i++) marks[i] = PROBED[ops[i]];
   // Level-relative stacks, packed: instruction i's is pool[stackOff[i] .. + stackLen[i]].
   let pool = stackPool;
   let used = 0;
@@ -383,7 +381,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const stackLen = zeroedI32(1, n);
   const unreachable = zeroedU8(1, n);
   const inexact = !ctx.features.customDescriptors;
-  const error = validator(ctx).probe(funcIndex, src, marks, (i, stack, sp, floor, unr) => {
+  const error = validator(ctx).probe(funcIndex, src, PROBED, (i, stack, sp, floor, unr) => {
     const len = sp - floor;
     if (used + len > pool.length) {
       const grown = new Int32Array(Math.max(pool.length * 2, used + len));
@@ -1114,12 +1112,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   /** The body's instructions, rewritten. */
   function emitInstructions(): void {
     // Instructions copied as they are, in runs; the others are marked here.
+    // (Structure and branches, SPECIAL, are told by their op in the loop below.)
     const special = zeroedU8(4, n);
     const anyNonNull = nonNull.includes(1);
-    for (let i = 0; i < n; i++) {
+    const copied = (i: number): boolean => {
       const s = SPECIAL[ops[i]];
-      if (s === 1 || (s === 2 && anyNonNull && nonNull[imm[i * 4]])) special[i] = 1;
-    }
+      return special[i] === 0 && (s === 0 || (s === 2 && !(anyNonNull && nonNull[imm[i * 4]])));
+    };
     for (const list of levels.values()) {
       for (const e of list) {
         special[e.landing] = special[e.instr] = 1;
@@ -1128,7 +1127,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     let run = -1;
     for (let i = 0; i <= last; i++) {
-      if (special[i] === 0) {
+      if (special[i] === 0 && (SPECIAL[ops[i]] === 0 || copied(i))) {
         if (run < 0) run = i;
         continue;
       }
@@ -1160,7 +1159,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           const arm = op === Op.if && e.height === all.length ? hotArm(i) : 0;
           let condOp = -1;
           if (arm === 1) {
-            const prev = special[i - 1] === 0 ? out.ops[out.length - 1] : -1;
+            const prev = copied(i - 1) ? out.ops[out.length - 1] : -1;
             condOp = I32_EQZ;
             if (prev === I32_EQZ || prev === I64_EQZ) {
               // Spill the eqz's operand instead.
