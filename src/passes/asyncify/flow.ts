@@ -842,6 +842,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const escapes = tailsInTries();
   const legacyEscape = escapes !== null && src.ops.subarray(0, n).includes(Op.try);
   function tailsInTries(): Uint8Array | null {
+    if (!sites.some((i) => TAIL_CALL[ops[i]] === 1)) return null;
     let found: Uint8Array | null = null;
     let open = 0;
     const opens: number[] = [];
@@ -1890,9 +1891,8 @@ export function siteCall(analysis: Analysis, funcIndex: number, b: Body, i: numb
 
 /** Moves legacy catch bodies that contain sites out of their catch clauses (catches.ts). */
 function hoistHotCatches(env: FlowEnv, funcIndex: number, fn: FuncType, b: Body): Hoisted | null {
-  let any = false;
-  for (let i = 0; i < b.length && !any; i++) any = b.ops[i] === Op.catch || b.ops[i] === Op.catch_all;
-  if (!any) return null;
+  const ops = b.ops.subarray(0, b.length);
+  if (!ops.includes(Op.catch) && !ops.includes(Op.catch_all)) return null;
   const mayUnwind = (i: number): boolean => isCall(b.ops[i]) && siteCall(env.analysis, funcIndex, b, i);
   return hoistCatches(b, env.ctx, fn.params.length, mayUnwind, env.stateGlobal, env.funcTypeIndex);
 }
