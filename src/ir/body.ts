@@ -141,9 +141,10 @@ export const enum CatchKind { Catch = 0, CatchRef = 1, CatchAll = 2, CatchAllRef
 
 /**
  * Appends instructions [from, to) of `src` to `dst`. Immediates that point into the
- * `extra` table (br_table targets, typed select, try_table clauses) are copied along.
+ * `extra` table (br_table targets, typed select, try_table clauses) are copied along,
+ * unless the caller knows there are none among them (`extras` false).
  */
-export function copyInstructions(src: Body, from: number, to: number, dst: Body): void {
+export function copyInstructions(src: Body, from: number, to: number, dst: Body, extras = src.extraLength > 0): void {
   const n = to - from;
   if (n <= 0) return;
   const at = dst.length;
@@ -169,6 +170,7 @@ export function copyInstructions(src: Body, from: number, to: number, dst: Body)
   }
   if (dst.offsets) dst.offsets.fill(0, at, at + n);
   dst.length = at + n;
+  if (!extras) return;
   for (let i = at; i < at + n; i++) {
     const kind = OP_IMM[ops[i]];
     if (kind === Imm.BrTable) {
