@@ -16,7 +16,8 @@
  * so a normal run only pays for `global.get` + `if` per level entry, while a rewind jumps
  * straight to the element holding the saved site, skipping all other code: only the
  * values that element consumes (S_j, the level's operand stack at it) come back, from
- * spill locals restored with the frame. A site becomes
+ * spill locals restored with the frame (or computed there again, where pure code over
+ * locals not written since, or a tee, made them: see rematerialize). A site becomes
  *
  *     call f   i32.const k  global.get $state  br_if $unwind  drop
  *
