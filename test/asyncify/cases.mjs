@@ -832,6 +832,21 @@ export const CASES = [
     expect: null,
   },
   {
+    // Values below a site pushed before an earlier one, by pure code over a local and an
+    // immutable global, are computed again after the landing instead of being spilled.
+    name: 'values below two sites computed by pure code over a local and an immutable global',
+    wat: `(module
+      ${SLEEP_LOG_HEADER}
+      (global $base i32 (i32.const 1000))
+      (func $id (param i32) (result i32) (call $sleep (local.get 0)) (local.get 0))
+      (func (export "run") (param $x i32) (result i32)
+        (i32.add
+          (i32.add (global.get $base) (local.get $x))
+          (i32.add (call $id (local.get $x)) (i32.mul (local.get $x) (call $id (i32.const 2)))))))`,
+    calls: [['run', 3], ['run', 5]],
+    expect: [1012, 1020],
+  },
+  {
     // An if with sites in its then arm only computes a condition that loads from memory
     // again when rewinding, or'ed with the state (memory may have changed: the arm clears
     // what it tested; it may write the locals the condition reads). Its load addresses must

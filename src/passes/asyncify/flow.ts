@@ -700,11 +700,12 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
   }
 
-  // Values on a level's stack at a landing computed by a tee, or by pure code from constants
-  // and locals not written from there to the element's end, are not spilled: that code
-  // moves past the landing, where both paths run it, the rewind path from the restored
-  // locals (a tee's value is its local's). It runs once, at the last landing that moves it
-  // (rematAt: that landing + 1, at each of its instructions); a tee left behind becomes a set.
+  // Values on a level's stack at a landing computed by a tee, or by pure code from constants,
+  // immutable globals and locals not written from there to the element's end, are not
+  // spilled: that code moves past the landing, where both paths run it, the rewind path
+  // from the restored locals (a tee's value is its local's). It runs once, at the last
+  // landing that moves it (rematAt: that landing + 1, at each of its instructions); a tee
+  // left behind becomes a set.
   const rematAt = zeroedI32(3, n);
   rematerialize();
   function rematerialize(): void {
@@ -795,13 +796,13 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     }
     return found;
   }
-  /** Where the code computing the value instruction q pushes starts, if it is a tee or pure code over constants and locals; else -1. */
+  /** Where the code computing the value instruction q pushes starts, if it is a tee or pure code over constants, locals and immutable globals; else -1. */
   function treeStart(q: number): number {
     if (ops[q] === Op.local_tee) return q;
     let r = q + 1;
     for (let d = 1; d > 0; ) {
       const o = ops[--r];
-      if (r < 0 || o === Op.global_get || PURE_POPS[o] < 0 || PURE_PUSHES[o] !== 1) return -1;
+      if (r < 0 || (o === Op.global_get && ctx.globals[imm[r * 4]].mutable) || PURE_POPS[o] < 0 || PURE_PUSHES[o] !== 1) return -1;
       d += PURE_POPS[o] - 1;
     }
     return r;
@@ -932,6 +933,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   // loops are open): the prologue's restore goes there, saving its own state check.
   let restoreAt = -1;
   let dispatched = false;
+  // Where the last dispatch if without a result put its else.
+  let bareElse = -1;
   const firstDispatch = (): void => {
     if (dispatched) return;
     dispatched = true;
@@ -952,6 +955,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       if (carry === 1) out.push(Op.global_get, env.stateGlobal);
       else if (carry === 2) out.push(Op.i32_const, 0);
       out.push(Op.else);
+      if (!carry) bareElse = out.length - 1;
       return;
     }
     if (targets.length === 1) {
@@ -1195,6 +1199,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
           };
           const xs = spill(types, level.depth, false, neededAt, e.remat);
           if (!e.inline && !clean) {
+            // An else arm left empty (its code rematerialized after this landing) goes.
+            if (bareElse === out.length - 1) out.length--;
             out.push(Op.end);
             eDepth--;
           }
