@@ -9,10 +9,17 @@ import { test } from 'node:test';
 import { decodeFunc, OPS, parseModule, readModule, writeModule } from '../dist/src/index.js';
 import { ExternKind, importCount } from '../dist/src/ir/module.js';
 import { FastCore } from '../dist/src/validate/core.js';
+import { BodyValidator } from '../dist/src/validate/func.js';
 import { checkModule, validateFunc } from '../dist/src/validate/module.js';
 import { corpusFile } from '../scripts/corpus.mjs';
 import { random, withMutant } from './mutants.mjs';
 import { haveSuite, NO_SUITE, suiteBinaries } from './suite.mjs';
+
+// The ops before which the core records the operand stack (for asyncify), and a probe of the
+// complete validator at every op: it reports the stack above the frame's height before each.
+const STACK_OPS = new Set(['call', 'call_indirect', 'block', 'loop', 'if']);
+const EVERY_OP = new Uint8Array(OPS.length).fill(1);
+const probes = new WeakMap();
 
 const CALLS_OR_TABLE_WRITES = new Set(['return_call', 'return_call_indirect', 'call_ref', 'return_call_ref',
   'table.set', 'table.fill', 'table.grow', 'table.copy', 'table.init']);
@@ -23,6 +30,8 @@ class Tally {
   fast = 0; // taken by the core
   unsound = [];
   wrongCalls = [];
+  wrongStacks = [];
+  stackRecords = 0;
 
   /** Compares the two on function `i` (defined-function index) of `m`. */
   compare(m, ctx, core, i, what) {
@@ -47,11 +56,23 @@ class Tally {
         else if (CALLS_OR_TABLE_WRITES.has(OPS[b.ops[j]].name)) calls.push(-1);
       }
       if (recorded !== calls.join(',')) this.wrongCalls.push(`${what}, func ${index}: recorded ${recorded.slice(0, 80)}, decoded ${calls.join(',').slice(0, 80)}`);
+      // The stacks it records are the complete validator's at those ops.
+      const got = [];
+      assert.equal(core.stacks(index, f.raw, (j, types, from, n, unr) => got.push(`${j}${unr ? 'u' : ''}:${types.subarray(from, from + n).join(' ')}`)), true);
+      const want = [];
+      let v = probes.get(ctx);
+      if (!v) probes.set(ctx, (v = new BodyValidator(ctx)));
+      v.probe(index, b, EVERY_OP, (j, stack, sp, floor, unr) => {
+        if (STACK_OPS.has(OPS[b.ops[j]].name)) want.push(`${j}${unr ? 'u' : ''}:${stack.subarray(floor, sp).join(' ')}`);
+      });
+      this.stackRecords += got.length;
+      const k = got.findIndex((r, j) => r !== want[j]);
+      if (k >= 0 || got.length !== want.length) this.wrongStacks.push(`${what}, func ${index}: record ${k}: ${got[k]} vs the validator's ${want[k]}`);
     }
   }
 
   toString() {
-    return `${this.bodies} bodies: ${this.valid} valid, of which the core takes ${this.fast}; unsound answers: ${this.unsound.length}; wrong call lists: ${this.wrongCalls.length}`;
+    return `${this.bodies} bodies: ${this.valid} valid, of which the core takes ${this.fast}; unsound answers: ${this.unsound.length}; wrong call lists: ${this.wrongCalls.length}; ${this.stackRecords} stack records, wrong: ${this.wrongStacks.length}`;
   }
 }
 
@@ -72,6 +93,7 @@ test('the fast core only accepts bodies the validator accepts: the suite', { ski
   console.log(`# suite: ${t}`);
   assert.deepEqual(t.unsound, []);
   assert.deepEqual(t.wrongCalls, []);
+  assert.deepEqual(t.wrongStacks, []);
   assert.ok(t.fast > 1000, 'the core takes many of the suite\'s bodies');
 });
 
@@ -93,6 +115,7 @@ test('the fast core only accepts bodies the validator accepts: mutated suite bod
   console.log(`# suite mutants: ${t} (${rejected} invalid)`);
   assert.deepEqual(t.unsound, []);
   assert.deepEqual(t.wrongCalls, []);
+  assert.deepEqual(t.wrongStacks, []);
   assert.ok(rejected > 5000 && t.fast > 1000, 'the mutants include many invalid and many core-valid bodies');
 });
 
@@ -107,6 +130,8 @@ test('the fast core only accepts bodies the validator accepts: sql-wasm, whole a
   console.log(`# sql-wasm: ${whole}`);
   assert.equal(whole.valid, whole.bodies);
   assert.deepEqual(whole.wrongCalls, []);
+  assert.deepEqual(whole.wrongStacks, []);
+  assert.ok(whole.stackRecords > 10000, 'records at sql-wasm\'s calls and blocks');
   assert.ok(whole.fast >= whole.bodies * 0.99, `the core takes ${whole.fast} of ${whole.bodies} bodies`);
 
   const rand = random(11);
@@ -118,6 +143,7 @@ test('the fast core only accepts bodies the validator accepts: sql-wasm, whole a
   console.log(`# sql-wasm mutants: ${mutants}`);
   assert.deepEqual(mutants.unsound, []);
   assert.deepEqual(mutants.wrongCalls, []);
+  assert.deepEqual(mutants.wrongStacks, []);
   assert.ok(mutants.bodies - mutants.valid > 5000 && mutants.fast > 1000, 'many invalid and many core-valid mutants');
 });
 

@@ -77,8 +77,9 @@ const FUNCREF = refType(true, heapFromCode(HeapCode.func));
 interface Instance {
   memory: CoreMemory;
   init(...args: number[]): void;
-  validate(pos: number, end: number, type: number, records: number): number;
+  validate(pos: number, end: number, type: number, records: number, stacks: number, stacksLimit: number): number;
   recorded(): number;
+  stacksEnd(): number;
 }
 
 let instance: Instance | null | undefined;
@@ -180,20 +181,49 @@ export class FastCore {
     return this.run(funcIndex, entry, true);
   }
 
-  private run(funcIndex: number, entry: Uint8Array, record: boolean): Int32Array | null {
+  /**
+   * As `check`, and when valid also calls `visit` with the operand stack before each call,
+   * call_indirect, block, loop and if, in order: the instruction's index in the body, the
+   * types above the frame's height (`types[from .. from + length)`, 0 for an unknown value,
+   * valid during the call only), and whether the frame is unreachable. What the complete
+   * validator's probe (func.ts) observes at these ops, for the bodies the core takes.
+   * False: not sure, and nothing was visited.
+   */
+  stacks(funcIndex: number, entry: Uint8Array, visit: (instr: number, types: Uint8Array, from: number, length: number, unreachable: boolean) => void): boolean {
+    if (this.run(funcIndex, entry, false, true) === null) return false;
+    const bytes = this.bytes;
+    const words = new Int32Array(bytes.buffer);
+    for (let p = this.stacksAt, end = this.core.stacksEnd(); p < end; ) {
+      const instr = words[p >> 2];
+      const head = words[(p >> 2) + 1];
+      const length = head & 0x7fffffff;
+      visit(instr, bytes, p + 8, length, head < 0);
+      p += (length + 11) & ~3;
+    }
+    return true;
+  }
+
+  /** Where the last run put its stack records. */
+  private stacksAt = 0;
+
+  private run(funcIndex: number, entry: Uint8Array, record: boolean, stacks = false): Int32Array | null {
     if (installed !== this) this.install();
     const at = this.codeAt;
     const end = at + entry.length;
     // Call records after the body's padding: a call takes two bytes at least, a record 12.
-    const recAt = record ? align4(end + PADDING) : 0;
-    const need = record ? recAt + entry.length * 6 + 16 : end + PADDING;
+    // Stack records likewise: 8 bytes and the stack each, for ops of two bytes at least; past
+    // a few times the body's size (deep stacks at many calls), the complete validator does it.
+    const recAt = record || stacks ? align4(end + PADDING) : 0;
+    const stacksLimit = stacks ? recAt + Math.max(entry.length * 8, 1 << 16) : 0;
+    const need = stacks ? stacksLimit : record ? recAt + entry.length * 6 + 16 : end + PADDING;
     if (this.bytes.length < need) {
       growCore(this.core.memory, need);
       this.bytes = new Uint8Array(this.core.memory.buffer);
     }
     this.bytes.set(entry, at);
+    this.stacksAt = stacks ? recAt : 0;
     try {
-      if (this.core.validate(at, end, this.ctx.funcs[funcIndex], recAt) !== 1) return null;
+      if (this.core.validate(at, end, this.ctx.funcs[funcIndex], record ? recAt : 0, this.stacksAt, stacksLimit) !== 1) return null;
     } catch {
       // A trap would be a core bug; the complete validator still gives the right answer.
       return null;

@@ -37,9 +37,18 @@
   ;; as three i32s for each call and call_indirect, in order (asyncify's call graph needs
   ;; nothing else from a body the core takes).
   (global $rec (mut i32) (i32.const 0))
+  ;; Where the next stack record goes, or 0 when stacks are not recorded (asyncify types the
+  ;; operand stack with them): before each call, call_indirect, block, loop and if, the
+  ;; instruction's index (i32), the stack height above the frame's, | 0x80000000 when the
+  ;; frame is unreachable (i32), then that many type bytes (0: unknown), padded to 4. No
+  ;; record may end past $slimit: the core gives up instead.
+  (global $srec (mut i32) (i32.const 0))
+  (global $slimit (mut i32) (i32.const 0))
 
   ;; Past the last call record written.
   (func (export "recorded") (result i32) (global.get $rec))
+  ;; Past the last stack record written.
+  (func (export "stacksEnd") (result i32) (global.get $srec))
 
   (func (export "init") (param $types i32) (param $ntypes i32) (param $funcs i32) (param $nfuncs i32)
         (param $globals i32) (param $nglobals i32) (param $tables i32) (param $ntables i32)
@@ -137,12 +146,15 @@
   ;; Validates the code entry at [$pos, $end) (locals, then instructions) of a function of
   ;; type $type: 1 if valid, 0 if the complete validator must decide. The host leaves 256
   ;; readable bytes after $end.
-  (func (export "validate") (param $pos i32) (param $end i32) (param $type i32) (param $rec i32) (result i32)
+  (func (export "validate") (param $pos i32) (param $end i32) (param $type i32) (param $rec i32)
+        (param $srec i32) (param $slimit i32) (result i32)
     (local $op i32) (local $d i32) (local $sp i32) (local $floor i32) (local $unr i32) (local $fp i32)
     (local $nl i32) (local $x i32) (local $t i32) (local $n i32) (local $ts i32) (local $np i32) (local $nr i32)
-    (local $a i32) (local $b i32)
+    (local $a i32) (local $b i32) (local $ix i32) (local $r i32)
     (global.set $bad (i32.add (local.get $end) (i32.const 16)))
     (global.set $rec (local.get $rec))
+    (global.set $srec (local.get $srec))
+    (global.set $slimit (local.get $slimit))
     (block $bail
       ;; The signature: its parameters are the first locals.
       (br_if $bail (i32.ge_u (local.get $type) (global.get $ntypes)))
@@ -184,6 +196,16 @@
         (local.set $op (i32.load8_u (local.get $pos)))
         (local.set $pos (i32.add (local.get $pos) (i32.const 1)))
         (local.set $d (i32.shl (local.get $op) (i32.const 3)))
+        ;; A stack record, for the kinds call, block, loop, if and call_indirect (9-12, 17).
+        (if (global.get $srec) (then
+          (if (i32.wrap_i64 (i64.and (i64.shr_u (i64.const 0x21e00) (i64.extend_i32_u (i32.load8_u (local.get $d)))) (i64.const 1))) (then
+            (local.set $r (i32.sub (local.get $sp) (local.get $floor)))
+            (br_if $bail (i32.gt_u (i32.add (i32.add (global.get $srec) (i32.const 8)) (local.get $r)) (global.get $slimit)))
+            (i32.store (global.get $srec) (local.get $ix))
+            (i32.store offset=4 (global.get $srec) (i32.or (local.get $r) (i32.shl (local.get $unr) (i32.const 31))))
+            (memory.copy (i32.add (global.get $srec) (i32.const 8)) (local.get $floor) (local.get $r))
+            (global.set $srec (i32.add (global.get $srec) (i32.and (i32.add (local.get $r) (i32.const 11)) (i32.const -4))))))))
+        (local.set $ix (i32.add (local.get $ix) (i32.const 1)))
         (loop $dispatch
           (block $prefix (block $select_t (block $select (block $drop (block $nop
           (block $unwind (block $unreachable (block $return (block $br_table (block $br

@@ -117,6 +117,7 @@ import {
   EXACT, F32, F64, I32, I64, V128, isRefType, nullableOf, refHeap, refNullable, valTypeName, type FuncType, type HeapType, type ValType,
 } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
+import type { FastCore } from '../../validate/core.js';
 import { BodyValidator } from '../../validate/func.js';
 import { AsyncifyError, classKey, type Analysis } from './analysis.js';
 import { hoistCatches, type Hoisted } from './catches.js';
@@ -267,6 +268,8 @@ export interface FlowEnv {
   split: boolean;
   /** Bodies to build into, reused from function to function (the results are among them). */
   scratch: [Body, Body, Body, Body];
+  /** The validator's fast core for this module, which types the stack of the bodies it takes; null: none. */
+  core: FastCore | null;
 }
 
 export interface FlowResult {
@@ -356,8 +359,11 @@ let stackPool = new Int32Array(256);
 let reusedMatch = new Int32Array(256);
 let reusedProducers = new Int32Array(64);
 
-/** Rewrites one instrumented function. */
-export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body): FlowResult {
+/**
+ * Rewrites one instrumented function. `entry`, if given, is the code entry `input` was
+ * decoded from, unchanged: the fast core then types its stack (see probeStacks).
+ */
+export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body, entry: Uint8Array | null = null): FlowResult {
   const { ctx, analysis } = env;
   const hoisted = hoistHotCatches(env, funcIndex, fn, input);
   const src = hoisted?.body ?? input;
@@ -383,14 +389,14 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const stackLen = zeroedI32(1, n);
   const unreachable = zeroedU8(1, n);
   const inexact = !ctx.features.customDescriptors;
-  const error = validator(ctx).probe(funcIndex, src, PROBED, (i, stack, sp, floor, unr) => {
-    const len = sp - floor;
+  const record = (i: number, stack: ArrayLike<number>, from: number, len: number, unr: boolean): void => {
+    if (PROBED[ops[i]] === 0) return;
     if (used + len > pool.length) {
       const grown = new Int32Array(Math.max(pool.length * 2, used + len));
       grown.set(pool.subarray(0, used));
       stackPool = pool = grown;
     }
-    pool.set(stack.subarray(floor, sp), used);
+    for (let q = 0; q < len; q++) pool[used + q] = stack[from + q];
     // The validator types ref.func and struct.new exactly (custom descriptors); spill slots
     // and block types made from these must not be, where the module cannot use exact types.
     if (inexact) for (let q = used; q < used + len; q++) if (pool[q] >= EXACT_REF) pool[q] &= ~EXACT_REF;
@@ -398,7 +404,11 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     stackLen[i] = len;
     used += len;
     if (unr) unreachable[i] = 1;
-  });
+  };
+  // The fast core, where it takes the body (numeric code: most of a C program's), validates
+  // it and records the same stacks at a fraction of the complete validator's cost.
+  const fast = entry !== null && hoisted === null && env.core !== null && env.core.stacks(funcIndex, entry, record);
+  const error = fast ? null : validator(ctx).probe(funcIndex, src, PROBED, (i, stack, sp, floor, unr) => record(i, stack, floor, sp - floor, unr));
   const stackAt = (i: number): Int32Array => pool.subarray(stackOff[i], stackOff[i] + stackLen[i]);
   if (error) throw new AsyncifyError(`func ${funcIndex}: invalid body: ${error.message}`);
 

@@ -550,6 +550,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     peelSites: options.peelSites === 0 ? Infinity : options.peelSites ?? PEEL_SITES,
     split: !analysis.anyTail && options.splitRewind !== false,
     scratch: [new Body(1024), new Body(1024), new Body(1024), new Body(1024)],
+    core,
   };
   let instrumented = 0;
   let sites = 0;
@@ -692,9 +693,14 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     const fn = ctx.types.func(ctx.funcs[f])!;
     // Decoded by the body core where it can (into its memory; the rewrite only reads it).
     let src = bodyCore !== null && m.funcs[d].raw && !m.funcs[d].body ? bodyCore.decode(m, m.funcs[d]) : decodeFunc(m, m.funcs[d], scratch);
-    if (redirect.size) redirectCalls(src);
-    if (options.asserts) src = assertCalls(env, f, src, asserted, true);
-    const r = asyncifyBody(env, f, fn, src);
+    // The code entry, while the body is still what it holds (for the fast core's stack types).
+    let entry = m.funcs[d].body ? null : m.funcs[d].raw;
+    if (redirect.size && redirectCalls(src)) entry = null;
+    if (options.asserts) {
+      src = assertCalls(env, f, src, asserted, true);
+      entry = null;
+    }
+    const r = asyncifyBody(env, f, fn, src, entry);
     const names = options.optimize ? m.names?.locals.get(f) : undefined;
     let twin: StoredFunc | null = null;
     if (r.forward) {
