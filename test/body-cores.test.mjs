@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { decodeFunc, readModule, WasmDecodeError } from '../dist/src/index.js';
 import { BodyCore } from '../dist/src/binary/body-core.js';
-import { encodeBody, writeLocals } from '../dist/src/binary/encode-body.js';
+import { encodeBody, encodeBodyAt, writeLocals } from '../dist/src/binary/encode-body.js';
 import { Sink } from '../dist/src/binary/sink.js';
 import { bodyDiff } from '../dist/src/ir/equal.js';
 import { corpusFile } from '../scripts/corpus.mjs';
@@ -20,6 +20,7 @@ class Tally {
   bodies = 0;
   decodedByCore = 0;
   encodedByCore = 0;
+  encodedOnto = 0;
   malformed = 0;
   wrong = [];
 
@@ -63,10 +64,28 @@ class Tally {
       got.bytes(code);
     } else encodeBody(b, (got.pos = 0, got));
     if (Buffer.compare(Buffer.from(expected.result()), Buffer.from(got.result())) !== 0) this.wrong.push(`${what} func ${i}: encoded bytes differ`);
+    // Any body (here the JS decoder's, outside the core's memory), cut at a few instructions:
+    // encodeOnto's bytes and offsets are encodeBodyAt's.
+    const at = [...new Set([0, js.length >> 2, js.length >> 1, js.length - 1].filter((x) => x >= 0))].sort((x, y) => x - y);
+    const want = new Sink();
+    const wantAt = encodeBodyAt(js, want, at);
+    const onto = new Sink();
+    writeLocals(js, onto);
+    const localsEnd = onto.pos;
+    const ontoAt = core.encodeOnto(js, onto, at, 0);
+    if (ontoAt) {
+      this.encodedOnto++;
+      if (Buffer.compare(Buffer.from(want.result()), Buffer.from(onto.result())) !== 0 || ontoAt.join() !== wantAt.join()) {
+        this.wrong.push(`${what} func ${i}: encodeOnto differs (offsets ${ontoAt} vs ${wantAt})`);
+      }
+    } else if (onto.pos !== localsEnd || code) {
+      // Declining leaves the sink as it was, and only for what encode declines too.
+      this.wrong.push(`${what} func ${i}: encodeOnto declines ${code ? 'a body encode takes' : 'but leaves bytes behind'}`);
+    }
   }
 
   toString() {
-    return `${this.bodies} bodies (${this.malformed} malformed), ${this.encodedByCore} encoded by the core; wrong: ${this.wrong.length}`;
+    return `${this.bodies} bodies (${this.malformed} malformed), ${this.encodedByCore} encoded by the core, ${this.encodedOnto} by encodeOnto; wrong: ${this.wrong.length}`;
   }
 }
 
@@ -87,6 +106,7 @@ test('the body core decodes and encodes as the JS decoder and encoder: sql-wasm 
   console.log(`# sql-wasm: ${whole}`);
   assert.deepEqual(whole.wrong, []);
   assert.equal(whole.encodedByCore, whole.bodies);
+  assert.equal(whole.encodedOnto, whole.bodies);
 
   const rand = random(5);
   const mutants = new Tally();

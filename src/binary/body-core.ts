@@ -10,6 +10,7 @@ import { Imm, OPS, PREFIX_TABLE_SIZE, PREFIX_TABLES } from '../ir/opcodes.js';
 import type { Func, Module } from '../ir/module.js';
 import { bodySource, decodeFunc } from './decode.js';
 import { startBody } from './decode-body.js';
+import type { Sink } from './sink.js';
 import CORE_WASM from './body-core-wasm.js';
 import { growCore, instantiateCore, type CoreMemory } from './wasm-core.js';
 
@@ -139,6 +140,39 @@ export class BodyCore {
     if (b !== this.body || b.ops !== ops || b.imm !== imm || b.extra !== extra) return null;
     const end = this.core.encode(b.length, this.opsAt, this.immAt, this.extraAt, this.outAt);
     return end === 0 ? null : this.mem8.subarray(this.outAt, end);
+  }
+
+  /**
+   * Appends the instructions of any body `b` to `out`, by the core (after copying them into
+   * its memory, which replaces what `scratch` and `decode` left there): for each index in
+   * `at` (ascending), its byte offset in `out` from `base`. Null, and `out` as it was, when
+   * the JS encoder must do it.
+   */
+  encodeOnto(b: Body, out: Sink, at: ArrayLike<number>, base: number): number[] | null {
+    const n = b.length;
+    const need = Math.max(n, b.extraLength) + 1;
+    if (need > this.capacity) this.place(Math.max(need, this.capacity * 2, 4096));
+    const [ops, imm, extra] = this.views!;
+    ops.set(b.ops.subarray(0, n));
+    imm.set(b.imm.subarray(0, n * 4));
+    extra.set(b.extra.subarray(0, b.extraLength));
+    const start = out.pos;
+    const offsets: number[] = [];
+    let from = 0;
+    for (let j = 0; j <= at.length; j++) {
+      const to = j < at.length ? at[j] : n;
+      if (to > from) {
+        const end = this.core.encode(to - from, this.opsAt + from * 2, this.immAt + from * 16, this.extraAt, this.outAt);
+        if (end === 0) {
+          out.pos = start;
+          return null;
+        }
+        out.bytes(this.mem8.subarray(this.outAt, end));
+        from = to;
+      }
+      if (j < at.length) offsets.push(out.pos - base);
+    }
+    return offsets;
   }
 }
 

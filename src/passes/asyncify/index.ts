@@ -37,7 +37,7 @@
 import { BodyCore } from '../../binary/body-core.js';
 import { decodeExpr, decodeFunc } from '../../binary/decode.js';
 import { BRANCH_HINTS, encodeBranchHintSection, encodeFuncHints, splitBranchHintSection } from '../../binary/branch-hints.js';
-import { encodeBody, encodeBodyAt, encodeInstructions } from '../../binary/encode-body.js';
+import { encodeBody, encodeBodyAt, encodeInstructions, writeLocals } from '../../binary/encode-body.js';
 import { lebLength, Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
@@ -621,6 +621,16 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   // for rewritten functions no longer point at their instructions: they are dropped.
   const hints = new Map<number, number[]>();
   /** Encodes a rewritten body at once, so the scratch bodies are reused and no IR piles up. */
+  /** Encodes b into the sink, by the body core where it can: each of `at`'s byte offsets. */
+  const encode = (b: Body, at: number[]): number[] => {
+    if (bodyCore !== null) {
+      writeLocals(b, sink);
+      const offsets = bodyCore.encodeOnto(b, sink, at, 0);
+      if (offsets) return offsets;
+      sink.pos = 0;
+    }
+    return encodeBodyAt(b, sink, at);
+  };
   const stored = (d: number, b: Body, unlikely: number[] | null, frame: FrameHoles | null, stats: { sites: number; frameBytes: number } | null, twinAt = -1): StoredFunc => {
     sink.pos = 0;
     let offsets: number[] = [];
@@ -628,13 +638,12 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     if (frame) {
       // The frame's holes are byte offsets from here on (the hint offsets stay ascending).
       const at = [...(unlikely ?? []), frame.restoreAt, frame.saveAt, twinAt].filter((i) => i >= 0).sort((x, y) => x - y);
-      const byteAt = encodeBodyAt(b, sink, at);
+      const byteAt = encode(b, at);
       const byteOf = new Map(at.map((i, j) => [i, byteAt[j]]));
       const off = (i: number): number => (i < 0 ? -1 : byteOf.get(i)!);
       holes = { groups: frame.groups, restoreAt: off(frame.restoreAt), saveAt: off(frame.saveAt), twinAt: off(twinAt) };
       if (unlikely) offsets = unlikely.map(off);
-    } else if (unlikely) offsets = encodeBodyAt(b, sink, unlikely);
-    else encodeBody(b, sink);
+    } else offsets = encode(b, unlikely ?? []);
     return { d, raw: sink.buf.slice(0, sink.pos), hints: offsets, frame: holes, instrumented: stats !== null, sites: stats?.sites ?? 0, frameBytes: stats?.frameBytes ?? 0, localNames: null, twin: null };
   };
   const commit = (r: StoredFunc): void => {
