@@ -792,30 +792,49 @@ function fillFrameHoles(
     }
     return out.result();
   };
+  // The helper pair of each (group, chunk size), by g * 2^16 + size: chunks are short.
+  const pairs = new Map<number, { save: number; restore: number }>();
+  const pairOf = (g: number, size: number): { save: number; restore: number } => {
+    let pair = pairs.get(g * 65536 + size);
+    if (!pair) pairs.set(g * 65536 + size, (pair = frameHelpers(new Array<ValType>(size).fill(FRAME_GROUPS[g]))));
+    return pair;
+  };
+  // What goes in at each hole of each frame, in byte order; then all the new bodies in one
+  // buffer (one allocation, not one per function: most of this step's time was those).
+  const filled: [number, Uint8Array][][] = [];
+  let total = 0;
   for (const f of frames) {
-    const chunks: ValType[][] = [];
-    f.groups.forEach((n, g) => {
-      for (const size of n ? parts[g](n) : []) chunks.push(new Array<ValType>(size).fill(FRAME_GROUPS[g]));
-    });
-    // What goes in at each hole, in byte order.
+    const chunks: { save: number; restore: number }[] = [];
+    for (let g = 0; g < f.groups.length; g++) {
+      const n = f.groups[g];
+      if (n) for (const size of parts[g](n)) chunks.push(pairOf(g, size));
+    }
     const inserts: [number, Uint8Array][] = [];
     if (f.twin >= 0) inserts.push([f.twinAt, calls([f.twin])]);
-    if (f.restoreAt >= 0) inserts.push([f.restoreAt, calls(chunks.map((c) => frameHelpers(c).restore))]);
-    inserts.push([f.saveAt, calls(chunks.map((c) => frameHelpers(c).save).reverse())]);
+    if (f.restoreAt >= 0) inserts.push([f.restoreAt, calls(chunks.map((c) => c.restore))]);
+    inserts.push([f.saveAt, calls(chunks.map((c) => c.save).reverse())]);
     inserts.sort((a, b) => a[0] - b[0]);
+    filled.push(inserts);
+    total += m.funcs[f.d].raw!.length;
+    for (const [, bytes] of inserts) total += bytes.length;
+  }
+  const all = new Uint8Array(total);
+  let to = 0;
+  frames.forEach((f, k) => {
+    const inserts = filled[k];
     const raw = m.funcs[f.d].raw!;
-    const out = new Uint8Array(raw.length + inserts.reduce((n, [, bytes]) => n + bytes.length, 0));
+    const start = to;
     let from = 0;
-    let to = 0;
     for (const [at, bytes] of inserts) {
-      out.set(raw.subarray(from, at), to);
+      all.set(raw.subarray(from, at), to);
       to += at - from;
-      out.set(bytes, to);
+      all.set(bytes, to);
       to += bytes.length;
       from = at;
     }
-    out.set(raw.subarray(from), to);
-    m.funcs[f.d].raw = out;
+    all.set(raw.subarray(from), to);
+    to += raw.length - from;
+    m.funcs[f.d].raw = all.subarray(start, to);
     const offsets = hints.get(nFuncImports + f.d);
     if (offsets) {
       for (let j = 0; j < offsets.length; j++) {
@@ -823,7 +842,7 @@ function fillFrameHoles(
         for (const [at, bytes] of inserts) if (o >= at) offsets[j] += bytes.length;
       }
     }
-  }
+  });
 }
 
 /**
