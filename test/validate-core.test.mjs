@@ -159,3 +159,20 @@ test('fast cores of two modules, used in turn, each check against their own modu
   }
   assert.notEqual(validateFunc(i32, checkModule(i32).ctx, 0), null);
 });
+
+test('stack records past their room: the core gives up (the complete validator types the body)', () => {
+  // Each call's record holds the whole stack below it: about N^2/2 bytes in all.
+  const N = 3000;
+  const body = 'i32.const 1\n'.repeat(N) + 'call $f\n'.repeat(N - 1) + 'drop\n';
+  const m = readModule(writeModule(parseModule(`(module (import "env" "f" (func $f (param i32 i32) (result i32))) (func ${body}))`)));
+  const core = FastCore.for(checkModule(m).ctx);
+  let visited = 0;
+  assert.equal(core.check(1, m.funcs[0].raw), true);
+  assert.equal(core.stacks(1, m.funcs[0].raw, () => visited++), false);
+  assert.equal(visited, 0);
+  // A short one still records, and the same core goes on working after giving up.
+  const small = readModule(writeModule(parseModule('(module (import "env" "f" (func $f (param i32 i32) (result i32))) (func i32.const 1 i32.const 2 call $f drop))')));
+  const records = [];
+  assert.equal(FastCore.for(checkModule(small).ctx).stacks(1, small.funcs[0].raw, (i, types, from, n, unr) => records.push([i, [...types.subarray(from, from + n)], unr])), true);
+  assert.deepEqual(records, [[2, [0x7f, 0x7f], false]]);
+});
