@@ -22,6 +22,8 @@ for (const [wat, out] of [['src/validate/core.wat', 'dist/src/validate/core-wasm
   core.names = null;
   const bytes = writeModule(core);
   if (!WebAssembly.validate(bytes)) throw new Error(`${source}: the assembled core does not validate`);
+  // Larger, a browser's main thread would refuse it and every body would take the JS paths.
+  if (bytes.length > 4096) throw new Error(`${source}: the assembled core is ${bytes.length} bytes; browsers compile at most 4096 synchronously`);
   const base64 = Buffer.from(bytes).toString('base64');
   writeFileSync(
     join(root, out),
