@@ -257,7 +257,9 @@ export function analyze(
     const subCache = new Map<number, boolean>();
     for (const [key, c] of classType) {
       subCache.clear();
-      for (const g of c.ref ? escaped : holds(c.table)) {
+      const members = c.ref ? escaped : holds(c.table);
+      for (let k = 0; k < members.length; k++) {
+        const g = members[k];
         const t = ctx.funcs[g];
         let ok = subCache.get(t);
         if (ok === undefined) subCache.set(t, (ok = ctx.types.heapSub(t, c.type)));
@@ -298,13 +300,15 @@ export function analyze(
   while (work.length) {
     const g = work.pop()!;
     const gname = g < nImports ? `import ${importName(g)}` : names[g] || `function ${g}`;
-    for (const f of callers[g]) mark(f, `it calls ${gname}`);
+    const from = callers[g];
+    for (let k = 0; k < from.length; k++) mark(from[k], `it calls ${gname}`);
     for (const key of memberOf[g]) {
       if (hot.has(key)) continue;
       hot.add(key);
       const c = classType.get(key)!;
       const via = c.ref ? `call_ref of type ${c.type}` : `call_indirect of type ${c.type} through table ${c.table}`;
-      for (const f of classUsers.get(key)!) mark(f, `its ${via} may reach ${gname}`);
+      const users = classUsers.get(key)!;
+      for (let k = 0; k < users.length; k++) mark(users[k], `its ${via} may reach ${gname}`);
     }
   }
   if (!only && !o.propagateAddList) {

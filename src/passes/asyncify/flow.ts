@@ -472,7 +472,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const base = env.uniqueSites ? env.siteBase(funcIndex) : sites.length > 64 ? -64 : 0;
   // A construct's sites run up to the last one before its end.
   for (const list of levels.values()) {
-    for (const e of list) {
+    for (let li = 0; li < list.length; li++) {
+      const e = list[li];
       if (e.last >= 0) continue;
       let lo = e.first;
       let hi = sites.length;
@@ -500,7 +501,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   /** Where each site's landing starts: its arguments computed again when rewinding. */
   function findLandings(): void {
     for (const list of levels.values()) {
-      for (const e of list) {
+      for (let li = 0; li < list.length; li++) {
+        const e = list[li];
         if (ops[e.instr] === Op.if) {
           ifLanding(e);
           continue;
@@ -630,7 +632,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
 
   // 3. Liveness after each site.
   const siteMarks = zeroedU8(3, n);
-  for (const i of sites) siteMarks[i] = 1;
+  for (let k = 0; k < sites.length; k++) siteMarks[sites[k]] = 1;
   // A split function's twin hands a peeled loop back at its header (see HAND-BACK): what
   // is live there is saved too.
   const headers = env.split && sites.length >= env.peelSites
@@ -643,8 +645,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     // The union of the sets, then its members (not every local against every set).
     const W = (nOrig + 31) >>> 5;
     const union = new Uint32Array(W);
-    for (const i of [...sites, ...headers]) {
-      const s = live.get(i)!;
+    for (let k = 0; k < sites.length + headers.length; k++) {
+      const s = live.get(k < sites.length ? sites[k] : headers[k - sites.length])!;
       for (let j = 0; j < W; j++) union[j] |= s[j];
     }
     for (let j = 0; j < W; j++) {
@@ -666,7 +668,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   /** Landings moved earlier: hot ifs computing their condition again, and values below calls. */
   function recomputeBelow(): void {
     for (const list of levels.values()) {
-      for (const e of list) {
+      for (let li = 0; li < list.length; li++) {
+        const e = list[li];
         if (ops[e.instr] !== Op.if || e.landing !== e.instr || list.length === 1 || blockParams(e.instr) || hotArm(e.instr) !== 1) continue;
         landingStarts(e.instr, e.height, 1, true, false, true, nullable);
         const exact = (x: number): boolean => saved.has(x) && !writtenIn(x, e.instr, match[e.instr]);
@@ -680,7 +683,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       }
     }
     for (const list of levels.values()) {
-      for (const e of list) {
+      for (let li = 0; li < list.length; li++) {
+        const e = list[li];
         if (!isCall(ops[e.instr]) || e.height === 0) continue;
         const from = e.landing;
         if (from === e.instr && siteArgs(e.instr).count > 0) continue;
@@ -722,7 +726,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     let into = reusedProducers;
     for (const [key, list] of levels) {
       const from = key < 0 ? 0 : key + 1;
-      for (const e of list) {
+      for (let li = 0; li < list.length; li++) {
+        const e = list[li];
         if (e.height === 0 || unreachable[e.instr]) continue;
         if (into.length < 2 * e.height) reusedProducers = into = new Int32Array(4 * e.height);
         if (!producers(from, e.landing, e.height, into)) continue;
@@ -831,7 +836,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const need = new Uint32Array(W * sites.length);
     for (let k = 0; k < sites.length; k++) need.set(live.get(sites[k])!, k * W);
     for (const list of levels.values()) {
-      for (const e of list) {
+      for (let li = 0; li < list.length; li++) {
+        const e = list[li];
         const read = (x: number): void => {
           for (let k = e.first; k <= e.last; k++) need[k * W + (x >>> 5)] |= 1 << (x & 31);
         };
@@ -1137,7 +1143,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       return special[i] === 0 && (s === 0 || (s === 2 && !(anyNonNull && nonNull[imm[i * 4]])));
     };
     for (const list of levels.values()) {
-      for (const e of list) {
+      for (let li = 0; li < list.length; li++) {
+        const e = list[li];
         special[e.landing] = special[e.instr] = 1;
         if (e.remat) for (let p = 0; p < e.remat.length; p += 2) for (let q = e.remat[p]; q >= 0 && q <= e.remat[p + 1]; q++) special[q] = 1;
       }
@@ -1382,7 +1389,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     const entered = zeroedU8(9, n); // per if: 1 if live at its start; 2 once its else is seen
     const restarted = zeroedU8(10, n); // per inner loop: walked again from a live start
     for (const list of levels.values()) {
-      for (const e of list) {
+      for (let li = 0; li < list.length; li++) {
+        const e = list[li];
         if (e.instr <= loop || e.instr >= end) continue;
         if (isCall(ops[e.instr])) landing[e.landing] = 1;
         else if (e.landing !== e.instr) {
@@ -1535,7 +1543,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   {
     const map = colorSlots(slotUses, sites.length, nOrig, newLocals);
     if (map) {
-      for (const i of newRefs) out.imm[i * 4] = map[out.imm[i * 4] - nOrig];
+      for (let k = 0; k < newRefs.length; k++) out.imm[newRefs[k] * 4] = map[out.imm[newRefs[k] * 4] - nOrig];
       const reads = [...rewindReads];
       rewindReads.clear();
       for (const x of reads) rewindReads.add(x >= nOrig ? map[x - nOrig] : x);

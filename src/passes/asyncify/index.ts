@@ -860,10 +860,9 @@ function chunkSizes(counts: Map<number, number>, pairBytes: (n: number) => numbe
   const solve = (set: number[]): void => {
     for (let t = 1; t <= max; t++) {
       let best = 0x3fffffff, by = 0;
-      for (const s of set) {
-        if (s > t) break;
-        const c = coins[t - s] + 1;
-        if (c <= best) best = c, by = s;
+      for (let q = 0; q < set.length && set[q] <= t; q++) {
+        const c = coins[t - set[q]] + 1;
+        if (c <= best) best = c, by = set[q];
       }
       coins[t] = best;
       pick[t] = by;
