@@ -361,7 +361,7 @@ let reusedProducers = new Int32Array(64);
 
 /**
  * Rewrites one instrumented function. `entry`, if given, is the code entry `input` was
- * decoded from, unchanged: the fast core then types its stack (see probeStacks).
+ * decoded from, unchanged: the fast core then types its stack (FastCore.stacks).
  */
 export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, input: Body, entry: Uint8Array | null = null): FlowResult {
   const { ctx, analysis } = env;
