@@ -10,6 +10,7 @@ import { Imm, OPS, PREFIX_TABLE_SIZE, PREFIX_TABLES } from '../ir/opcodes.js';
 import type { Func, Module } from '../ir/module.js';
 import { bodySource, decodeFunc } from './decode.js';
 import { startBody } from './decode-body.js';
+import { encodeBodyAt, writeLocals } from './encode-body.js';
 import type { Sink } from './sink.js';
 import CORE_WASM from './body-core-wasm.js';
 import { growCore, instantiateCore, type CoreMemory } from './wasm-core.js';
@@ -173,6 +174,16 @@ export class BodyCore {
       if (j < at.length) offsets.push(out.pos - base);
     }
     return offsets;
+  }
+
+  /** encodeBodyAt (encode-body.ts), its instructions by the core where it takes them. */
+  encodeBodyAt(b: Body, out: Sink, at: ArrayLike<number>): number[] {
+    const start = out.pos;
+    writeLocals(b, out);
+    const offsets = this.encodeOnto(b, out, at, start);
+    if (offsets) return offsets;
+    out.pos = start;
+    return encodeBodyAt(b, out, at);
   }
 }
 

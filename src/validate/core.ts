@@ -193,7 +193,7 @@ export class FastCore {
     if (this.run(funcIndex, entry, false, true) === null) return false;
     const bytes = this.bytes;
     const words = new Int32Array(bytes.buffer);
-    for (let p = this.stacksAt, end = this.core.stacksEnd(); p < end; ) {
+    for (let p = this.recordsAt(entry), end = this.core.stacksEnd(); p < end; ) {
       const instr = words[p >> 2];
       const head = words[(p >> 2) + 1];
       const length = head & 0x7fffffff;
@@ -203,8 +203,10 @@ export class FastCore {
     return true;
   }
 
-  /** Where the last run put its stack records. */
-  private stacksAt = 0;
+  /** Where a run on `entry` puts its records: after the body's padding. */
+  private recordsAt(entry: Uint8Array): number {
+    return align4(this.codeAt + entry.length + PADDING);
+  }
 
   private run(funcIndex: number, entry: Uint8Array, record: boolean, stacks = false): Int32Array | null {
     if (installed !== this) this.install();
@@ -213,7 +215,7 @@ export class FastCore {
     // Call records after the body's padding: a call takes two bytes at least, a record 12.
     // Stack records likewise: 8 bytes and the stack each, for ops of two bytes at least; past
     // a few times the body's size (deep stacks at many calls), the complete validator does it.
-    const recAt = record || stacks ? align4(end + PADDING) : 0;
+    const recAt = record || stacks ? this.recordsAt(entry) : 0;
     const stacksLimit = stacks ? recAt + Math.max(entry.length * 8, 1 << 16) : 0;
     const need = stacks ? stacksLimit : record ? recAt + entry.length * 6 + 16 : end + PADDING;
     if (this.bytes.length < need) {
@@ -221,9 +223,8 @@ export class FastCore {
       this.bytes = new Uint8Array(this.core.memory.buffer);
     }
     this.bytes.set(entry, at);
-    this.stacksAt = stacks ? recAt : 0;
     try {
-      if (this.core.validate(at, end, this.ctx.funcs[funcIndex], record ? recAt : 0, this.stacksAt, stacksLimit) !== 1) return null;
+      if (this.core.validate(at, end, this.ctx.funcs[funcIndex], record ? recAt : 0, stacks ? recAt : 0, stacksLimit) !== 1) return null;
     } catch {
       // A trap would be a core bug; the complete validator still gives the right answer.
       return null;

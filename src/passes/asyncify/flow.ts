@@ -389,8 +389,8 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   const stackLen = zeroedI32(1, n);
   const unreachable = zeroedU8(1, n);
   const inexact = !ctx.features.customDescriptors;
+  // At the PROBED ops (the core records at exactly those the bodies it takes can hold).
   const record = (i: number, stack: ArrayLike<number>, from: number, len: number, unr: boolean): void => {
-    if (PROBED[ops[i]] === 0) return;
     if (used + len > pool.length) {
       const grown = new Int32Array(Math.max(pool.length * 2, used + len));
       grown.set(pool.subarray(0, used));

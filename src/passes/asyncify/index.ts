@@ -37,7 +37,7 @@
 import { BodyCore } from '../../binary/body-core.js';
 import { decodeExpr, decodeFunc } from '../../binary/decode.js';
 import { BRANCH_HINTS, encodeBranchHintSection, encodeFuncHints, splitBranchHintSection } from '../../binary/branch-hints.js';
-import { encodeBody, encodeBodyAt, encodeInstructions, writeLocals } from '../../binary/encode-body.js';
+import { encodeBody, encodeBodyAt, encodeInstructions } from '../../binary/encode-body.js';
 import { lebLength, Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
 import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
@@ -620,17 +620,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   // Branch hints (byte offsets, per rewritten function; see branchHints). The input's hints
   // for rewritten functions no longer point at their instructions: they are dropped.
   const hints = new Map<number, number[]>();
+  /** b's code entry into the sink, with the byte offset of each instruction in `at`. */
+  const encode = (b: Body, at: number[]): number[] => (bodyCore ? bodyCore.encodeBodyAt(b, sink, at) : encodeBodyAt(b, sink, at));
   /** Encodes a rewritten body at once, so the scratch bodies are reused and no IR piles up. */
-  /** Encodes b into the sink, by the body core where it can: each of `at`'s byte offsets. */
-  const encode = (b: Body, at: number[]): number[] => {
-    if (bodyCore !== null) {
-      writeLocals(b, sink);
-      const offsets = bodyCore.encodeOnto(b, sink, at, 0);
-      if (offsets) return offsets;
-      sink.pos = 0;
-    }
-    return encodeBodyAt(b, sink, at);
-  };
   const stored = (d: number, b: Body, unlikely: number[] | null, frame: FrameHoles | null, stats: { sites: number; frameBytes: number } | null, twinAt = -1): StoredFunc => {
     sink.pos = 0;
     let offsets: number[] = [];
