@@ -261,10 +261,10 @@ test('--asserts: an unwind the analysis did not expect traps at once', async () 
   }
 });
 
-test('--asserts: a rewind that enters a function whose frame is not on top traps', async () => {
-  // main calls slot 1 ($f4), which points the slot at $g and sleeps; the rewind dispatches
-  // through the table again (the call_indirect limitation, Binaryen's too) and enters $g,
-  // which also sleeps but never saved a frame.
+test('a callee that points its own table slot elsewhere before it sleeps is the one rewound', async () => {
+  // main calls slot 1 ($f4), which points the slot at $g and sleeps. A rewind through the
+  // table (Binaryen's output; weft's before RETARGET) enters $g, which also sleeps but never
+  // saved a frame; weft's wrapper calls the function whose frame is on top, $f4.
   const wat = `(module
     (type $t (func (param i32) (result i32)))
     (import "env" "sleep" (func $sleep (param i32)))
@@ -286,12 +286,48 @@ test('--asserts: a rewind that enters a function whose frame is not on top traps
   const bytes = assemble(wat, 'weft'); // wabt 1.0.32 mistypes table.set of a ref.func
   const plain = (await WebAssembly.instantiate(bytes, { env: { sleep: () => {} } })).instance.exports;
   assert.equal(plain.main(5), 1015);
+  for (const asserts of [false, true]) {
+    const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], asserts });
+    const { e, drive, sleeps } = await sleeper(out, (i) => i === 1);
+    assert.equal(drive(() => e.main(5)), 1015, `asserts ${asserts}`);
+    assert.equal(sleeps(), 1);
+    assert.equal(e.asyncify_get_state(), 0);
+  }
+});
+
+test('--asserts: a rewind that enters a function whose frame is not on top traps', async () => {
+  // The host points slot 1 at $g while main's call through it is unwound. No body rewrites
+  // the table, so the call_indirect stays (as in Binaryen) and the rewind enters $g.
+  const wat = `(module
+    (type $t (func (param i32) (result i32)))
+    (import "env" "sleep" (func $sleep (param i32)))
+    (memory (export "memory") 1)
+    (table $tab (export "tab") 2 funcref)
+    (elem (i32.const 0) func $g $f4)
+    (func $g (export "g") (param i32) (result i32) (local i32)
+      (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+      (call $sleep (i32.const 2))
+      (call $sleep (i32.const 3))
+      (i32.add (local.get 1) (i32.const 100)))
+    (func $f4 (param i32) (result i32)
+      (call $sleep (i32.const 1))
+      (i32.add (local.get 0) (i32.const 10)))
+    (func (export "main") (param i32) (result i32)
+      (i32.add (call_indirect (type $t) (local.get 0) (i32.const 1)) (i32.const 1000))))`;
+  const bytes = assemble(wat);
+  const plain = (await WebAssembly.instantiate(bytes, { env: { sleep: () => {} } })).instance.exports;
+  assert.equal(plain.main(5), 1015);
   const results = {};
   for (const asserts of [false, true]) {
     const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], asserts });
-    const { e, drive } = await sleeper(out, (i) => i === 1);
+    let e;
+    const s = await sleeper(out, (i) => {
+      if (i === 1) e.tab.set(1, e.g);
+      return i === 1;
+    });
+    e = s.e;
     try {
-      results[asserts] = drive(() => e.main(5));
+      results[asserts] = s.drive(() => e.main(5));
     } catch (err) {
       results[asserts] = err;
     }

@@ -184,6 +184,33 @@ export const CASES = [
     expect: [1010, 1006, 1015, 55, 42],
   },
   {
+    // Binaryen's output (and weft's before RETARGET) rewinds into the slot's new occupant.
+    name: 'call_indirect whose callee rewrites its own table slot (table.copy, table.init) before it sleeps',
+    wat: `(module
+      ${SLEEP_LOG_HEADER}
+      (type $ii (func (param i32) (result i32)))
+      (table $t 3 funcref)
+      (elem (i32.const 0) func $plain $moves $swaps)
+      (elem $again func $moves $swaps)
+      (func $plain (type $ii) (i32.add (local.get 0) (i32.const 7)))
+      (func $moves (type $ii) (local $k i32)
+        (local.set $k (i32.mul (local.get 0) (i32.const 3)))
+        (table.copy $t $t (i32.const 1) (i32.const 0) (i32.const 1))
+        (call $sleep (local.get $k))
+        (i32.add (local.get $k) (i32.const 1)))
+      (func $swaps (type $ii) (local $d f64)
+        (local.set $d (f64.convert_i32_s (local.get 0)))
+        (table.copy $t $t (i32.const 2) (i32.const 1) (i32.const 1))
+        (call $sleep (i32.const 9))
+        (call $log (i32.trunc_f64_s (local.get $d)))
+        (i32.trunc_f64_s (f64.mul (local.get $d) (f64.const 2))))
+      (func (export "reset") (table.init $t $again (i32.const 1) (i32.const 0) (i32.const 2)))
+      (func (export "via") (param $i i32) (param $x i32) (result i32)
+        (i32.add (i32.const 1000) (call_indirect $t (type $ii) (local.get $x) (local.get $i)))))`,
+    calls: [['via', 1, 5], ['via', 1, 5], ['reset'], ['via', 2, 4], ['via', 2, 4]],
+    expect: [1016, 1012, undefined, 1008, 1013],
+  },
+  {
     name: 'multi-value results and i64 parameters and results',
     wat: `(module
       (import "env" "sleep" (func $sleep (param i32)))

@@ -89,14 +89,16 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     groups.set(s, { base: table.length, count: members.length });
     table.push(...members);
   }
-  // Spare slots, null at first, each written (table.set) only ever with one fixed
-  // function of its type, and called only once non-null: a slot must not change while a
-  // call through it is suspended, since a rewind dispatches through the table again
-  // (Binaryen's ABI; both asyncifiers then rewind the wrong function).
+  // Spare slots, null at first, called only once non-null, and written (table.set) with
+  // any function of their type, also by the callee of a call through the slot before it
+  // sleeps (weft rewinds the function whose frame is on top: flow.ts, RETARGET). Except
+  // sig 0's: the sleep import sits in its class, which leaves no frame, so a rewind
+  // dispatches through the table again (Binaryen's ABI) and its slot only ever gets one
+  // fixed function.
   const spares = [];
   for (const [s, g] of groups) {
     const cands = funcs.filter((h) => h.sig === s);
-    if (cands.length) spares.push({ sig: s, slot: 0, fn: R.pick(cands).name });
+    if (cands.length) spares.push({ sig: s, slot: 0, fn: R.pick(cands).name, cands });
   }
   const elemCount = table.length;
   spares.forEach((sp, i) => (sp.slot = elemCount + i));
@@ -488,8 +490,12 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
         case 23: {
           // Fill a spare table slot (narrowing must see the write), or call through one.
           if (!spares.length) return `(call $log_i32 ${expr('i32', d)})`;
+          // Half the time its own type's slot, which it may have been called through, then a
+          // sleep: a callee that rewrites its own slot before it suspends.
+          const own = f.sig !== 0 && !quiet && R.chance(0.5) ? spares.find((x) => x.sig === f.sig) : undefined;
+          if (own) return `(table.set $tab (i32.const ${own.slot}) (ref.func $${R.pick(own.cands).name})) ${sleepStmt(d - 1)}`;
           const sp = R.pick(spares);
-          if (quiet || R.chance(0.5)) return `(table.set $tab (i32.const ${sp.slot}) (ref.func $${sp.fn}))`;
+          if (quiet || R.chance(0.5)) return `(table.set $tab (i32.const ${sp.slot}) (ref.func $${sp.sig === 0 ? sp.fn : R.pick(sp.cands).name}))`;
           let c = `(call_indirect (type $t${sp.sig}) ${args(sigs[sp.sig].params, d - 1)} (i32.const ${sp.slot}))`;
           for (let i = sigs[sp.sig].results.length - 1; i >= 0; i--) c += ` (call ${logOf(sigs[sp.sig].results[i])})`;
           return `(if (i32.eqz (ref.is_null (table.get $tab (i32.const ${sp.slot})))) (then ${c}))`;

@@ -41,6 +41,15 @@ export interface Analysis {
   tailClosure(g: number): number[];
   /** Does any instrumented function keep a tail call that may unwind? */
   anyTail: boolean;
+  /**
+   * For a `call_indirect` (type, table) whose table a body may rewrite (table.set, fill,
+   * copy, init): the functions it may reach that unwind, all instrumented, ascending; else
+   * null. A callee may rewrite its own slot before it unwinds, so a rewind must re-enter
+   * the function whose frame is on top, not the slot's new occupant (flow.ts, RETARGET).
+   */
+  retargets(type: number, table: number): number[] | null;
+  /** The (type, table) of such calls that instrumented functions make, in a fixed order. */
+  retargeted: { type: number; table: number }[];
   /** Imports of the in-wasm runtime (asyncify.start_unwind...), by function index. */
   runtime: Map<number, RuntimeCall>;
   /** Why each instrumented function is, for --verbose. */
@@ -178,6 +187,8 @@ export function analyze(
   const tailClass: string[][] = Array.from({ length: n }, () => []);
   const classType = new Map<string, { table: number; type: number; ref: boolean }>();
   const writtenTables = new Set<number>();
+  /** Written other than by growing, which leaves the slots in use as they are. */
+  const rewrittenTables = new Set<number>();
   const scratch = new Body();
   let lastCallee = -1;
   // A call of op `op` (with immediates a, b) in function f.
@@ -204,8 +215,10 @@ export function analyze(
       if (users[users.length - 1] !== f) users.push(f);
     } else if (op === TABLE_SET || op === TABLE_FILL || op === TABLE_GROW || op === TABLE_COPY) {
       writtenTables.add(a);
+      if (op !== TABLE_GROW) rewrittenTables.add(a);
     } else if (op === TABLE_INIT) {
       writtenTables.add(b);
+      rewrittenTables.add(b);
     }
   };
   for (let d = 0; d < m.funcs.length; d++) {
@@ -358,5 +371,16 @@ export function analyze(
     if (!instrument[f]) continue;
     anyTail = tailDirect[f].some((x) => unwinds[x] && instrument[x]) || tailClass[f].some((key) => realClass(key) && unwindingTargets(key).length > 0);
   }
-  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime, realTail, tailClosure, anyTail };
+  const retargets = (type: number, table: number): number[] | null => {
+    if (!rewrittenTables.has(table)) return null;
+    const key = classKey(Op.call_indirect, type, table);
+    if (!hot.has(key) || !realClass(key)) return null;
+    return unwindingTargets(key).sort((x, y) => x - y);
+  };
+  const retargeted: { type: number; table: number }[] = [];
+  for (const [key, c] of classType) {
+    if (c.ref || !retargets(c.type, c.table)) continue;
+    if (classUsers.get(key)!.some((f) => instrument[f])) retargeted.push({ type: c.type, table: c.table });
+  }
+  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime, realTail, tailClosure, anyTail, retargets, retargeted };
 }

@@ -39,8 +39,16 @@
  *
  * With --asserts, site indices are unique module-wide as well and a rewound function traps
  * unless the frame's index is among its own: a rewind that dispatches into another function
- * (a call_indirect whose slot was rewritten while unwound) stops there instead of restoring
- * that frame as its own.
+ * (a call_indirect whose slot the host rewrote while unwound) stops there instead of
+ * restoring that frame as its own.
+ *
+ * RETARGET. A callee may rewrite its own table slot before it unwinds: a rewind through
+ * the table would then enter the new occupant. So where some body rewrites a table
+ * (table.set, fill, copy, init; not grow) and every function that a call_indirect through
+ * it may reach and that unwinds is instrumented (so leaves a frame), site indices are
+ * unique module-wide and the call_indirect becomes a call of a wrapper (index.ts, one per
+ * type and table) that, when rewinding, calls the function owning the site index on top of
+ * the frames, and otherwise, or if none owns it, dispatches through the slot.
  *
  * A `return_call*` that may only reach instrumented functions stays a tail call: its
  * frame is gone when the callee unwinds, so the callee's frame is on top when this
@@ -259,6 +267,8 @@ export interface FlowEnv {
   exported(func: number): boolean;
   /** How many site indices a function has reserved from its base. */
   siteReserve(func: number): number;
+  /** The wrapper that a `call_indirect` (type, table) becomes (see RETARGET); -1: none. */
+  retarget(type: number, table: number): number;
   /** Loops with at least this many sites are peeled, and their functions get unwind pads (see pads.ts); Infinity: neither. */
   peelSites: number;
   /**
@@ -1506,7 +1516,9 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       if (legacyEscape) out.push(Op.try, a, b);
       else out.push(Op.try_table, a, b, out.pushExtra([CATCH_ALL_REF, 0, eDepth - 1 - escapeFrame]), 1);
     }
-    out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
+    const wrapper = callOp === Op.call_indirect ? env.retarget(imm[i * 4], imm[i * 4 + 1]) : -1;
+    if (wrapper >= 0) out.push(Op.call, wrapper, 0);
+    else out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
     if (escape) out.push(legacyEscape ? Op.delegate : Op.end, legacyEscape ? eDepth : 0);
     if (withIdx) out.push(Op.i32_const, base + k);
     out.push(Op.global_get, env.stateGlobal);

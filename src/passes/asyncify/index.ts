@@ -522,7 +522,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   // function reserving as many as it has candidate sites.
   const siteBases = new Map<number, number>();
   const siteReserves = new Map<number, number>();
-  const uniqueSites = analysis.anyTail || options.asserts === true;
+  const uniqueSites = analysis.anyTail || options.asserts === true || analysis.retargeted.length > 0;
   if (uniqueSites) {
     const scan = new Body();
     let next = 0;
@@ -538,6 +538,47 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
       next += count;
     }
   }
+  // RETARGET (flow.ts): one wrapper per such (type, table), made here so that every thread
+  // numbers them alike. (params, index) → results: when rewinding, it calls the function
+  // that owns the site index on top of the frames; else, and if none does, the slot.
+  const wrappers = new Map<string, number>();
+  for (const { type, table } of analysis.retargeted) {
+    const ft = ctx.types.func(type)!;
+    const np = ft.params.length;
+    const tableType = table < nTableImports
+      ? (m.imports.filter((i) => i.kind === ExternKind.Table)[table] as { table: { limits: { addr64: boolean } } }).table
+      : m.tables[table - nTableImports];
+    const b = new Body();
+    b.locals = [1, I32];
+    b.push(Op.global_get, stateGlobal);
+    b.push(Op.if, -64);
+    b.push(Op.global_get, dataGlobal);
+    memarg(b, ptrOp('i32.load'), 0);
+    ptrConst(b, 4);
+    b.push(ptrOp('i32.sub'));
+    memarg(b, id('i32.load'), 0, 2);
+    b.push(Op.local_set, np + 1);
+    for (const x of analysis.retargets(type, table)!) {
+      b.push(Op.local_get, np + 1);
+      const base = siteBases.get(x) ?? 0;
+      if (base) {
+        b.push(Op.i32_const, base);
+        b.push(id('i32.sub'));
+      }
+      b.push(Op.i32_const, siteReserves.get(x) ?? 0);
+      b.push(id('i32.lt_u'));
+      b.push(Op.if, -64);
+      for (let j = 0; j < np; j++) b.push(Op.local_get, j);
+      b.push(Op.call, x);
+      b.push(Op.return);
+      b.push(Op.end);
+    }
+    b.push(Op.end);
+    for (let j = 0; j <= np; j++) b.push(Op.local_get, j);
+    b.push(Op.call_indirect, type, table);
+    const params = [...ft.params, tableType.limits.addr64 ? I64 : I32];
+    wrappers.set(`${type}:${table}`, helper(`__asyncify_retarget_${wrappers.size}`, params, [...ft.results], b));
+  }
   const exported = new Set<number>();
   for (const e of m.exports) if (e.kind === ExternKind.Func) exported.add(e.index);
   const env: FlowEnv = {
@@ -546,6 +587,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     checkRewind: options.asserts === true,
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
+    retarget: (type, table) => wrappers.get(`${type}:${table}`) ?? -1,
     ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, dummy,
     peelSites: options.peelSites === 0 ? Infinity : options.peelSites ?? PEEL_SITES,
     split: !analysis.anyTail && options.splitRewind !== false,

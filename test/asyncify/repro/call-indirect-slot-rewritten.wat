@@ -1,4 +1,4 @@
-;; LIMITATION: a call_indirect is dispatched through the table again when rewinding, so if the callee rewrote the slot before suspending, the rewind enters the new occupant (here $f1, which is not instrumented) and the export returns in state 2. Binaryen's output fails the same way (trap: unreachable); weft's tail calls (cca4079) already rewind into the frame on top instead of the table, and the same would work here.
+;; FIXED (was a LIMITATION, shared with Binaryen): a call_indirect was dispatched through the table again when rewinding, so if the callee rewrote the slot before suspending, the rewind entered the new occupant (here $f1, which is not instrumented) and the export returned in state 2. Now a call_indirect through a table that bodies rewrite calls a wrapper that, when rewinding, calls the function whose frame is on top (flow.ts, RETARGET).
 ;; RUN: {"options":{"imports":["env.sleep_v"]},"calls":[{"name":"main","args":[1]}],"p":1}
 ;; Untransformed: sleep_v 4, main(1) = 28.
 (module

@@ -1,0 +1,25 @@
+;; Regression (RETARGET, flow.ts): callees that rewrite the table (table.copy, table.fill) before they suspend, one with a local of each type live across the sleep, and one instrumented function replaced by another, which silently restored the wrong frame before.
+;; RUN: {"options":{"imports":["env.sleep_v"]},"calls":[{"name":"main","args":[0]},{"name":"main","args":[1]},{"name":"main","args":[0]}],"p":1}
+(module
+  (type $t (func (param i32) (result i32)))
+  (import "env" "sleep_v" (func $sleep_v (param i32) (result i32)))
+  (memory (export "memory") 1)
+  (table $tab 3 funcref)
+  (elem (i32.const 0) func $a $b $c)
+  (func (export "init") (param i32))
+  (func $a (param i32) (result i32) (local i32)
+    (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+    (table.copy $tab $tab (i32.const 0) (i32.const 1) (i32.const 1))
+    (i32.add (local.get 1) (call $sleep_v (i32.const 5))))
+  (func $b (param i32) (result i32) (local i64 f64)
+    (local.set 1 (i64.extend_i32_u (i32.add (local.get 0) (i32.const 100))))
+    (table.set $tab (i32.const 0) (ref.func $a))
+    (local.set 2 (f64.convert_i32_s (call $sleep_v (i32.const 6))))
+    (i32.add (i32.wrap_i64 (local.get 1)) (i32.trunc_f64_s (local.get 2))))
+  (func $c (param i32) (result i32)
+    (table.fill $tab (i32.const 1) (ref.func $c) (i32.const 1))
+    (i32.sub (call $sleep_v (local.get 0)) (i32.const 1)))
+  (func (export "main") (param i32) (result i32)
+    (i32.add
+      (call_indirect (type $t) (i32.const 10) (local.get 0))
+      (call_indirect (type $t) (i32.const 20) (i32.const 2)))))
