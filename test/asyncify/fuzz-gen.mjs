@@ -90,15 +90,14 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     table.push(...members);
   }
   // Spare slots, null at first, called only once non-null, and written (table.set) with
-  // any function of their type, also by the callee of a call through the slot before it
-  // sleeps (weft rewinds the function whose frame is on top: flow.ts, RETARGET). Except
-  // sig 0's: the sleep import sits in its class, which leaves no frame, so a rewind
-  // dispatches through the table again (Binaryen's ABI) and its slot only ever gets one
-  // fixed function.
+  // any function of their type (sig 0's: the sleep import too), also by the callee of a
+  // call through the slot before it sleeps: weft rewinds the function whose frame is on
+  // top (flow.ts, RETARGET), where Binaryen dispatches through the table again.
   const spares = [];
   for (const [s, g] of groups) {
-    const cands = funcs.filter((h) => h.sig === s);
-    if (cands.length) spares.push({ sig: s, slot: 0, fn: R.pick(cands).name, cands });
+    const cands = funcs.filter((h) => h.sig === s).map((h) => h.name);
+    if (s === 0) cands.push('sleep');
+    if (cands.length > (s === 0 ? 1 : 0)) spares.push({ sig: s, slot: 0, cands });
   }
   const elemCount = table.length;
   spares.forEach((sp, i) => (sp.slot = elemCount + i));
@@ -492,10 +491,10 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
           if (!spares.length) return `(call $log_i32 ${expr('i32', d)})`;
           // Half the time its own type's slot, which it may have been called through, then a
           // sleep: a callee that rewrites its own slot before it suspends.
-          const own = f.sig !== 0 && !quiet && R.chance(0.5) ? spares.find((x) => x.sig === f.sig) : undefined;
-          if (own) return `(table.set $tab (i32.const ${own.slot}) (ref.func $${R.pick(own.cands).name})) ${sleepStmt(d - 1)}`;
+          const own = !quiet && R.chance(0.5) ? spares.find((x) => x.sig === f.sig) : undefined;
+          if (own) return `(table.set $tab (i32.const ${own.slot}) (ref.func $${R.pick(own.cands)})) ${sleepStmt(d - 1)}`;
           const sp = R.pick(spares);
-          if (quiet || R.chance(0.5)) return `(table.set $tab (i32.const ${sp.slot}) (ref.func $${sp.sig === 0 ? sp.fn : R.pick(sp.cands).name}))`;
+          if (quiet || R.chance(0.5)) return `(table.set $tab (i32.const ${sp.slot}) (ref.func $${R.pick(sp.cands)}))`;
           let c = `(call_indirect (type $t${sp.sig}) ${args(sigs[sp.sig].params, d - 1)} (i32.const ${sp.slot}))`;
           for (let i = sigs[sp.sig].results.length - 1; i >= 0; i--) c += ` (call ${logOf(sigs[sp.sig].results[i])})`;
           return `(if (i32.eqz (ref.is_null (table.get $tab (i32.const ${sp.slot})))) (then ${c}))`;

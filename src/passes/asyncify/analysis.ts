@@ -43,9 +43,10 @@ export interface Analysis {
   anyTail: boolean;
   /**
    * For a `call_indirect` (type, table) whose table a body may rewrite (table.set, fill,
-   * copy, init): the functions it may reach that unwind, all instrumented, ascending; else
-   * null. A callee may rewrite its own slot before it unwinds, so a rewind must re-enter
-   * the function whose frame is on top, not the slot's new occupant (flow.ts, RETARGET).
+   * copy, init): the functions it may reach that unwind, ascending, each instrumented or an
+   * import (which gets a thunk that leaves a frame); else null. A callee may rewrite its own
+   * slot before it unwinds, so a rewind must re-enter the function whose frame is on top,
+   * not the slot's new occupant (flow.ts, RETARGET).
    */
   retargets(type: number, table: number): number[] | null;
   /** The (type, table) of such calls that instrumented functions make, in a fixed order. */
@@ -374,8 +375,11 @@ export function analyze(
   const retargets = (type: number, table: number): number[] | null => {
     if (!rewrittenTables.has(table)) return null;
     const key = classKey(Op.call_indirect, type, table);
-    if (!hot.has(key) || !realClass(key)) return null;
-    return unwindingTargets(key).sort((x, y) => x - y);
+    if (o.ignoreIndirect || !hot.has(key)) return null;
+    const targets = unwindingTargets(key);
+    // A runtime function of the module's own starts an unwind without a frame.
+    if (targets.some((g) => g >= nImports && !instrument[g])) return null;
+    return targets.sort((x, y) => x - y);
   };
   const retargeted: { type: number; table: number }[] = [];
   for (const [key, c] of classType) {

@@ -1,0 +1,23 @@
+;; Regression (RETARGET, flow.ts): the unwinding import sits in a table that a body rewrites. A callee points its own slot at the import before it sleeps; the rewind must re-enter the callee. Calls through the table into the import itself go through its thunk, which leaves a frame.
+;; RUN: {"options":{"imports":["env.sleep"]},"calls":[{"name":"main","args":[0]},{"name":"main","args":[1]}],"p":1}
+(module
+  (type $v (func (param i32)))
+  (import "env" "sleep" (func $sleep (type $v)))
+  (import "env" "log_i32" (func $log (param i32)))
+  (memory (export "memory") 1)
+  (table $tab 3 funcref)
+  (elem (i32.const 0) func $sleep $f $f)
+  (global $g (mut funcref) (ref.func $sleep))
+  (func (export "init") (param i32))
+  (func $f (type $v) (local i32)
+    (local.set 1 (i32.add (local.get 0) (i32.const 1)))
+    (table.set $tab (i32.const 1) (table.get $tab (i32.const 0)))
+    (call $sleep (local.get 1))
+    (call $log (local.get 1)))
+  (func (export "main") (param i32) (result i32)
+    (call_indirect (type $v) (i32.const 5) (i32.const 0))
+    (call_indirect (type $v) (i32.const 7) (i32.add (i32.const 1) (local.get 0)))
+    (call_indirect (type $v) (i32.const 9) (i32.const 1))
+    (table.set $tab (i32.const 2) (global.get $g))
+    (call_indirect (type $v) (i32.const 11) (i32.const 2))
+    (i32.const 3)))
