@@ -287,7 +287,9 @@ test('a callee that points its own table slot elsewhere before it sleeps is the 
   const plain = (await WebAssembly.instantiate(bytes, { env: { sleep: () => {} } })).instance.exports;
   assert.equal(plain.main(5), 1015);
   for (const asserts of [false, true]) {
-    const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], asserts });
+    const said = [];
+    const { out } = weftAsyncify(bytes, { imports: ['env.sleep'], asserts, verbose: (line) => said.push(line) });
+    assert.ok(said.some((l) => /call_indirect of type \d+ through table 0 calls func \d+: a body rewrites the table/.test(l)), said.join('\n'));
     const { e, drive, sleeps } = await sleeper(out, (i) => i === 1);
     assert.equal(drive(() => e.main(5)), 1015, `asserts ${asserts}`);
     assert.equal(sleeps(), 1);

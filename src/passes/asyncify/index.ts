@@ -585,6 +585,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     const imp = m.imports.filter((i) => i.kind === ExternKind.Func)[x];
     m.names?.functions.set(index, `__asyncify_thunk_${m.names.functions.get(x) ?? `${imp.module}.${imp.name}`}`);
     thunks.set(x, index);
+    options.verbose?.(`[asyncify] import ${imp.module}.${imp.name} is referenced through func ${index}, which leaves a frame when it unwinds (a table it may sit in is rewritten)`);
   }
   /** ref.func of a thunked import in b takes its thunk; whether any did. */
   const thunkRefs = (b: Body): boolean => {
@@ -643,7 +644,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     for (let j = 0; j <= np; j++) b.push(Op.local_get, j);
     b.push(Op.call_indirect, type, table);
     const params = [...ft.params, tableType.limits.addr64 ? I64 : I32];
-    wrappers.set(`${type}:${table}`, helper(`__asyncify_retarget_${wrappers.size}`, params, [...ft.results], b));
+    const w = helper(`__asyncify_retarget_${wrappers.size}`, params, [...ft.results], b);
+    wrappers.set(`${type}:${table}`, w);
+    options.verbose?.(`[asyncify] call_indirect of type ${type} through table ${table} calls func ${w}: a body rewrites the table, so a rewind calls the function whose frame is on top`);
   }
   const exported = new Set<number>();
   for (const e of m.exports) if (e.kind === ExternKind.Func) exported.add(e.index);
