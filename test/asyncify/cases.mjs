@@ -345,6 +345,32 @@ export const CASES = [
     expect: [42],
   },
   {
+    // RETARGET with a thunk: the sleep import sits in the table.
+    name: 'memory64 and a table64 that holds the sleep import: a callee points its own slot at it, then sleeps',
+    node: 26,
+    mem64: true,
+    assembler: 'weft', // WABT 1.0.32 has no table64
+    wat: `(module
+      (type $v (func (param i32)))
+      (import "env" "sleep" (func $sleep (type $v)))
+      (import "env" "log" (func $log (param i32)))
+      (memory (export "memory") i64 1)
+      (table $tab i64 2 funcref)
+      (elem (table $tab) (i64.const 0) func $sleep $f)
+      (func $f (type $v) (local i32)
+        (local.set 1 (i32.mul (local.get 0) (i32.const 3)))
+        (table.set $tab (i64.const 1) (table.get $tab (i64.const 0)))
+        (call $sleep (i32.const 1))
+        (call $log (local.get 1)))
+      (func (export "run") (param $x i32) (result i32)
+        (call_indirect $tab (type $v) (local.get $x) (i64.const 0))
+        (call_indirect $tab (type $v) (local.get $x) (i64.const 1))
+        (call_indirect $tab (type $v) (i32.add (local.get $x) (i32.const 1)) (i64.const 1))
+        (i32.const 7)))`,
+    calls: [['run', 5]],
+    expect: [7],
+  },
+  {
     name: 'reference-typed locals live across a suspension (externref, funcref)',
     wat: `(module
       (import "env" "sleep" (func $sleep (param i32)))
