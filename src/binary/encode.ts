@@ -372,3 +372,25 @@ function writeNames(out: Sink, names: Names): void {
     out.endSized(mark);
   }
 }
+
+/** Re-encodes each constant expression of `m` (globals, tables, segments) that `change` changes in place. */
+export function rewriteConstExprs(m: Module, change: (b: Body) => boolean): void {
+  const scratch = new Body();
+  const sink = new Sink(64);
+  const expr = (e: Expr | null): void => {
+    if (!e) return;
+    const b = decodeExpr(e, scratch);
+    if (!change(b)) return;
+    sink.pos = 0;
+    encodeInstructions(b, sink);
+    e.bytes = sink.buf.slice(0, sink.pos);
+    e.canonical = true;
+  };
+  for (const g of m.globals) expr(g.init);
+  for (const t of m.tables) expr(t.init);
+  for (const e of m.elems) {
+    expr(e.offset);
+    for (const x of e.exprs ?? []) expr(x);
+  }
+  for (const d of m.datas) expr(d.offset);
+}

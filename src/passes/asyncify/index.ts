@@ -28,27 +28,32 @@
  *    A function with a hot loop (an interpreter's) is split: its index keeps a body
  *    without the rewind paths, which calls a twin, appended, to rewind (flow.ts, SPLIT);
  *    the twin hands the loop back once its rewound iteration is over (HAND-BACK).
- * 3. Every other function body is left untouched, so it is written back byte-for-byte.
+ *    A call_indirect through a table that bodies rewrite calls a wrapper that rewinds
+ *    the function whose frame is on top (retarget.ts).
+ * 3. Every other function body is left untouched, so it is written back byte-for-byte
+ *    (but for a ref.func of an import that retarget.ts gives a thunk).
  *
  * Unlike Binaryen, overflow is caught before a frame is written (not at the next control
  * call), `try_table`, `return_call*` and `call_indirect`/`call_ref` narrowing are handled,
  * and multi-value, v128 and memory64 work.
  */
 import { BodyCore } from '../../binary/body-core.js';
-import { decodeExpr, decodeFunc } from '../../binary/decode.js';
+import { decodeFunc } from '../../binary/decode.js';
+import { rewriteConstExprs } from '../../binary/encode.js';
 import { BRANCH_HINTS, encodeBranchHintSection, encodeFuncHints, splitBranchHintSection } from '../../binary/branch-hints.js';
-import { encodeBody, encodeBodyAt, encodeInstructions } from '../../binary/encode-body.js';
+import { encodeBody, encodeBodyAt } from '../../binary/encode-body.js';
 import { lebLength, Sink } from '../../binary/sink.js';
 import { Body } from '../../ir/body.js';
-import { ExternKind, importCount, type Expr, type Module } from '../../ir/module.js';
+import { ExternKind, importCount, type Module } from '../../ir/module.js';
 import { Imm, OP_BY_NAME, OP_IMM, Op } from '../../ir/opcodes.js';
-import { HeapCode, heapFromCode, I32, I64, refType, valTypeName, type HeapType, type ValType } from '../../ir/types.js';
+import { I32, I64, valTypeName, type HeapType, type ValType } from '../../ir/types.js';
 import type { Features, ValidationError } from '../../validate/context.js';
 import { FastCore } from '../../validate/core.js';
 import { BodyValidator } from '../../validate/func.js';
 import { checkModule, validateFunc } from '../../validate/module.js';
 import { analyze, AsyncifyError, RUNTIME_CALLS, type AnalysisOptions } from './analysis.js';
 import { dummyInit } from './dummies.js';
+import { addRetargets, thunkedImports } from './retarget.js';
 import { assertCalls, asyncifyBody, FRAME_GROUPS, frameLayout, isCall, loadOp, pushPtrConst, siteCall, storeOp, type FlowEnv, type FrameHoles } from './flow.js';
 
 export { AsyncifyError } from './analysis.js';
@@ -130,28 +135,6 @@ const id = (name: string): number => OP_BY_NAME.get(name)!.id;
 const PEEL_SITES = 400;
 const I32_LOAD = id('i32.load'), I64_LOAD = id('i64.load');
 const I32_GT_U = id('i32.gt_u'), I64_GT_U = id('i64.gt_u');
-
-/** Re-encodes each constant expression of `m` (globals, tables, segments) that `change` changes in place. */
-function rewriteConstExprs(m: Module, change: (b: Body) => boolean): void {
-  const scratch = new Body();
-  const sink = new Sink(64);
-  const expr = (e: Expr | null): void => {
-    if (!e) return;
-    const b = decodeExpr(e, scratch);
-    if (!change(b)) return;
-    sink.pos = 0;
-    encodeInstructions(b, sink);
-    e.bytes = sink.buf.slice(0, sink.pos);
-    e.canonical = true;
-  };
-  for (const g of m.globals) expr(g.init);
-  for (const t of m.tables) expr(t.init);
-  for (const e of m.elems) {
-    expr(e.offset);
-    for (const x of e.exprs ?? []) expr(x);
-  }
-  for (const d of m.datas) expr(d.offset);
-}
 
 /**
  * Renumbers global indices >= `from` by `by` everywhere: bodies, constant expressions,
@@ -530,13 +513,8 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   const siteBases = new Map<number, number>();
   const siteReserves = new Map<number, number>();
   const uniqueSites = analysis.anyTail || options.asserts === true || analysis.retargeted.length > 0;
-  // RETARGET's imports, each to get a thunk that leaves a frame (a site index of its own)
-  // when the import unwinds, so that the frame on top tells which function was called.
-  const thunked: number[] = [];
-  for (const { type, table } of analysis.retargeted) {
-    for (const x of analysis.retargets(type, table)!) if (x < nFuncImports && !thunked.includes(x)) thunked.push(x);
-  }
-  thunked.sort((a, b) => a - b);
+  // RETARGET's imports (retarget.ts) reserve a site index each, after the functions'.
+  const thunked = thunkedImports(analysis, nFuncImports);
   const thunkSites = new Map<number, number>();
   if (uniqueSites) {
     const scan = new Body();
@@ -554,100 +532,11 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     }
     for (const x of thunked) thunkSites.set(x, next++);
   }
-  // RETARGET (flow.ts): one wrapper per such (type, table), made here so that every thread
-  // numbers them alike. (params, index) → results: when rewinding, it calls the function
-  // that owns the site index on top of the frames; else, and if none does, the slot.
-  const thunks = new Map<number, number>(); // import → its thunk, of the import's own type
-  for (const x of thunked) {
-    const type = ctx.funcs[x];
-    const ft = ctx.types.func(type)!;
-    const b = new Body();
-    b.push(Op.global_get, stateGlobal);
-    b.push(Op.if, -64);
-    ptrConst(b, 4);
-    b.push(Op.call, framePop());
-    b.push(Op.drop);
-    b.push(Op.end);
-    for (let j = 0; j < ft.params.length; j++) b.push(Op.local_get, j);
-    b.push(Op.call, x);
-    b.push(Op.global_get, stateGlobal);
-    b.push(Op.i32_const, 1);
-    b.push(id('i32.eq'));
-    b.push(Op.if, -64);
-    ptrConst(b, 4);
-    b.push(Op.call, framePush());
-    b.push(Op.i32_const, thunkSites.get(x)!);
-    memarg(b, id('i32.store'), 0, 2);
-    b.push(Op.end);
-    b.push(Op.end);
-    const index = nFuncs();
-    m.funcs.push({ type, body: b, raw: null, offset: 0 });
-    const imp = m.imports.filter((i) => i.kind === ExternKind.Func)[x];
-    m.names?.functions.set(index, `__asyncify_thunk_${m.names.functions.get(x) ?? `${imp.module}.${imp.name}`}`);
-    thunks.set(x, index);
-    options.verbose?.(`[asyncify] import ${imp.module}.${imp.name} is referenced through func ${index}, which leaves a frame when it unwinds (a table it may sit in is rewritten)`);
-  }
-  /** ref.func of a thunked import in b takes its thunk; whether any did. */
-  const thunkRefs = (b: Body): boolean => {
-    let changed = false;
-    for (let i = 0; i < b.length; i++) {
-      const to = b.ops[i] === Op.ref_func ? thunks.get(b.imm[i * 4]) : undefined;
-      if (to !== undefined) {
-        b.imm[i * 4] = to;
-        changed = true;
-      }
-    }
-    return changed;
-  };
-  if (thunks.size) {
-    // Every reference to such an import now takes its thunk: the element segments, constant
-    // expressions and (at the rewrite: the bodies are typed against the module before) ref.func.
-    for (const e of m.elems) if (e.funcs) e.funcs = e.funcs.map((x) => thunks.get(x) ?? x);
-    rewriteConstExprs(m, thunkRefs);
-    // Declared, for the ref.func of them that bodies get.
-    m.elems.push({ flags: 3, table: 0, offset: null, type: refType(false, heapFromCode(HeapCode.func)), funcs: [...thunks.values()], exprs: null });
-  }
-  const wrappers = new Map<string, number>();
-  for (const { type, table } of analysis.retargeted) {
-    const ft = ctx.types.func(type)!;
-    const np = ft.params.length;
-    const tableType = table < nTableImports
-      ? (m.imports.filter((i) => i.kind === ExternKind.Table)[table] as { table: { limits: { addr64: boolean } } }).table
-      : m.tables[table - nTableImports];
-    const b = new Body();
-    b.locals = [1, I32];
-    b.push(Op.global_get, stateGlobal);
-    b.push(Op.if, -64);
-    b.push(Op.global_get, dataGlobal);
-    memarg(b, ptrOp('i32.load'), 0);
-    ptrConst(b, 4);
-    b.push(ptrOp('i32.sub'));
-    memarg(b, id('i32.load'), 0, 2);
-    b.push(Op.local_set, np + 1);
-    for (const x of analysis.retargets(type, table)!) {
-      b.push(Op.local_get, np + 1);
-      const thunk = thunks.get(x);
-      const base = thunk === undefined ? siteBases.get(x) ?? 0 : thunkSites.get(x)!;
-      if (base) {
-        b.push(Op.i32_const, base);
-        b.push(id('i32.sub'));
-      }
-      b.push(Op.i32_const, thunk === undefined ? siteReserves.get(x) ?? 0 : 1);
-      b.push(id('i32.lt_u'));
-      b.push(Op.if, -64);
-      for (let j = 0; j < np; j++) b.push(Op.local_get, j);
-      b.push(Op.call, thunk ?? x);
-      b.push(Op.return);
-      b.push(Op.end);
-    }
-    b.push(Op.end);
-    for (let j = 0; j <= np; j++) b.push(Op.local_get, j);
-    b.push(Op.call_indirect, type, table);
-    const params = [...ft.params, tableType.limits.addr64 ? I64 : I32];
-    const w = helper(`__asyncify_retarget_${wrappers.size}`, params, [...ft.results], b);
-    wrappers.set(`${type}:${table}`, w);
-    options.verbose?.(`[asyncify] call_indirect of type ${type} through table ${table} calls func ${w}: a body rewrites the table, so a rewind calls the function whose frame is on top`);
-  }
+  // RETARGET: made here, before the rewrite, so that every thread numbers them alike.
+  const retarget = addRetargets(m, {
+    ctx, analysis, stateGlobal, dataGlobal, siteBases, siteReserves, thunkSites, memarg, ptrOp, ptrConst, framePush, framePop, helper, nFuncs,
+    verbose: options.verbose,
+  });
   const exported = new Set<number>();
   for (const e of m.exports) if (e.kind === ExternKind.Func) exported.add(e.index);
   const env: FlowEnv = {
@@ -656,7 +545,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     checkRewind: options.asserts === true,
     siteBase: (f) => siteBases.get(f) ?? 0,
     siteReserve: (f) => siteReserves.get(f) ?? 0,
-    retarget: (type, table) => wrappers.get(`${type}:${table}`) ?? -1,
+    retarget: retarget.wrapper,
     ctx, analysis, stateGlobal, dataGlobal, memory, mem64, funcTypeIndex, refTable, refGlobals, dummy,
     peelSites: options.peelSites === 0 ? Infinity : options.peelSites ?? PEEL_SITES,
     split: !analysis.anyTail && options.splitRewind !== false,
@@ -792,10 +681,10 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
     if (!analysis.instrument[f]) {
       // The runtime's own functions change the state on purpose: no asserts there.
       const runtimeFn = analysis.unwinds[f] === 1;
-      if (!redirect.size && !thunks.size && !(options.asserts && !runtimeFn)) return null;
+      if (!redirect.size && !retarget.thunks && !(options.asserts && !runtimeFn)) return null;
       let b = decodeFunc(m, m.funcs[d], scratch);
       let changed = redirect.size ? redirectCalls(b) : false;
-      if (thunks.size) changed = thunkRefs(b) || changed;
+      if (retarget.thunks) changed = retarget.thunkRefs(b) || changed;
       if (options.asserts && !runtimeFn) {
         const checked = assertCalls(env, f, b, asserted, false);
         changed ||= checked !== b;
@@ -814,9 +703,9 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
       entry = null;
     }
     const r = asyncifyBody(env, f, fn, src, entry);
-    if (thunks.size) {
-      thunkRefs(r.body);
-      if (r.forward) thunkRefs(r.forward.body);
+    if (retarget.thunks) {
+      retarget.thunkRefs(r.body);
+      if (r.forward) retarget.thunkRefs(r.forward.body);
     }
     const names = options.optimize ? m.names?.locals.get(f) : undefined;
     let twin: StoredFunc | null = null;
