@@ -42,16 +42,11 @@
  * (a call_indirect whose slot the host rewrote while unwound) stops there instead of
  * restoring that frame as its own.
  *
- * RETARGET. A callee may rewrite its own table slot before it unwinds: a rewind through
- * the table would then enter the new occupant. So where some body rewrites a table
- * (table.set, fill, copy, init; not grow), site indices are unique module-wide and a
- * call_indirect through it that may unwind becomes a call of a wrapper (index.ts, one per
- * type and table) that, when rewinding, calls the function owning the site index on top of
- * the frames, and otherwise, or if none owns it, dispatches through the slot. An import it
- * may reach that unwinds leaves no frame: every reference to it (segments, constant
- * expressions, ref.func) takes a thunk instead, which calls it and, when it unwinds, pushes
- * a frame holding only a site index of its own. Not when the module's own runtime (a
- * function calling asyncify.start_unwind) is among the targets.
+ * RETARGET (retarget.ts). A callee may rewrite its own table slot before it unwinds: a
+ * rewind through the table would then enter the new occupant. So where some body rewrites
+ * a table, a call_indirect through it that may unwind becomes a call of a wrapper that,
+ * when rewinding, calls the function whose frame is on top (site indices are then unique
+ * module-wide); emitSite puts the call in (env.retarget).
  *
  * A `return_call*` that may only reach instrumented functions stays a tail call: its
  * frame is gone when the callee unwinds, so the callee's frame is on top when this
