@@ -622,12 +622,18 @@ export function generate(seed, { maxFuncs = 6, stmtBudget = 40, sleepInCatch = t
     labels.push({ name: '$fn', types: f.results, loop: false });
     const body = stmts(R.range(2, 8), 4);
     const tail = f.results.map((t) => expr(t, 3)).join(' ');
+    // Often, first point its own type's spare slot elsewhere and sleep: when it was called
+    // through that slot, the rewind must re-enter this function, not the new occupant (which
+    // may be of another type: a later call through the slot then traps, in both runs).
+    const own = R.chance(0.3) ? spares.find((x) => x.sig === f.sig) : undefined;
+    const occupant = own && (R.chance(0.5) ? R.pick(own.cands) : R.pick([...funcs.map((g) => g.name), 'sleep']));
+    const pre = own ? `(table.set $tab (i32.const ${own.slot}) (ref.func $${occupant})) (call $sleep ${expr('i32', 2)}) ` : '';
     labels.pop();
     out.push(`  (func $${f.name} (export "${f.name}") (type $t${f.sig})${f.params.length ? ` (param ${f.params.join(' ')})` : ''}${f.results.length ? ` (result ${f.results.join(' ')})` : ''}`
       + `${decl.length ? ` (local ${decl.join(' ')})` : ''}`);
     out.push(`    (if (i32.eqz (global.get $fuel)) (then (return ${zeros(f.results)})))`);
     out.push('    (global.set $fuel (i32.sub (global.get $fuel) (i32.const 1)))');
-    out.push(`    (block $fn${f.results.length ? ` (result ${f.results.join(' ')})` : ''} ${body} ${tail}))`);
+    out.push(`    (block $fn${f.results.length ? ` (result ${f.results.join(' ')})` : ''} ${pre}${body} ${tail}))`);
     return out;
   }
 }
