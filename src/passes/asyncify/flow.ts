@@ -44,9 +44,9 @@
  *
  * RETARGET (retarget.ts). A callee may rewrite its own table slot before it unwinds: a
  * rewind through the table would then enter the new occupant. So where some body rewrites
- * a table, a call_indirect through it that may unwind becomes a call of a wrapper that,
- * when rewinding, calls the function whose frame is on top (site indices are then unique
- * module-wide); emitSite puts the call in (env.retarget).
+ * a table, a call_indirect through it that may unwind calls a wrapper instead when
+ * rewinding, which calls the function whose frame is on top (site indices are then unique
+ * module-wide); emitSite puts the state check and the call in (env.retarget).
  *
  * A `return_call*` that may only reach instrumented functions stays a tail call: its
  * frame is gone when the callee unwinds, so the callee's frame is on top when this
@@ -265,8 +265,8 @@ export interface FlowEnv {
   exported(func: number): boolean;
   /** How many site indices a function has reserved from its base. */
   siteReserve(func: number): number;
-  /** The wrapper that a `call_indirect` (type, table) becomes (see RETARGET); -1: none. */
-  retarget(type: number, table: number): number;
+  /** The wrapper that a `call_indirect` (type, table) calls when rewinding, and its type (see RETARGET); null: none. */
+  retarget(type: number, table: number): { func: number; type: number } | null;
   /** Loops with at least this many sites are peeled, and their functions get unwind pads (see pads.ts); Infinity: neither. */
   peelSites: number;
   /**
@@ -1514,9 +1514,17 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
       if (legacyEscape) out.push(Op.try, a, b);
       else out.push(Op.try_table, a, b, out.pushExtra([CATCH_ALL_REF, 0, eDepth - 1 - escapeFrame]), 1);
     }
-    const wrapper = callOp === Op.call_indirect ? env.retarget(imm[i * 4], imm[i * 4 + 1]) : -1;
-    if (wrapper >= 0) out.push(Op.call, wrapper, 0);
-    else out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
+    const wrapper = callOp === Op.call_indirect ? env.retarget(imm[i * 4], imm[i * 4 + 1]) : null;
+    if (wrapper) {
+      // RETARGET: when rewinding, the wrapper instead; its type, (params, index) → results, is the if's.
+      out.push(Op.global_get, env.stateGlobal);
+      unlikely.push(out.length);
+      out.push(Op.if, wrapper.type, 0);
+      out.push(Op.call, wrapper.func, 0);
+      out.push(Op.else);
+      out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
+      out.push(Op.end);
+    } else out.push(callOp, imm[i * 4], imm[i * 4 + 1]);
     if (escape) out.push(legacyEscape ? Op.delegate : Op.end, legacyEscape ? eDepth : 0);
     if (withIdx) out.push(Op.i32_const, base + k);
     out.push(Op.global_get, env.stateGlobal);

@@ -28,8 +28,8 @@
  *    A function with a hot loop (an interpreter's) is split: its index keeps a body
  *    without the rewind paths, which calls a twin, appended, to rewind (flow.ts, SPLIT);
  *    the twin hands the loop back once its rewound iteration is over (HAND-BACK).
- *    A call_indirect through a table that bodies rewrite calls a wrapper that rewinds
- *    the function whose frame is on top (retarget.ts).
+ *    A call_indirect through a table that bodies rewrite calls a wrapper when rewinding,
+ *    which rewinds the function whose frame is on top (retarget.ts).
  * 3. Every other function body is left untouched, so it is written back byte-for-byte
  *    (but for a ref.func of an import that retarget.ts gives a thunk).
  *

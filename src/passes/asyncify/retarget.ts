@@ -2,9 +2,11 @@
  * RETARGET (see flow.ts): a callee may rewrite its own table slot before it unwinds, and a
  * rewind through the table would then enter the slot's new occupant. Where some body
  * rewrites a table, each `call_indirect` class through it that may unwind (analysis.ts,
- * `retargeted`) gets a wrapper `(params, index) → results` that, when rewinding, calls the
- * function owning the site index on top of the frames (site indices are then unique
- * module-wide), and otherwise, or if none owns it, dispatches through the slot. An import
+ * `retargeted`) gets a wrapper `(params, index) → results`, which its sites call instead
+ * when rewinding (`global.get $state  if (type of the wrapper)  call $wrapper  else
+ * call_indirect  end`, so the normal path keeps the plain call): it calls the function
+ * owning the site index on top of the frames (site indices are then unique module-wide),
+ * or if none owns it, dispatches through the slot. An import
  * such a call may reach leaves no frame, so every reference to it takes a thunk of its own
  * type, which calls it and, when it unwinds, pushes a frame of one word: a site index of
  * its own.
@@ -55,8 +57,8 @@ export interface RetargetKit {
 }
 
 export interface Retarget {
-  /** The wrapper for a call_indirect (type, table), or -1. */
-  wrapper(type: number, table: number): number;
+  /** The wrapper for a call_indirect (type, table) and its type index, or null. */
+  wrapper(type: number, table: number): { func: number; type: number } | null;
   /** Points ref.func of a thunked import in b at its thunk (a body is typed against the input first); whether any changed. */
   thunkRefs(b: Body): boolean;
   /** Whether there are thunks, so that every body may need thunkRefs. */
@@ -117,7 +119,7 @@ export function addRetargets(m: Module, k: RetargetKit): Retarget {
   }
 
   const nTableImports = m.imports.filter((i) => i.kind === ExternKind.Table).length;
-  const wrappers = new Map<string, number>();
+  const wrappers = new Map<string, { func: number; type: number }>();
   for (const { type, table } of analysis.retargeted) {
     const ft = ctx.types.func(type)!;
     const np = ft.params.length;
@@ -126,8 +128,6 @@ export function addRetargets(m: Module, k: RetargetKit): Retarget {
       : m.tables[table - nTableImports];
     const b = new Body();
     b.locals = [1, I32];
-    b.push(Op.global_get, stateGlobal);
-    b.push(Op.if, -64);
     // The site index on top: the last word below current.
     b.push(Op.global_get, dataGlobal);
     memarg(b, ptrOp('i32.load'), 0);
@@ -151,13 +151,12 @@ export function addRetargets(m: Module, k: RetargetKit): Retarget {
       b.push(Op.return);
       b.push(Op.end);
     }
-    b.push(Op.end);
     for (let j = 0; j <= np; j++) b.push(Op.local_get, j);
     b.push(Op.call_indirect, type, table);
     const params = [...ft.params, tableType.limits.addr64 ? I64 : I32];
     const w = k.helper(`__asyncify_retarget_${wrappers.size}`, params, [...ft.results], b);
-    wrappers.set(`${type}:${table}`, w);
-    k.verbose?.(`[asyncify] call_indirect of type ${type} through table ${table} calls func ${w}: a body rewrites the table, so a rewind calls the function whose frame is on top`);
+    wrappers.set(`${type}:${table}`, { func: w, type: m.funcs[w - funcImports.length].type });
+    k.verbose?.(`[asyncify] call_indirect of type ${type} through table ${table} calls func ${w} when rewinding: a body rewrites the table, so a rewind calls the function whose frame is on top`);
   }
-  return { wrapper: (type, table) => wrappers.get(`${type}:${table}`) ?? -1, thunkRefs, thunks: thunks.size > 0 };
+  return { wrapper: (type, table) => wrappers.get(`${type}:${table}`) ?? null, thunkRefs, thunks: thunks.size > 0 };
 }
