@@ -6,10 +6,9 @@
  * when rewinding (`global.get $state  if (type of the wrapper)  call $wrapper  else
  * call_indirect  end`, so the normal path keeps the plain call): it calls the function
  * owning the site index on top of the frames (site indices are then unique module-wide),
- * or if none owns it, dispatches through the slot. An import
- * such a call may reach leaves no frame, so every reference to it takes a thunk of its own
- * type, which calls it and, when it unwinds, pushes a frame of one word: a site index of
- * its own.
+ * or if none owns it, dispatches through the slot. An import such a call may reach leaves
+ * no frame, so every reference to it takes a thunk of its own type, which calls it and,
+ * when it unwinds, pushes a frame of one word: a site index of its own.
  */
 import { rewriteConstExprs } from '../../binary/encode.js';
 import { Body } from '../../ir/body.js';
