@@ -42,15 +42,14 @@ export interface Analysis {
   /** Does any instrumented function keep a tail call that may unwind? */
   anyTail: boolean;
   /**
-   * For a `call_indirect` (type, table) whose table a body may rewrite (table.set, fill,
-   * copy, init): the functions it may reach that unwind, ascending, each instrumented or an
-   * import (which gets a thunk that leaves a frame); else null. A callee may rewrite its own
-   * slot before it unwinds, so a rewind must re-enter the function whose frame is on top,
-   * not the slot's new occupant (flow.ts, RETARGET).
+   * The `call_indirect` classes (type, table) that instrumented functions use, whose table a
+   * body may rewrite (table.set, fill, copy, init), with the functions each may reach that
+   * unwind (`targets`, ascending: each instrumented, or an import, which gets a thunk that
+   * leaves a frame); in a fixed order. A callee may rewrite its own slot before it unwinds,
+   * so a rewind must re-enter the function whose frame is on top, not the slot's new
+   * occupant (retarget.ts).
    */
-  retargets(type: number, table: number): number[] | null;
-  /** The (type, table) of such calls that instrumented functions make, in a fixed order. */
-  retargeted: { type: number; table: number }[];
+  retargeted: { type: number; table: number; targets: number[] }[];
   /** Imports of the in-wasm runtime (asyncify.start_unwind...), by function index. */
   runtime: Map<number, RuntimeCall>;
   /** Why each instrumented function is, for --verbose. */
@@ -190,6 +189,8 @@ export function analyze(
   const writtenTables = new Set<number>();
   /** Written other than by growing, which leaves the slots in use as they are. */
   const rewrittenTables = new Set<number>();
+  /** Classes with a plain call_indirect (a tail call's rewind needs no wrapper). */
+  const plainIndirect = new Set<string>();
   const scratch = new Body();
   let lastCallee = -1;
   // A call of op `op` (with immediates a, b) in function f.
@@ -214,6 +215,7 @@ export function analyze(
         classType.set(key, { table: ref ? -1 : b, type: a, ref });
       }
       if (users[users.length - 1] !== f) users.push(f);
+      if (op === Op.call_indirect) plainIndirect.add(key);
     } else if (op === TABLE_SET || op === TABLE_FILL || op === TABLE_GROW || op === TABLE_COPY) {
       writtenTables.add(a);
       if (op !== TABLE_GROW) rewrittenTables.add(a);
@@ -372,19 +374,13 @@ export function analyze(
     if (!instrument[f]) continue;
     anyTail = tailDirect[f].some((x) => unwinds[x] && instrument[x]) || tailClass[f].some((key) => realClass(key) && unwindingTargets(key).length > 0);
   }
-  const retargets = (type: number, table: number): number[] | null => {
-    if (!rewrittenTables.has(table)) return null;
-    const key = classKey(Op.call_indirect, type, table);
-    if (o.ignoreIndirect || !hot.has(key)) return null;
+  const retargeted: { type: number; table: number; targets: number[] }[] = [];
+  for (const [key, c] of classType) {
+    if (o.ignoreIndirect || c.ref || !rewrittenTables.has(c.table) || !hot.has(key)) continue;
     const targets = unwindingTargets(key);
     // A runtime function of the module's own starts an unwind without a frame.
-    if (targets.some((g) => g >= nImports && !instrument[g])) return null;
-    return targets.sort((x, y) => x - y);
-  };
-  const retargeted: { type: number; table: number }[] = [];
-  for (const [key, c] of classType) {
-    if (c.ref || !retargets(c.type, c.table)) continue;
-    if (classUsers.get(key)!.some((f) => instrument[f])) retargeted.push({ type: c.type, table: c.table });
+    if (targets.some((g) => g >= nImports && !instrument[g])) continue;
+    if (classUsers.get(key)!.some((f) => instrument[f])) retargeted.push({ type: c.type, table: c.table, targets: targets.sort((x, y) => x - y) });
   }
-  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime, realTail, tailClosure, anyTail, retargets, retargeted };
+  return { unwinds, instrument, listed, hotClass: (key) => hot.has(key), reasons, warnings, runtime, realTail, tailClosure, anyTail, retargeted };
 }

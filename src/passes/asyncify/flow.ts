@@ -1593,8 +1593,6 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     b.push(o, align | (mem !== 0 ? 0x40 : 0), mem, offset, 0);
   };
   const ptrConst = (b: Body, v: number): void => pushPtrConst(b, env.mem64, v);
-  const loadPtr = env.mem64 ? I64_LOAD : I32_LOAD;
-  const ptrAlign = env.mem64 ? 3 : 2;
   const slotAddr = (b: Body, j: number): void => {
     b.push(Op.local_get, baseLocal);
     if (j) {
@@ -1656,15 +1654,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
   if (merged) copyInstructions(out, 0, restoreAt, pro);
   const restoreStart = pro.length;
   /** Whether the site index in $idx is among func's own (base `from`, `count` of them). */
-  const inRange = (from: number, count: number, b: Body = pro): void => {
-    b.push(Op.local_get, idxLocal);
-    if (from) {
-      b.push(Op.i32_const, from);
-      b.push(I32_SUB);
-    }
-    b.push(Op.i32_const, count);
-    b.push(I32_LT_U);
-  };
+  const inRange = (from: number, count: number, b: Body = pro): void => pushSiteInRange(b, idxLocal, from, count);
   if (size || closure.length) frameRestore = emitRestore(pro, !merged, proHints);
   /**
    * The prologue's restore into b, inside a state check if `wrapped` (else merged into the
@@ -1679,11 +1669,7 @@ export function asyncifyBody(env: FlowEnv, funcIndex: number, fn: FuncType, inpu
     if (closure.length) {
       // This function may have tail-called into one of these when it unwound: then the top
       // frame is that function's, and rewinding calls it again at once, in tail position.
-      b.push(Op.global_get, env.dataGlobal);
-      memop(b, loadPtr, 0, ptrAlign);
-      ptrConst(b, 4);
-      b.push(env.mem64 ? I64_SUB : I32_SUB);
-      memop(b, I32_LOAD, 0);
+      pushTopSite(b, env);
       b.push(Op.local_set, idxLocal);
       inRange(base, env.siteReserve(funcIndex), b);
       b.push(I32_EQZ);
@@ -1959,6 +1945,27 @@ function loadOp(t: ValType): number {
 }
 
 /** Pushes a constant of the buffer's pointer type. */
+/** Pushes the site index of the frame on top of the buffer: the frame's last word (see the frame layout above). */
+export function pushTopSite(b: Body, env: Pick<FlowEnv, 'dataGlobal' | 'memory' | 'mem64'>): void {
+  const multi = env.memory !== 0 ? 0x40 : 0;
+  b.push(Op.global_get, env.dataGlobal);
+  b.push(env.mem64 ? I64_LOAD : I32_LOAD, (env.mem64 ? 3 : 2) | multi, env.memory, 0, 0);
+  pushPtrConst(b, env.mem64, 4);
+  b.push(env.mem64 ? I64_SUB : I32_SUB);
+  b.push(I32_LOAD, 2 | multi, env.memory, 0, 0);
+}
+
+/** Pushes whether local x holds a site index from `from` on, `count` of them. */
+export function pushSiteInRange(b: Body, x: number, from: number, count: number): void {
+  b.push(Op.local_get, x);
+  if (from) {
+    b.push(Op.i32_const, from);
+    b.push(I32_SUB);
+  }
+  b.push(Op.i32_const, count);
+  b.push(I32_LT_U);
+}
+
 export function pushPtrConst(b: Body, mem64: boolean, v: number): void {
   if (mem64) b.push(Op.i64_const, v, 0);
   else b.push(Op.i32_const, v);

@@ -534,7 +534,7 @@ export function asyncify(m: Module, options: AsyncifyOptions = {}, split: Asynci
   }
   // RETARGET: made here, before the rewrite, so that every thread numbers them alike.
   const retarget = addRetargets(m, {
-    ctx, analysis, stateGlobal, dataGlobal, siteBases, siteReserves, thunkSites, memarg, ptrOp, ptrConst, framePush, framePop, helper, nFuncs,
+    ctx, analysis, stateGlobal, dataGlobal, memory, mem64, siteBases, siteReserves, thunkSites, memarg, ptrConst, framePush, framePop, helper, nFuncs,
     verbose: options.verbose,
   });
   const exported = new Set<number>();

@@ -17,16 +17,15 @@ import { OP_BY_NAME, Op } from '../../ir/opcodes.js';
 import { HeapCode, heapFromCode, I32, I64, refType, type ValType } from '../../ir/types.js';
 import type { ModuleContext } from '../../validate/context.js';
 import type { Analysis } from './analysis.js';
+import { pushSiteInRange, pushTopSite } from './flow.js';
 
 const id = (name: string): number => OP_BY_NAME.get(name)!.id;
-const I32_LOAD = id('i32.load'), I32_STORE = id('i32.store'), I32_SUB = id('i32.sub'), I32_LT_U = id('i32.lt_u'), I32_EQ = id('i32.eq');
+const I32_STORE = id('i32.store'), I32_EQ = id('i32.eq');
 
 /** The imports that get a thunk: those a retargeted call may reach, ascending. */
 export function thunkedImports(analysis: Analysis, nFuncImports: number): number[] {
   const out = new Set<number>();
-  for (const { type, table } of analysis.retargeted) {
-    for (const x of analysis.retargets(type, table)!) if (x < nFuncImports) out.add(x);
-  }
+  for (const { targets } of analysis.retargeted) for (const x of targets) if (x < nFuncImports) out.add(x);
   return [...out].sort((a, b) => a - b);
 }
 
@@ -36,6 +35,9 @@ export interface RetargetKit {
   analysis: Analysis;
   stateGlobal: number;
   dataGlobal: number;
+  /** The buffer's memory, and whether it is 64-bit. */
+  memory: number;
+  mem64: boolean;
   /** Instrumented function → its first site index and how many it reserved. */
   siteBases: Map<number, number>;
   siteReserves: Map<number, number>;
@@ -43,8 +45,6 @@ export interface RetargetKit {
   thunkSites: Map<number, number>;
   /** A memarg op on the buffer's memory (alignment defaults to the pointer's). */
   memarg(b: Body, op: number, offset: number, align?: number): void;
-  /** The op named for i32, in the pointer's width. */
-  ptrOp(i32: string): number;
   ptrConst(b: Body, v: number): void;
   /** (size) → p, growing / shrinking the frames by size. */
   framePush(): number;
@@ -66,7 +66,7 @@ export interface Retarget {
 
 /** Adds the thunks and wrappers to m, and points the segments and constant expressions at the thunks. */
 export function addRetargets(m: Module, k: RetargetKit): Retarget {
-  const { ctx, analysis, stateGlobal, dataGlobal, memarg, ptrOp, ptrConst } = k;
+  const { ctx, stateGlobal, memarg, ptrConst } = k;
   const funcImports = m.imports.filter((i) => i.kind === ExternKind.Func);
   const thunks = new Map<number, number>();
   for (const [x, site] of k.thunkSites) {
@@ -117,33 +117,18 @@ export function addRetargets(m: Module, k: RetargetKit): Retarget {
     m.elems.push({ flags: 3, table: 0, offset: null, type: refType(false, heapFromCode(HeapCode.func)), funcs: [...thunks.values()], exprs: null });
   }
 
-  const nTableImports = m.imports.filter((i) => i.kind === ExternKind.Table).length;
   const wrappers = new Map<string, { func: number; type: number }>();
-  for (const { type, table } of analysis.retargeted) {
+  for (const { type, table, targets } of k.analysis.retargeted) {
     const ft = ctx.types.func(type)!;
     const np = ft.params.length;
-    const tableType = table < nTableImports
-      ? (m.imports.filter((i) => i.kind === ExternKind.Table)[table] as { table: { limits: { addr64: boolean } } }).table
-      : m.tables[table - nTableImports];
     const b = new Body();
     b.locals = [1, I32];
-    // The site index on top: the last word below current.
-    b.push(Op.global_get, dataGlobal);
-    memarg(b, ptrOp('i32.load'), 0);
-    ptrConst(b, 4);
-    b.push(ptrOp('i32.sub'));
-    memarg(b, I32_LOAD, 0, 2);
+    pushTopSite(b, k);
     b.push(Op.local_set, np + 1);
-    for (const x of analysis.retargets(type, table)!) {
+    for (const x of targets) {
       const thunk = thunks.get(x);
-      const base = thunk === undefined ? k.siteBases.get(x) ?? 0 : k.thunkSites.get(x)!;
-      b.push(Op.local_get, np + 1);
-      if (base) {
-        b.push(Op.i32_const, base);
-        b.push(I32_SUB);
-      }
-      b.push(Op.i32_const, thunk === undefined ? k.siteReserves.get(x) ?? 0 : 1);
-      b.push(I32_LT_U);
+      if (thunk === undefined) pushSiteInRange(b, np + 1, k.siteBases.get(x) ?? 0, k.siteReserves.get(x) ?? 0);
+      else pushSiteInRange(b, np + 1, k.thunkSites.get(x)!, 1);
       b.push(Op.if, -64);
       for (let j = 0; j < np; j++) b.push(Op.local_get, j);
       b.push(Op.call, thunk ?? x);
@@ -152,7 +137,7 @@ export function addRetargets(m: Module, k: RetargetKit): Retarget {
     }
     for (let j = 0; j <= np; j++) b.push(Op.local_get, j);
     b.push(Op.call_indirect, type, table);
-    const params = [...ft.params, tableType.limits.addr64 ? I64 : I32];
+    const params = [...ft.params, ctx.tables[table].addr64 ? I64 : I32];
     const w = k.helper(`__asyncify_retarget_${wrappers.size}`, params, [...ft.results], b);
     wrappers.set(`${type}:${table}`, { func: w, type: m.funcs[w - funcImports.length].type });
     k.verbose?.(`[asyncify] call_indirect of type ${type} through table ${table} calls func ${w} when rewinding: a body rewrites the table, so a rewind calls the function whose frame is on top`);
