@@ -376,7 +376,7 @@ export function analyze(
   }
   const retargeted: { type: number; table: number; targets: number[] }[] = [];
   for (const [key, c] of classType) {
-    if (o.ignoreIndirect || c.ref || !rewrittenTables.has(c.table) || !hot.has(key)) continue;
+    if (o.ignoreIndirect || !plainIndirect.has(key) || !rewrittenTables.has(c.table) || !hot.has(key)) continue;
     const targets = unwindingTargets(key);
     // A runtime function of the module's own starts an unwind without a frame.
     if (targets.some((g) => g >= nImports && !instrument[g])) continue;
